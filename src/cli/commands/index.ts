@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+
+/**
+ * Registers every sub-command. Each command module exports one `registerX(program)` function;
+ * add it to the list below.
+ */
+export function registerCommands(program: Command): void {
+  const registrations: Array<(p: Command) => void> = [];
+  for (const register of registrations) register(program);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * The `kap-bridge` command line. Thin: each sub-command lives in `commands/` and calls use cases
+ * or the composition root; this file only wires them into commander and sets the exit code.
+ */
+import { Command } from 'commander';
+import { registerCommands } from './commands';
+
+/** Builds the commander program with every sub-command registered. */
+export function buildProgram(): Command {
+  const program = new Command('kap-bridge')
+    .description('FHIR R4 adapter for a KAP practice: map, validate, decide consent, deliver.')
+    .version(readVersion());
+  registerCommands(program);
+  return program;
+}
+
+function readVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exitCode = 2;
+    });
+}
