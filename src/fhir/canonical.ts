@@ -36,6 +36,8 @@ export const CODE_SYSTEM = {
 
 export const VALUE_SET = {
   share: `${CANONICAL_BASE}/ValueSet/kap-share`,
+  /** Consent.status in the kap-consent profile: active, or inactive once revoked/superseded. */
+  consentStatus: `${CANONICAL_BASE}/ValueSet/kap-consent-status`,
 } as const;
 
 /** Identifier systems. The practice's own are under the canonical base; NPI is the US one. */
