@@ -17,6 +17,11 @@ export const EXTENSION = {
   shareCode: `${CANONICAL_BASE}/StructureDefinition/kap-share-code`,
   /** On a representative's RelatedPerson or the Consent: the authority under which they sign. */
   representativeAuthority: `${CANONICAL_BASE}/StructureDefinition/kap-representative-authority`,
+  /**
+   * On a revoked Consent (R4 Consent has no `note`): complex extension with `revokedAt`
+   * (dateTime), `reason` (string), `receivedBy` (string), `method` (code written | verbal).
+   */
+  revocation: `${CANONICAL_BASE}/StructureDefinition/kap-revocation`,
 } as const;
 
 export const CODE_SYSTEM = {
@@ -32,6 +37,7 @@ export const CODE_SYSTEM = {
   consentScope: 'http://terminology.hl7.org/CodeSystem/consentscope',
   consentAction: 'http://terminology.hl7.org/CodeSystem/consentaction',
   v3RoleCode: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode',
+  communicationCategory: 'http://terminology.hl7.org/CodeSystem/communication-category',
 } as const;
 
 export const VALUE_SET = {
@@ -49,7 +55,16 @@ export const IDENTIFIER_SYSTEM = {
   integrationUpdate: `${CANONICAL_BASE}/sid/integration-update`,
   /** Placer ids of referrers that did not name their own system. */
   referrerReferral: `${CANONICAL_BASE}/sid/referrer-referral`,
+  /** Organizations without an NPI (the practice itself by default, referrer organizations). */
+  organization: `${CANONICAL_BASE}/sid/organization`,
+  /** A referring clinician in a role (NPI + role), for PractitionerRole. */
+  practitionerRole: `${CANONICAL_BASE}/sid/practitioner-role`,
+  /** A client's representative (MRN + name), for RelatedPerson. */
+  relatedPerson: `${CANONICAL_BASE}/sid/related-person`,
 } as const;
 
 /** The practice's information-sharing policy (Consent.policy.uri, satisfies R4 invariant ppc-1). */
 export const SHARING_POLICY_URI = `${CANONICAL_BASE}/policy/information-sharing`;
+
+/** US Core Patient (3.1.0): the profile US EHRs expect of an incoming Patient. */
+export const US_CORE_PATIENT_PROFILE = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient';

@@ -1,0 +1,156 @@
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { issue } from '../fhir/outcomes';
+
+/**
+ * Layer 1 of validation (DESIGN.md §4): the practice's JSON input against the JSON Schemas of
+ * `profiles/schemas/`. The schemas are build-time data loaded as modules (no file reading here),
+ * compiled once, and every ajv error becomes an OperationOutcome issue whose `expression` is the
+ * record's field path (`client.birthDate`, `share[1]`) and whose text is plain words.
+ */
+
+export type SchemaName = 'referral' | 'consent' | 'revocation' | 'revocation-request' | 'integration-update';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- JSON schemas live outside src/ (the
+   profiles package ships them); require keeps them out of the TypeScript program's rootDir. */
+const SCHEMAS: Record<SchemaName, object> = {
+  referral: require('../../profiles/schemas/referral.schema.json') as object,
+  consent: require('../../profiles/schemas/consent.schema.json') as object,
+  revocation: require('../../profiles/schemas/revocation.schema.json') as object,
+  'revocation-request': require('../../profiles/schemas/revocation-request.schema.json') as object,
+  'integration-update': require('../../profiles/schemas/integration-update.schema.json') as object,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv);
+const compiled = new Map<SchemaName, ValidateFunction>();
+
+function validatorFor(name: SchemaName): ValidateFunction {
+  let fn = compiled.get(name);
+  if (!fn) {
+    fn = ajv.compile(SCHEMAS[name]);
+    compiled.set(name, fn);
+  }
+  return fn;
+}
+
+/** The JSON Schema of a practice record (for documentation and `$validate`-style tools). */
+export function recordSchema(name: SchemaName): object {
+  return SCHEMAS[name];
+}
+
+/** Checks `input` against the named schema; returns one issue per problem (empty when valid). */
+export function checkSchema(name: SchemaName, input: unknown): OperationOutcomeIssue[] {
+  const validate = validatorFor(name);
+  if (validate(input)) return [];
+  const errors = validate.errors ?? [];
+  const formatFailed = new Set(errors.filter((e) => e.keyword === 'format').map((e) => e.instancePath));
+  return dedupe(errors.filter((e) => isUseful(e, formatFailed)).map(toIssue));
+}
+
+/** `/client/name/given/0` → `client.name.given[0]`; the empty path is the record itself. */
+export function toFieldPath(pointer: string, child?: string): string {
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (child !== undefined) parts.push(child);
+  let out = '';
+  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
+  return out;
+}
+
+// `pattern` duplicates `format` on dates/instants (the format message is the clearer one), and
+// `if` only wraps its branch's errors.
+function isUseful(e: ErrorObject, formatFailed: Set<string>): boolean {
+  if (e.keyword === 'pattern' && formatFailed.has(e.instancePath)) return false;
+  return e.keyword !== 'if';
+}
+
+function toIssue(e: ErrorObject): OperationOutcomeIssue {
+  const params = e.params as Record<string, unknown>;
+  const field = toFieldPath(e.instancePath);
+  const where = field || 'the record';
+  switch (e.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      return issue({
+        code: 'required',
+        expression: toFieldPath(e.instancePath, missing),
+        text: `${missing} is required`,
+      });
+    }
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      return issue({
+        code: 'structure',
+        expression: toFieldPath(e.instancePath, extra),
+        text: `${extra} is not a known field of ${where}; unknown fields are refused, not dropped`,
+      });
+    }
+    case 'type':
+      return issue({
+        code: 'structure',
+        expression: field,
+        text: `${where} must be ${article(String(params.type))}`,
+      });
+    case 'enum':
+      return issue({
+        code: 'value',
+        expression: field,
+        text: `${where} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+      });
+    default:
+      return issue({ code: 'value', expression: field, text: `${where} ${describe(e, params)}` });
+  }
+}
+
+function describe(e: ErrorObject, params: Record<string, unknown>): string {
+  switch (e.keyword) {
+    case 'format':
+      return `is not a valid ${FORMAT_WORDS[String(params.format)] ?? String(params.format)}`;
+    case 'pattern':
+      return 'is not in the expected form';
+    case 'maxLength':
+      return `is too long (at most ${String(params.limit)} characters)`;
+    case 'minLength':
+      return 'must not be empty';
+    case 'minItems':
+      return `needs at least ${String(params.limit)} item(s)`;
+    case 'maxItems':
+      return `has too many items (at most ${String(params.limit)})`;
+    case 'uniqueItems':
+      return 'must not repeat a value';
+    case 'minProperties':
+      return 'needs at least one field';
+    case 'minimum':
+    case 'maximum':
+      return `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}`;
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+const FORMAT_WORDS: Record<string, string> = {
+  date: 'calendar date (YYYY-MM-DD)',
+  'date-time': 'instant with seconds and a time zone (e.g. 2026-11-02T16:20:00-08:00)',
+  uri: 'absolute URI',
+  email: 'email address',
+};
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+// A value failing both `format` and `pattern` would be reported twice; keep the first per field.
+function dedupe(issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.code}|${(i.expression ?? []).join(',')}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,68 @@
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue } from '../fhir/outcomes';
+import type { IntegrationUpdate } from './records';
+import { checkDate, checkInstant, checkName, checkNpi, checkPlainText } from './rule-helpers';
+
+/** Options of the update rules. */
+export interface UpdateRuleOptions {
+  /**
+   * The most characters one section may have (focus, each observation, each suggestion, and the
+   * suggestions joined). Updates are concise summaries, never psychotherapy notes (HIPAA
+   * 45 CFR 164.501), so longer text is refused, not truncated. Default 1,200.
+   */
+  maxSectionLength?: number;
+}
+
+export const DEFAULT_MAX_SECTION_LENGTH = 1200;
+
+const OBSERVATION_KEYS = ['emotional', 'cognitive', 'sensory'] as const;
+
+/** Rules on a schema-valid integration update (DESIGN.md §2). */
+export function checkUpdateRules(
+  u: IntegrationUpdate,
+  opts: UpdateRuleOptions = {},
+): OperationOutcomeIssue[] {
+  const max = opts.maxSectionLength ?? DEFAULT_MAX_SECTION_LENGTH;
+  const out: OperationOutcomeIssue[] = [
+    ...checkDate(u.sessionDate, 'sessionDate'),
+    ...checkInstant(u.writtenAt, 'writtenAt'),
+    ...checkNpi(u.author.npi, 'author.npi'),
+    ...checkName(u.author.name, 'author.name'),
+  ];
+  if (u.writtenAt.slice(0, 10) < u.sessionDate) {
+    out.push(
+      issue({ code: 'invariant', expression: 'writtenAt', text: 'writtenAt is before the session date' }),
+    );
+  }
+  const sections: Array<[string, string | undefined]> = [
+    ['focus', u.focus],
+    ...OBSERVATION_KEYS.map((k): [string, string | undefined] => [`observations.${k}`, u.observations?.[k]]),
+    ...(u.suggestions ?? []).map((s, i): [string, string] => [`suggestions[${i}]`, s]),
+  ];
+  for (const [path, text] of sections) out.push(...checkSection(text, path, max));
+  const joined = (u.suggestions ?? []).join('\n');
+  if (joined.length > max) out.push(tooLong('suggestions', joined.length, max));
+  if (!OBSERVATION_KEYS.some((k) => u.observations?.[k] !== undefined)) {
+    out.push(
+      issue({
+        code: 'required',
+        expression: 'observations',
+        text: 'at least one observation (emotional, cognitive or sensory) is required',
+      }),
+    );
+  }
+  return out;
+}
+
+function checkSection(text: string | undefined, path: string, max: number): OperationOutcomeIssue[] {
+  if (text === undefined) return [];
+  return [...(text.length > max ? [tooLong(path, text.length, max)] : []), ...checkPlainText(text, path)];
+}
+
+function tooLong(path: string, length: number, max: number): OperationOutcomeIssue {
+  return issue({
+    code: 'business-rule',
+    expression: path,
+    text: `${path} has ${length} characters, more than the ${max} allowed: updates are concise summaries, not session notes`,
+  });
+}
