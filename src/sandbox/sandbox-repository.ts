@@ -1,0 +1,239 @@
+import type { SearchRequest, SortRule, WithId } from '@medplum/core';
+import {
+  badRequest,
+  evalFhirPath,
+  generateId,
+  globalSchema,
+  gone,
+  isResourceType,
+  notFound,
+  OperationOutcomeError,
+  Operator,
+  preconditionFailed,
+  validateResource,
+} from '@medplum/core';
+import type {
+  CreateResourceOptions,
+  ReadHistoryOptions,
+  RepositoryMode,
+  UpdateResourceOptions,
+} from '@medplum/fhir-router';
+import { FhirRepository } from '@medplum/fhir-router';
+import type { Bundle, BundleEntry, OperationOutcome, Reference, Resource } from '@medplum/fhirtypes';
+import { errorOutcome } from '../fhir/outcomes';
+import { loadR4Definitions } from './definitions';
+import { ResourceStore } from './resource-store';
+import { ExclusiveLock } from './transaction-journal';
+
+/** Page size when a search names no `_count`, and the largest `_count` honoured. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** Options of {@link SandboxRepository}. */
+export interface SandboxRepositoryOptions {
+  /** Source of `meta.lastUpdated` (injected so tests and demos can fix time). */
+  clock: () => Date;
+}
+
+/**
+ * The sandbox's FHIR repository for medplum's `FhirRouter`: in memory, but unlike medplum's
+ * `MemoryRepository` it validates what it stores against base R4, indexes identifier and
+ * patient/subject searches, numbers versions, and makes transactions all-or-nothing. Every write
+ * is serialised ({@link ExclusiveLock}), so conditional creates cannot race.
+ */
+export class SandboxRepository extends FhirRepository<undefined> {
+  private readonly store = new ResourceStore();
+  private readonly lock = new ExclusiveLock();
+  private readonly clock: () => Date;
+
+  constructor(options: SandboxRepositoryOptions) {
+    super();
+    loadR4Definitions();
+    this.clock = options.clock;
+  }
+
+  /** Number of current (not deleted) resources — for tests and the benchmark. */
+  get size(): number {
+    return this.store.size;
+  }
+
+  /** Runs `fn` holding the repository's single-writer lock (re-entrant). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(fn);
+  }
+
+  setMode(_mode: RepositoryMode): void {
+    // One in-memory store: no reader/writer split.
+  }
+
+  generateId(): string {
+    return generateId();
+  }
+
+  withTransaction<TResult>(callback: (client: undefined) => Promise<TResult>): Promise<TResult> {
+    return this.lock.transaction(
+      () => callback(undefined),
+      (journal) => this.store.rollback(journal),
+    );
+  }
+
+  createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
+    // R4 http.html#create: the server assigns the id; a Bundle entry's id was assigned by the
+    // router while resolving references (`assignedId`).
+    const id = options?.assignedId && resource.id ? resource.id : this.generateId();
+    return this.exclusive(async () => this.put({ ...resource, id }));
+  }
+
+  updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
+    return this.exclusive(async () => {
+      if (!resource.id)
+        throw new OperationOutcomeError(badRequest('Missing id', `${resource.resourceType}.id`));
+      if (options?.ifMatch) {
+        // R4 http.html#concurrency: If-Match names the version the client expects to replace.
+        const existing = this.store.get(resource.resourceType, resource.id);
+        if (!existing) throw new OperationOutcomeError(notFound);
+        if (existing.meta?.versionId !== options.ifMatch) throw new OperationOutcomeError(preconditionFailed);
+      }
+      return this.put({ ...resource, id: resource.id });
+    });
+  }
+
+  patchResource<T extends Resource>(): Promise<WithId<T>> {
+    return Promise.reject(
+      new OperationOutcomeError(errorOutcome('not-supported', 'The sandbox does not support PATCH.')),
+    );
+  }
+
+  async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
+    const resource = this.store.get(resourceType, id);
+    if (resource) return structuredClone(resource) as WithId<T>;
+    // R4 http.html#read: a deleted resource answers 410 Gone, an unknown one 404.
+    throw new OperationOutcomeError(this.store.versions(resourceType, id).length ? gone : notFound);
+  }
+
+  readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
+    const [resourceType, id, extra] = reference.reference?.split('/') ?? [];
+    if (!resourceType || !id || extra !== undefined) {
+      return Promise.reject(new OperationOutcomeError(badRequest('Invalid reference')));
+    }
+    return this.readResource<T>(resourceType, id);
+  }
+
+  readReferences<T extends Resource>(references: readonly Reference<T>[]): Promise<(T | Error)[]> {
+    return Promise.all(references.map((r) => this.readReference(r).catch((err: Error) => err)));
+  }
+
+  async readHistory<T extends Resource>(
+    resourceType: string,
+    id: string,
+    options?: ReadHistoryOptions,
+  ): Promise<Bundle<WithId<T>>> {
+    const versions = [...this.store.versions(resourceType, id)].reverse();
+    if (versions.length === 0) throw new OperationOutcomeError(notFound);
+    const offset = options?.offset ?? 0;
+    const page = versions.slice(offset, offset + (options?.limit ?? MAX_PAGE_SIZE));
+    const entry: BundleEntry<WithId<T>>[] = page.map((v) => ({
+      ...(v.resource ? { resource: structuredClone(v.resource) as WithId<T> } : {}),
+      request: { method: v.resource ? 'PUT' : 'DELETE', url: `${resourceType}/${id}` },
+      response: {
+        status: v.resource ? '200' : '204',
+        etag: `W/"${v.versionId}"`,
+        lastModified: v.lastUpdated,
+      },
+    }));
+    return { resourceType: 'Bundle', type: 'history', total: versions.length, entry };
+  }
+
+  async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
+    const version = this.store.versions(resourceType, id).find((v) => v.versionId === vid);
+    if (!version) throw new OperationOutcomeError(notFound);
+    if (!version.resource) throw new OperationOutcomeError(gone);
+    return structuredClone(version.resource) as WithId<T>;
+  }
+
+  async search<T extends Resource>(request: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
+    const matches = this.store.match(request) as WithId<T>[];
+    for (const rule of [...(request.sortRules ?? [])].reverse()) {
+      matches.sort((a, b) => compareBy(a, b, rule));
+    }
+    const offset = request.offset ?? 0;
+    const count = Math.min(request.count ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const page = matches.slice(offset, offset + count);
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: matches.length,
+      entry: page.map((resource) => ({ resource: structuredClone(resource), search: { mode: 'match' } })),
+    };
+  }
+
+  async searchByReference<T extends Resource>(
+    request: SearchRequest<T>,
+    referenceField: string,
+    references: string[],
+  ): Promise<Record<string, WithId<T>[]>> {
+    const out: Record<string, WithId<T>[]> = {};
+    for (const reference of references) {
+      const filters = [
+        ...(request.filters ?? []),
+        { code: referenceField, operator: Operator.EQUALS, value: reference },
+      ];
+      out[reference] = await this.searchResources({ ...request, filters });
+    }
+    return out;
+  }
+
+  deleteResource(resourceType: string, id: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.store.get(resourceType, id)) throw new OperationOutcomeError(notFound);
+      this.store.write(resourceType, id, undefined, this.now(), this.lock.journal());
+    });
+  }
+
+  /** Validates and stores a new version; the caller holds the lock. */
+  private put<T extends Resource>(resource: T & { id: string }): WithId<T> {
+    checkResource(resource);
+    const stored = this.store.write(
+      resource.resourceType,
+      resource.id,
+      resource,
+      this.now(),
+      this.lock.journal(),
+    );
+    return structuredClone(stored) as WithId<T>;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+/**
+ * Validates against the base R4 StructureDefinitions. A resource that parses but breaks the
+ * specification answers 422 (R4 http.html#2.21.0.17: "the proposed resource violated applicable
+ * FHIR profiles or server business rules"); medplum's `getStatus` maps the `business-rule` id
+ * to 422, so the router and batch responses agree on the status.
+ */
+function checkResource(resource: Resource): void {
+  if (!isResourceType(resource.resourceType)) {
+    throw new OperationOutcomeError(badRequest(`Unknown resource type: ${String(resource.resourceType)}`));
+  }
+  try {
+    validateResource(resource);
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) throw new OperationOutcomeError(unprocessable(err.outcome));
+    throw err;
+  }
+}
+
+function unprocessable(outcome: OperationOutcome): OperationOutcome {
+  return { ...outcome, id: 'business-rule' };
+}
+
+function compareBy(a: Resource, b: Resource, rule: SortRule): number {
+  const expression = globalSchema.types[a.resourceType]?.searchParams?.[rule.code]?.expression;
+  if (!expression) return 0;
+  const left = JSON.stringify(evalFhirPath(expression, a));
+  const right = JSON.stringify(evalFhirPath(expression, b));
+  return left.localeCompare(right) * (rule.descending ? -1 : 1);
+}
