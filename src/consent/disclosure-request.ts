@@ -1,0 +1,63 @@
+import type { Coding, Communication, Consent, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import { CODE_SYSTEM, EXTENSION } from '../fhir/canonical';
+import { sameCoding } from './match';
+import type { DisclosureRequest } from './types';
+
+const SHARE_CODES = ['referral-status', 'session-focus', 'observations', 'integration-suggestions'];
+
+/**
+ * The DisclosureRequest for sending `resource` to `recipient` (DESIGN.md §2 "What crosses to the
+ * clinician"): action `disclose`, purpose `TREAT`, class = the resource type, and the codes
+ * the resource carries — a Communication's payload tags, `referral-status` for a ServiceRequest,
+ * every share code for a Consent (it goes out whenever any code is shared). Security labels come
+ * from `meta.security`, the data's date from `sent` / `authoredOn` / `dateTime`. Pure.
+ */
+export function buildDisclosureRequest(
+  resource: Communication | ServiceRequest | Consent,
+  recipient: Reference,
+  at?: string,
+): DisclosureRequest {
+  const request: DisclosureRequest = {
+    patient: patientOf(resource) ?? {},
+    actor: recipient,
+    action: 'disclose',
+    purpose: 'TREAT',
+    class: resource.resourceType,
+    codes: codesOf(resource),
+  };
+  const labels = resource.meta?.security;
+  if (labels?.length) request.securityLabels = labels;
+  const date = dateOf(resource);
+  if (date) request.dataDate = date;
+  if (at) request.at = at;
+  return request;
+}
+
+function patientOf(resource: Communication | ServiceRequest | Consent): Reference | undefined {
+  return resource.resourceType === 'Consent' ? resource.patient : resource.subject;
+}
+
+function codesOf(resource: Communication | ServiceRequest | Consent): Coding[] {
+  const share = (code: string): Coding => ({ system: CODE_SYSTEM.share, code });
+  if (resource.resourceType === 'ServiceRequest') return [share('referral-status')];
+  if (resource.resourceType === 'Consent') return SHARE_CODES.map(share);
+  const out: Coding[] = [];
+  for (const p of resource.payload ?? []) {
+    for (const e of p.extension ?? []) {
+      const c = e.url === EXTENSION.shareCode ? e.valueCoding : undefined;
+      if (c && !out.some((o) => sameCoding(o, c))) out.push({ system: c.system, code: c.code });
+    }
+  }
+  return out;
+}
+
+/** The date part as written (a local date of the offset it was recorded with). */
+function dateOf(resource: Communication | ServiceRequest | Consent): string | undefined {
+  const value =
+    resource.resourceType === 'Communication'
+      ? resource.sent
+      : resource.resourceType === 'ServiceRequest'
+        ? resource.authoredOn
+        : resource.dateTime;
+  return value?.slice(0, 10);
+}
