@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { registerConsent } from './consent';
+import { registerSandbox } from './sandbox';
 
 /**
  * Registers every sub-command. Each command module exports one `registerX(program)` function;
  * add it to the list below.
  */
 export function registerCommands(program: Command): void {
-  const registrations: Array<(p: Command) => void> = [];
+  const registrations: Array<(p: Command) => void> = [registerSandbox, registerConsent];
   for (const register of registrations) register(program);
 }
