@@ -1,0 +1,74 @@
+import type { Express, RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { ApiKeyRegistry } from './api-keys';
+import type { HttpConfig, Scope } from './app-deps';
+import { actorOf, authenticate, requireScope } from './auth';
+import { httpError, methodNotAllowed } from './errors';
+import { readJsonBody, requireJsonContentType } from './json-body';
+
+/**
+ * Routes as data: method, path template, scope and whether a JSON body is read. From the table
+ * come the guards (key → rate limit → scope → content type → body), the route template the logs
+ * and metrics use, and a 405 with `Allow` for every other method on a known path.
+ */
+export interface RouteSpec {
+  method: 'get' | 'post';
+  path: string;
+  /** Scope the API key must hold; absent = no key needed (DESIGN.md §8: metadata, health). */
+  scope?: Scope;
+  /** Reads a JSON body (415 / 413 / 400 guards). */
+  body?: boolean;
+  handler: RequestHandler;
+}
+
+interface RegisterOptions {
+  keys: ApiKeyRegistry;
+  config: HttpConfig;
+}
+
+/** Registers every route, then a 405 catch-all per known path. */
+export function registerRoutes(app: Express, routes: RouteSpec[], opts: RegisterOptions): void {
+  const guards = {
+    auth: authenticate(opts.keys),
+    limit: keyRateLimiter(opts.config.rateLimit),
+    body: [requireJsonContentType, ...readJsonBody(opts.config.bodyLimit)],
+  };
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) {
+    const chain: RequestHandler[] = [markRoute(route.path)];
+    if (route.scope) chain.push(guards.auth, guards.limit, requireScope(route.scope));
+    if (route.body) chain.push(...guards.body);
+    app[route.method](route.path, ...chain, route.handler);
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
+  }
+  for (const [path, methods] of methodsByPath) {
+    app.all(path, markRoute(path), methodNotAllowed(methods));
+  }
+}
+
+/** Records the route template so logs and metrics never see the concrete path (it may hold an MRN). */
+function markRoute(path: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.route = path;
+    next();
+  };
+}
+
+/**
+ * Per-key rate limit (express-rate-limit, in-memory store: one process; several instances each
+ * count their own). Runs after `authenticate`, so the bucket is the key name, not the IP.
+ */
+function keyRateLimiter(cfg: HttpConfig['rateLimit']): RequestHandler {
+  return rateLimit({
+    windowMs: cfg.windowMs,
+    limit: cfg.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => actorOf(res).keyName,
+    handler: (_req, _res, next) => {
+      next(
+        httpError(429, 'throttled', 'Too many requests for this API key; retry after the Retry-After delay.'),
+      );
+    },
+  });
+}

@@ -1,0 +1,78 @@
+import type { Request, Response } from 'express';
+import type { AppDeps, IngestResult } from '../app-deps';
+import { actorOf } from '../auth';
+import { httpError, sendFhir } from '../errors';
+import { requireBody } from '../json-body';
+import type { RouteSpec } from '../route-table';
+
+/**
+ * Practice records in (DESIGN.md §2 shapes, §8 routes). The body goes to the use case as it came:
+ * the use case's schema refuses unknown fields, so no field can set a server-owned value; ids
+ * from the path are passed separately and win.
+ */
+
+const STATUS: Record<IngestResult['status'], number> = {
+  created: 201,
+  updated: 200,
+  unchanged: 200,
+  rejected: 422,
+};
+
+/** Record ids follow the FHIR id rule (http://hl7.org/fhir/R4/datatypes.html#id). */
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** The routes `POST /referrals`, `/consents`, `/consents/:id/revoke`, `/integration-updates`. */
+export function recordRoutes(deps: Pick<AppDeps, 'ingest'>): RouteSpec[] {
+  const { ingest } = deps;
+  return [
+    post('/referrals', (req, res) => ingest.referral(requireBody(req.body), actorOf(res))),
+    post('/consents', (req, res) => ingest.consent(requireBody(req.body), actorOf(res))),
+    post('/consents/:id/revoke', (req, res) => {
+      const consentId = pathId(req.params.id);
+      const body = requireBody(req.body);
+      if (typeof body === 'object' && body !== null && 'consentId' in body) {
+        throw httpError(
+          422,
+          'invalid',
+          'The consent id comes from the path; remove "consentId" from the body.',
+          'consentId',
+        );
+      }
+      return ingest.revoke(consentId, body, actorOf(res));
+    }),
+    post('/integration-updates', (req, res) => ingest.update(requireBody(req.body), actorOf(res))),
+  ];
+}
+
+function post(path: string, run: (req: Request, res: Response) => Promise<IngestResult>): RouteSpec {
+  return {
+    method: 'post',
+    path,
+    scope: 'ingest',
+    body: true,
+    handler: async (req, res) => sendIngestResult(res, await run(req, res)),
+  };
+}
+
+/** 201/200 with `{ status, recordId, outcome, outbox }`; a rejection is the OperationOutcome alone (422). */
+export function sendIngestResult(res: Response, result: IngestResult): void {
+  const status = STATUS[result.status];
+  if (result.status === 'rejected') {
+    sendFhir(res, status, result.outcome);
+    return;
+  }
+  res.status(status).json({
+    status: result.status,
+    recordId: result.recordId,
+    outcome: result.outcome,
+    outbox: result.outbox ?? [],
+  });
+}
+
+/** A path id, checked against the id rule (400 otherwise; the value is not echoed). */
+export function pathId(value: unknown, name = 'id'): string {
+  if (typeof value !== 'string' || !ID.test(value)) {
+    throw httpError(400, 'value', `The ${name} in the path must be 1–64 letters, digits, '-' or '.'.`, name);
+  }
+  return value;
+}
