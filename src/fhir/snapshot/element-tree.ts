@@ -103,16 +103,31 @@ export function findOrCreateSlice(tree: ElementTree, slicedIndex: number, sliceN
   if (existing >= 0) return existing;
   let end = slicedIndex + 1;
   while (end < tree.elements.length && isInSliceGroup(tree.elements[end]?.id ?? '', slicedId)) end++;
+  // Children defined inline (backbone elements) belong to every slice; a datatype's children are
+  // expanded per slice only when the differential constrains inside the slice.
   const copies = tree.elements
     .slice(slicedIndex, end)
-    .filter((e) => isWithin(e.id ?? '', slicedId))
+    .filter((e) => e === sliced || (hasInlineChildren(sliced) && isWithin(e.id ?? '', slicedId)))
     .map((e) => ({ ...clone(e), id: rebase(e.id ?? '', slicedId, id) }));
   const root = copies[0];
   if (!root) throw new SnapshotError(`cannot slice ${slicedId}`, tree.profileUrl);
   root.sliceName = sliced.sliceName ? `${sliced.sliceName}/${sliceName}` : sliceName;
   delete root.slicing;
+  // Extensions are always sliced by url (FHIR R4 §2.22.0.1), even where the profile omits it.
+  if (!sliced.slicing && sliced.type?.[0]?.code === 'Extension') sliced.slicing = { ...EXTENSION_SLICING };
   tree.elements.splice(end, 0, ...copies);
   return end;
+}
+
+const EXTENSION_SLICING = {
+  discriminator: [{ type: 'value' as const, path: 'url' }],
+  description: 'Extensions are always sliced by (at least) url',
+  rules: 'open' as const,
+};
+
+function hasInlineChildren(element: ElementDefinition): boolean {
+  const code = element.type?.[0]?.code;
+  return element.contentReference !== undefined || code === 'BackboneElement' || code === 'Element';
 }
 
 /** Loads a StructureDefinition and throws when it is missing or has no snapshot. */
