@@ -10,45 +10,44 @@ import type { Metrics } from './metrics';
  * second line of defence for anything a future log call passes by mistake.
  */
 
-/** Paths pino blanks out wherever they appear (one level of nesting; `*` = any key). */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
+/** Field names that hold PHI or secrets in practice records, FHIR resources or requests. */
+const PHI_FIELDS = [
   'authorization',
+  'cookie',
   'body',
-  '*.body',
   'query',
-  '*.query',
   'url',
-  '*.url',
   'params',
-  '*.params',
+  'client',
+  'patient',
+  'mrn',
+  'clientMrn',
+  'patientMrn',
+  'identifier',
+  'referrerPatientId',
   'name',
-  '*.name',
   'birthDate',
-  '*.birthDate',
   'phone',
-  '*.phone',
   'email',
-  '*.email',
   'telecom',
-  '*.telecom',
   'address',
-  '*.address',
   'focus',
-  '*.focus',
   'observations',
-  '*.observations',
   'suggestions',
-  '*.suggestions',
   'note',
-  '*.note',
+  'reason',
+  'receivedBy',
   'payload',
-  '*.payload',
+  'resource',
+  'entry',
   'key',
-  '*.key',
 ];
+
+/**
+ * Paths pino blanks out: each PHI field at the top level and up to three levels down (pino's
+ * redact has no recursive wildcard, so the depths are listed).
+ */
+export const REDACT_PATHS = PHI_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]);
 
 /** A pino logger with the redaction config; `destination` lets tests capture lines. */
 export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
