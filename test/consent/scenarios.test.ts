@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { validateResource } from '@medplum/core';
+import type { Coding, Consent } from '@medplum/fhirtypes';
+import { decideDisclosure, parseDisclosureRequest, type DecisionKind } from '../../src/consent';
+import { indexR4Definitions } from './r4-definitions';
+
+interface Scenario {
+  description: string;
+  now: string;
+  timeZone?: string;
+  consents: Consent[];
+  request: unknown;
+  expected: { decision: DecisionKind; consent: string | null; permitted: Coding[]; denied: Coding[] };
+}
+
+const dir = path.join(__dirname, '../../fixtures/consent-scenarios');
+const scenarios: Array<[string, Scenario]> = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Scenario]);
+
+beforeAll(() => indexR4Definitions());
+
+describe('consent decision scenarios (fixtures/consent-scenarios)', () => {
+  test('the table holds at least 30 named situations', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(30);
+  });
+
+  test.each(scenarios)('%s: the decision matches the expected one', (_name, s) => {
+    const parsed = parseDisclosureRequest(s.request);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.outcome));
+    const decision = decideDisclosure(s.consents, parsed.value, new Date(s.now), { timeZone: s.timeZone });
+    expect({
+      decision: decision.decision,
+      consent: decision.consent,
+      permitted: decision.permitted,
+      denied: decision.denied,
+    }).toEqual(s.expected);
+    expect(decision.explanation.length).toBeGreaterThan(0);
+  });
+
+  test.each(scenarios)('%s: every Consent in it is valid R4', (_name, s) => {
+    for (const consent of s.consents) expect(() => validateResource(consent)).not.toThrow();
+  });
+});
