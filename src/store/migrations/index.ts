@@ -1,0 +1,7 @@
+import { migration001 } from './001-initial';
+import type { Migration } from './migration';
+
+export type { Migration } from './migration';
+
+/** Every migration, in version order. Append new ones here. */
+export const MIGRATIONS: readonly Migration[] = [migration001];

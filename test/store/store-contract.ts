@@ -1,0 +1,309 @@
+import type { AuditEvent, Communication, OperationOutcome } from '@medplum/fhirtypes';
+import type { NewOutboxRow, Store } from '../../src/store/store-port';
+
+/**
+ * The store contract (DESIGN.md §7): one suite, run against every adapter. A harness opens fresh,
+ * empty databases; `open()` on the same harness opens a second store (a second connection) on the
+ * same database.
+ */
+export interface StoreHarness {
+  open(): Promise<Store>;
+  dispose(): Promise<void>;
+}
+
+const T0 = new Date('2026-11-20T18:00:00.000Z');
+const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
+const oo = (text: string): OperationOutcome => ({
+  resourceType: 'OperationOutcome',
+  issue: [{ severity: 'error', code: 'transient', details: { text } }],
+});
+
+function communication(id: string): Communication & { id: string } {
+  return { resourceType: 'Communication', id, status: 'completed', subject: { reference: 'Patient/p1' } };
+}
+
+function item(n: number, over: Partial<NewOutboxRow> = {}): NewOutboxRow {
+  return {
+    itemKey: `dest-a|Communication/c${n}|1`,
+    destinationId: 'dest-a',
+    patientMrn: 'KAP-000001',
+    recipientNpi: '1234567893',
+    resourceType: 'Communication',
+    resourceId: `c${n}`,
+    resourceVersion: 1,
+    state: 'queued',
+    deadline: null,
+    consentRef: 'Consent/con-1/_history/1',
+    ...over,
+  };
+}
+
+/** Stores the Communication an outbox row points to (the outbox references resource versions). */
+async function seed(store: Store, n: number, over: Partial<NewOutboxRow> = {}, now = T0) {
+  await store.putResource(communication(`c${n}`), 'KAP-000001', now);
+  return (await store.enqueue(item(n, over), now)).row;
+}
+
+export function runStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`store contract: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: Store;
+    beforeEach(async () => {
+      harness = await makeHarness();
+      store = await harness.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await harness.dispose();
+    });
+
+    test('a record stored twice under one id keeps both versions and returns the latest', async () => {
+      const base = { kind: 'referral' as const, id: 'REF-1', patientMrn: 'KAP-1', receivedAt: T0 };
+      const v1 = await store.putRecord({ ...base, contentHash: 'h1', json: { a: 1 } });
+      const v2 = await store.putRecord({ ...base, contentHash: 'h2', json: { a: 2 } });
+      await store.putRecord({ ...base, id: 'REF-2', patientMrn: 'KAP-2', contentHash: 'h3', json: {} });
+      expect([v1.version, v2.version]).toEqual([1, 2]);
+      const latest = await store.getRecord('referral', 'REF-1');
+      expect(latest).toMatchObject({ version: 2, contentHash: 'h2', json: { a: 2 }, patientMrn: 'KAP-1' });
+      expect(latest?.receivedAt.toISOString()).toBe(T0.toISOString());
+      expect(await store.getRecord('consent', 'REF-1')).toBeNull();
+      const forPatient = await store.listRecords({ kind: 'referral', patientMrn: 'KAP-1' });
+      expect(forPatient.map((r) => [r.id, r.version])).toEqual([['REF-1', 2]]);
+    });
+
+    test('a resource stored twice keeps every version with meta.versionId and lastUpdated set', async () => {
+      const v1 = await store.putResource(communication('c1'), 'KAP-1', T0);
+      const v2 = await store.putResource(
+        { ...communication('c1'), status: 'entered-in-error' },
+        'KAP-1',
+        at(5),
+      );
+      expect([v1.versionId, v2.versionId]).toEqual([1, 2]);
+      expect(v2.resource.meta).toEqual({ versionId: '2', lastUpdated: at(5).toISOString() });
+      expect((await store.getResource('Communication', 'c1'))?.resource).toMatchObject({
+        status: 'entered-in-error',
+      });
+      expect((await store.getResource('Communication', 'c1', 1))?.resource).toMatchObject({
+        status: 'completed',
+      });
+      await store.putResource(communication('c2'), 'KAP-2', T0);
+      const listed = await store.listResources({ resourceType: 'Communication', patientMrn: 'KAP-1' });
+      expect(listed.map((r) => [r.id, r.versionId])).toEqual([['c1', 2]]);
+    });
+
+    test('enqueueing the same item key twice creates one row', async () => {
+      const first = await seed(store, 1);
+      const again = await store.enqueue(item(1), at(1));
+      expect(again.created).toBe(false);
+      expect(again.row.id).toBe(first.id);
+      expect(await store.listOutbox()).toHaveLength(1);
+    });
+
+    test('an outbox row for a resource version that was never stored is refused', async () => {
+      await expect(store.enqueue(item(9), T0)).rejects.toThrow();
+      expect(await store.listOutbox()).toHaveLength(0);
+    });
+
+    test('when the unit of work throws, neither record, resource nor outbox row is kept', async () => {
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.putRecord({
+            kind: 'update',
+            id: 'U1',
+            contentHash: 'h',
+            json: {},
+            patientMrn: 'K',
+            receivedAt: T0,
+          });
+          await tx.putResource(communication('c1'), 'K', T0);
+          await tx.enqueue(item(1), T0);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await store.getRecord('update', 'U1')).toBeNull();
+      expect(await store.getResource('Communication', 'c1')).toBeNull();
+      expect(await store.listOutbox()).toHaveLength(0);
+    });
+
+    test('a committed unit of work keeps everything it wrote', async () => {
+      const n = await store.transaction(async (tx) => {
+        await tx.putRecord({
+          kind: 'update',
+          id: 'U1',
+          contentHash: 'h',
+          json: {},
+          patientMrn: 'K',
+          receivedAt: T0,
+        });
+        await tx.putResource(communication('c1'), 'K', T0);
+        await tx.putResource(communication('c1'), 'K', T0);
+        await tx.enqueue(item(1, { resourceVersion: 2 }), T0);
+        return (await tx.listOutbox()).length;
+      });
+      expect(n).toBe(1);
+      expect((await store.getResource('Communication', 'c1'))?.versionId).toBe(2);
+      expect(await store.listOutbox({ state: 'queued' })).toHaveLength(1);
+    });
+
+    test('leasing takes due rows earliest deadline first, nulls last, and marks them in flight', async () => {
+      await seed(store, 1, { deadline: null }, at(0));
+      await seed(store, 2, { deadline: at(3000) }, at(1));
+      await seed(store, 3, { deadline: at(1000) }, at(2));
+      await seed(store, 4, { state: 'retry-wait', nextAttemptAt: at(5) }, at(3));
+      await seed(store, 5, { state: 'retry-wait', nextAttemptAt: at(500) }, at(4));
+      await seed(store, 6, { state: 'awaiting-consent' }, at(5));
+      await seed(store, 7, { state: 'withheld' }, at(6));
+      const leased = await store.leaseDue(at(10), 10, 'w1', 30_000);
+      expect(leased.map((r) => r.resourceId)).toEqual(['c3', 'c2', 'c1', 'c4']);
+      expect(leased.every((r) => r.state === 'in-flight' && r.leaseOwner === 'w1')).toBe(true);
+      expect(leased[0]?.leaseUntil?.toISOString()).toBe(new Date(at(10).getTime() + 30_000).toISOString());
+      expect(await store.leaseDue(at(10), 10, 'w2', 30_000)).toEqual([]);
+      expect((await store.leaseDue(at(10), 1, 'w2', 30_000)).length).toBe(0);
+    });
+
+    test('leasing honours the limit', async () => {
+      for (let n = 1; n <= 5; n++) await seed(store, n, {}, at(n));
+      expect((await store.leaseDue(at(10), 2, 'w1', 1000)).map((r) => r.resourceId)).toEqual(['c1', 'c2']);
+    });
+
+    test('an expired lease is taken over and the old owner can no longer update the row', async () => {
+      const row = await seed(store, 1);
+      await store.leaseDue(at(1), 10, 'crashed', 60_000);
+      expect(await store.leaseDue(at(1.5), 10, 'w2', 60_000)).toEqual([]);
+      const taken = await store.leaseDue(at(2), 10, 'w2', 60_000);
+      expect(taken.map((r) => [r.id, r.leaseOwner])).toEqual([[row.id, 'w2']]);
+      expect(await store.updateOutboxState(row.id, 'crashed', { state: 'delivered' }, at(2))).toBeNull();
+      const mine = await store.updateOutboxState(row.id, 'w2', { late: true }, at(2));
+      expect(mine).toMatchObject({ state: 'in-flight', late: true, leaseOwner: 'w2' });
+    });
+
+    test('completing an attempt records it, counts it and releases the lease; a stranger cannot', async () => {
+      const row = await seed(store, 1);
+      await store.leaseDue(at(1), 1, 'w1', 60_000);
+      const attempt = {
+        startedAt: at(1),
+        finishedAt: at(1.1),
+        httpStatus: 503,
+        result: 'retry',
+        outcome: oo('busy'),
+      };
+      expect(await store.completeAttempt(row.id, 'w2', attempt, { state: 'delivered' })).toBeNull();
+      expect(await store.listAttempts(row.id)).toHaveLength(0);
+      const done = await store.completeAttempt(row.id, 'w1', attempt, {
+        state: 'retry-wait',
+        nextAttemptAt: at(3),
+        lastOutcome: oo('busy'),
+      });
+      expect(done?.row).toMatchObject({
+        state: 'retry-wait',
+        attempts: 1,
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      expect(done?.row.lastOutcome).toEqual(oo('busy'));
+      expect(done?.attempt).toMatchObject({ attemptNo: 1, httpStatus: 503, result: 'retry' });
+      expect(await store.leaseDue(at(2), 1, 'w1', 60_000)).toEqual([]);
+      const again = await store.leaseDue(at(3), 1, 'w1', 60_000);
+      await store.completeAttempt(
+        row.id,
+        'w1',
+        { ...attempt, httpStatus: 201, result: 'delivered' },
+        {
+          state: 'delivered',
+          deliveredAt: at(3),
+        },
+      );
+      expect(again).toHaveLength(1);
+      const attempts = await store.listAttempts(row.id);
+      expect(attempts.map((a) => [a.attemptNo, a.httpStatus])).toEqual([
+        [1, 503],
+        [2, 201],
+      ]);
+      expect(await store.getOutbox(row.id)).toMatchObject({ state: 'delivered', attempts: 2 });
+    });
+
+    test('an operator retry queues a dead row again, and replay queues a delivered one', async () => {
+      const dead = await seed(store, 1, { state: 'dead' });
+      const delivered = await seed(store, 2, { state: 'delivered' });
+      const fine = await seed(store, 3, { state: 'in-flight' });
+      expect(await store.retryOutbox(dead.id, at(1))).toMatchObject({ state: 'queued', attempts: 0 });
+      expect(await store.retryOutbox(delivered.id, at(1))).toBeNull();
+      expect(await store.retryOutbox(fine.id, at(1))).toBeNull();
+      expect(await store.replayOutbox(delivered.id, at(1))).toMatchObject({
+        state: 'queued',
+        deliveredAt: null,
+      });
+    });
+
+    test('a destination retry queues only that destination’s retryable rows', async () => {
+      await seed(store, 1, { state: 'dead' });
+      await seed(store, 2, { state: 'retry-wait', nextAttemptAt: at(100) });
+      await seed(store, 3, { state: 'dead', destinationId: 'dest-b', itemKey: 'dest-b|c3' });
+      await seed(store, 4, { state: 'delivered' });
+      const queued = await store.retryDestination('dest-a', at(1));
+      expect(queued.map((r) => r.resourceId).sort()).toEqual(['c1', 'c2']);
+      expect((await store.listOutbox({ destinationId: 'dest-b' }))[0]?.state).toBe('dead');
+    });
+
+    test('rows awaiting consent are listed per client and move only from the expected state', async () => {
+      const waiting = await seed(store, 1, { state: 'awaiting-consent', consentRef: null });
+      await seed(store, 2, { state: 'awaiting-consent', patientMrn: 'KAP-OTHER' });
+      await seed(store, 3, { state: 'queued' });
+      expect((await store.awaitingConsentFor('KAP-000001')).map((r) => r.id)).toEqual([waiting.id]);
+      const moved = await store.transitionOutbox(
+        waiting.id,
+        ['awaiting-consent'],
+        { state: 'queued', consentRef: 'Consent/x/_history/1' },
+        at(1),
+      );
+      expect(moved).toMatchObject({ state: 'queued', consentRef: 'Consent/x/_history/1' });
+      expect(
+        await store.transitionOutbox(waiting.id, ['awaiting-consent'], { state: 'withheld' }, at(2)),
+      ).toBeNull();
+      expect(await store.listOutbox({ state: 'queued', patientMrn: 'KAP-000001' })).toHaveLength(2);
+    });
+
+    test('audit events are appended and listed by patient, time and outcome', async () => {
+      const ev = (id: string, minutes: number, outcome: AuditEvent['outcome']): AuditEvent => ({
+        resourceType: 'AuditEvent',
+        id,
+        type: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110106' },
+        recorded: at(minutes).toISOString(),
+        outcome,
+        agent: [{ requestor: true }],
+        source: { observer: { display: 'kap-bridge' } },
+      });
+      await store.appendAudit(ev('a1', 1, '0'), 'KAP-1');
+      await store.appendAudit(ev('a2', 2, '4'), 'KAP-1');
+      await store.appendAudit(ev('a3', 3, '0'), 'KAP-2');
+      expect((await store.listAudit({ patientMrn: 'KAP-1' })).map((a) => a.id)).toEqual(['a1', 'a2']);
+      expect((await store.listAudit({ since: at(2) })).map((a) => a.id)).toEqual(['a2', 'a3']);
+      expect((await store.listAudit({ outcome: '4' })).map((a) => a.event.id)).toEqual(['a2']);
+      await expect(store.appendAudit(ev('a1', 4, '0'), 'KAP-1')).rejects.toThrow();
+    });
+
+    test('two stores leasing at the same time never get the same row', async () => {
+      const other = await harness.open();
+      try {
+        for (let n = 1; n <= 40; n++) await seed(store, n, {}, at(n));
+        const rounds = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 === 0 ? store : other).leaseDue(at(100), 5, `w${i}`, 60_000),
+          ),
+        );
+        const ids = rounds.flat().map((r) => r.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toHaveLength(40);
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('what one store commits, a store opened later reads back', async () => {
+      await seed(store, 1);
+      await store.close();
+      store = await harness.open();
+      expect(await store.listOutbox()).toHaveLength(1);
+    });
+  });
+}
