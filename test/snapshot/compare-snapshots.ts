@@ -41,7 +41,7 @@ function types(e: ElementDefinition): unknown {
 }
 
 function fixedAndPattern(e: ElementDefinition): unknown {
-  const entries = Object.entries(e as Record<string, unknown>)
+  const entries = Object.entries(e as unknown as Record<string, unknown>)
     .filter(([k]) => /^(fixed|pattern)[A-Z]/.test(k))
     .map(([k, v]) => [k, sortKeys(v)] as const)
     .sort(([x], [y]) => x.localeCompare(y));

@@ -1,5 +1,5 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
-import { isInSliceGroup, isWithin, rebase } from './element-id';
+import { choiceTypeOf, isInSliceGroup, isWithin, rebase } from './element-id';
 import { clone } from './merge-element';
 import { SnapshotError, type StructureDefinitionResolver } from './types';
 
@@ -9,6 +9,10 @@ import { SnapshotError, type StructureDefinitionResolver } from './types';
  */
 export interface ElementTree {
   readonly elements: ElementDefinition[];
+  /** The base snapshot as inherited: new slices start from the base definition of the sliced element. */
+  readonly baseElements: readonly ElementDefinition[];
+  /** The type the StructureDefinition constrains (`Patient`, `Extension`, …). */
+  readonly type: string | undefined;
   readonly profileUrl: string | undefined;
   /** Loads a StructureDefinition WITH a snapshot (generating it when only a differential exists). */
   readonly load: StructureDefinitionResolver;
@@ -57,6 +61,23 @@ export function ensureChildren(tree: ElementTree, index: number): void {
     return copy;
   });
   tree.elements.splice(index + 1, 0, ...copies);
+  if (expandsNestedExtension(tree, parent)) ensureChildren(tree, index + 2);
+}
+
+/**
+ * In an extension definition, the IG Publisher also expands the `extension` child of a nested
+ * (complex) extension's slice one level (US Core 3.1.0 race and ethnicity show it). Those
+ * elements carry no constraint; they only keep the snapshot aligned with published ones.
+ */
+function expandsNestedExtension(tree: ElementTree, parent: ElementDefinition): boolean {
+  const type = parent.type?.[0];
+  return (
+    tree.type === 'Extension' &&
+    parent.sliceName !== undefined &&
+    type?.code === 'Extension' &&
+    !type.profile?.length &&
+    tree.elements.some((e) => e.id === `${parent.id}.extension` && e.path === `${parent.path}.extension`)
+  );
 }
 
 interface Children {
@@ -101,14 +122,10 @@ export function findOrCreateSlice(tree: ElementTree, slicedIndex: number, sliceN
   const id = `${slicedId}${separator}${sliceName}`;
   const existing = indexOfId(tree, id);
   if (existing >= 0) return existing;
+  if (isUnslicedLabel(sliced, sliceName)) return nameInPlace(tree, slicedIndex, sliceName);
   let end = slicedIndex + 1;
   while (end < tree.elements.length && isInSliceGroup(tree.elements[end]?.id ?? '', slicedId)) end++;
-  // Children defined inline (backbone elements) belong to every slice; a datatype's children are
-  // expanded per slice only when the differential constrains inside the slice.
-  const copies = tree.elements
-    .slice(slicedIndex, end)
-    .filter((e) => e === sliced || (hasInlineChildren(sliced) && isWithin(e.id ?? '', slicedId)))
-    .map((e) => ({ ...clone(e), id: rebase(e.id ?? '', slicedId, id) }));
+  const copies = sliceTemplate(tree, slicedIndex, end).map((e) => ({ ...clone(e), id: rebase(e.id ?? '', slicedId, id) }));
   const root = copies[0];
   if (!root) throw new SnapshotError(`cannot slice ${slicedId}`, tree.profileUrl);
   root.sliceName = sliced.sliceName ? `${sliced.sliceName}/${sliceName}` : sliceName;
@@ -124,6 +141,54 @@ const EXTENSION_SLICING = {
   description: 'Extensions are always sliced by (at least) url',
   rules: 'open' as const,
 };
+
+/**
+ * The elements a new slice starts from: the sliced element as the base defines it (constraints
+ * this profile puts on the unsliced element do not flow into its slices, as in the HL7 IG
+ * Publisher), with its inline children (backbone elements); a datatype's children are expanded
+ * per slice only when the differential constrains inside the slice.
+ */
+function sliceTemplate(tree: ElementTree, slicedIndex: number, end: number): ElementDefinition[] {
+  const sliced = elementAt(tree, slicedIndex);
+  const slicedId = sliced.id ?? '';
+  const inBase = tree.baseElements.findIndex((e) => e.id === slicedId);
+  const source = inBase >= 0 ? tree.baseElements.slice(inBase) : tree.elements.slice(slicedIndex, end);
+  const first = source[0];
+  if (!first) return [];
+  if (!hasInlineChildren(sliced)) return [first];
+  const result = [first];
+  for (const e of source.slice(1)) {
+    if (!isInSliceGroup(e.id ?? '', slicedId)) break;
+    if (isWithin(e.id ?? '', slicedId)) result.push(e);
+  }
+  return result;
+}
+
+/**
+ * A slice name on an element that no one slices (no slicing in base or differential; extensions
+ * are implicitly sliced, choice types by type) names the element itself: pre-R4 profiles used
+ * slice names as labels, and the IG Publisher renames the element.
+ */
+function isUnslicedLabel(element: ElementDefinition, sliceName: string): boolean {
+  return (
+    !element.slicing &&
+    !element.sliceName &&
+    choiceTypeOf(sliceName, element.path.split('.').pop() ?? '') === undefined &&
+    element.type?.[0]?.code !== 'Extension'
+  );
+}
+
+function nameInPlace(tree: ElementTree, index: number, sliceName: string): number {
+  const element = elementAt(tree, index);
+  const oldId = element.id ?? element.path;
+  const newId = `${oldId}:${sliceName}`;
+  for (let i = index; i < tree.elements.length && isWithin(tree.elements[i]?.id ?? '', oldId); i++) {
+    const e = elementAt(tree, i);
+    e.id = rebase(e.id ?? '', oldId, newId);
+  }
+  element.sliceName = sliceName;
+  return index;
+}
 
 function hasInlineChildren(element: ElementDefinition): boolean {
   const code = element.type?.[0]?.code;

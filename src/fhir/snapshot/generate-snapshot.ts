@@ -6,7 +6,6 @@ import {
   ensureChildren,
   findOrCreateSlice,
   indexOfId,
-  loadWithSnapshot,
   type ElementTree,
 } from './element-tree';
 import { clone, mergeElement } from './merge-element';
@@ -29,9 +28,10 @@ export function generateSnapshot(sd: StructureDefinition, resolve: StructureDefi
 function generate(sd: StructureDefinition, resolve: StructureDefinitionResolver, depth: number): StructureDefinition {
   if (depth > MAX_DEPTH) throw new SnapshotError('profile chain too deep (a cycle?)', sd.url);
   const load = (url: string): StructureDefinition | undefined => withSnapshot(resolve(url), resolve, depth + 1);
-  const tree: ElementTree = { elements: [], profileUrl: sd.url, load };
   if (!sd.baseDefinition) throw new SnapshotError('no baseDefinition', sd.url);
-  tree.elements.push(...clone(loadWithSnapshot(tree, sd.baseDefinition).snapshot?.element ?? []));
+  const base = load(sd.baseDefinition)?.snapshot?.element;
+  if (!base?.length) throw new SnapshotError(`cannot resolve base ${sd.baseDefinition}`, sd.url);
+  const tree: ElementTree = { elements: clone(base), baseElements: base, type: sd.type, profileUrl: sd.url, load };
   for (const diff of sd.differential?.element ?? []) {
     const index = locate(tree, diff.id ?? idFromPath(diff));
     mergeElement(elementAt(tree, index), diff, sd.url);

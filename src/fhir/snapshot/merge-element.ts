@@ -44,10 +44,17 @@ export function mergeElement(target: ElementDefinition, diff: ElementDefinition,
   if (diff.alias) target.alias = unionStrings(target.alias, diff.alias);
   if (diff.condition) target.condition = unionStrings(target.condition, diff.condition);
   if (diff.example) target.example = [...(target.example ?? []), ...clone(diff.example)];
-  if (diff.binding) target.binding = { ...target.binding, ...clone(diff.binding) };
+  if (diff.binding && isBindable(target)) target.binding = { ...target.binding, ...clone(diff.binding) };
   if (diff.slicing) target.slicing = { ...target.slicing, ...clone(diff.slicing) };
   if (diff.constraint) target.constraint = mergeConstraints(target.constraint, diff.constraint, profileUrl);
   if (diff.mapping) target.mapping = mergeMappings(target.mapping, diff.mapping);
+}
+
+/** R4 eld-11: bindings only on coded elements, strings and uris (and Quantity's code). */
+const BINDABLE = new Set(['code', 'Coding', 'CodeableConcept', 'Quantity', 'string', 'uri']);
+
+function isBindable(element: ElementDefinition): boolean {
+  return !element.type || element.type.some((t) => BINDABLE.has(t.code));
 }
 
 /** A new fixed/pattern value replaces any inherited one of the same family (e.g. fixedUri → fixedCode). */
