@@ -1,0 +1,66 @@
+import type { Coding } from '@medplum/fhirtypes';
+import { issue } from '../outcomes';
+import type { CheckContext } from './context';
+import { withProfile } from './context';
+import type { Expansion } from './terminology';
+import type { Visit } from './walker';
+
+/**
+ * Required bindings (https://hl7.org/fhir/R4/terminologies.html#required): the code SHALL come
+ * from the value set. `@medplum/core` 4.5 does not check them. Value sets that cannot be
+ * expanded offline (filters, external code systems such as SNOMED CT or BCP-47) are skipped.
+ */
+function requiredExpansion(
+  visit: Visit,
+  ctx: CheckContext,
+): { url: string; expansion: Expansion } | undefined {
+  const binding = visit.element.binding;
+  if (binding?.strength !== 'required' || !binding.valueSet) return undefined;
+  const expansion = ctx.terminology.expand(binding.valueSet);
+  return expansion ? { url: binding.valueSet, expansion } : undefined;
+}
+
+function isCoding(v: unknown): v is Coding {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function codingMatches(c: Coding, expansion: Expansion): boolean {
+  if (typeof c.code !== 'string') return false;
+  return c.system ? expansion.pairs.has(`${c.system}|${c.code}`) : expansion.codes.has(c.code);
+}
+
+function report(visit: Visit, ctx: CheckContext, shown: string, url: string): void {
+  ctx.issues.push(
+    issue({
+      code: 'code-invalid',
+      text: withProfile(
+        `The value ${shown} is not in the value set ${url}, and a code from it is required.`,
+        visit.profile,
+      ),
+      expression: visit.path,
+    }),
+  );
+}
+
+/** A `code` primitive under a required binding. */
+export function checkCode(visit: Visit, ctx: CheckContext): void {
+  if (typeof visit.value !== 'string') return;
+  const found = requiredExpansion(visit, ctx);
+  if (found && !found.expansion.codes.has(visit.value)) report(visit, ctx, `'${visit.value}'`, found.url);
+}
+
+/** A Coding or CodeableConcept under a required binding: at least one coding must match. */
+export function checkCoded(visit: Visit, ctx: CheckContext): void {
+  if (visit.type !== 'Coding' && visit.type !== 'CodeableConcept') return;
+  const found = requiredExpansion(visit, ctx);
+  const value = visit.value;
+  if (!found || !isCoding(value)) return;
+  const nested = (value as { coding?: unknown }).coding;
+  const codings: unknown[] = visit.type === 'Coding' ? [value] : Array.isArray(nested) ? nested : [];
+  const withCodes = codings.filter(isCoding).filter((c) => typeof c.code === 'string');
+  // A CodeableConcept with text only carries no code to check.
+  if (withCodes.length === 0) return;
+  if (withCodes.some((c) => codingMatches(c, found.expansion))) return;
+  const shown = withCodes.map((c) => `'${c.system ?? ''}#${c.code}'`).join(', ');
+  report(visit, ctx, shown, found.url);
+}

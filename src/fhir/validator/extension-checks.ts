@@ -1,0 +1,66 @@
+import { validateTypedValue } from '@medplum/core';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue } from '../outcomes';
+import type { CheckContext } from './context';
+import { collectIssues } from './medplum-issues';
+import { checkExampleUrl } from './primitive-checks';
+import type { Visit } from './walker';
+
+// The HL7 validator accepts unknown extensions only from these namespaces (nema.org for DICOM,
+// tools extensions) and, when examples are allowed, from the RFC 2606 example domains.
+const ALWAYS_ALLOWED = [/nema\.org/, /^http:\/\/hl7\.org\/fhir\/tools\/StructureDefinition\//];
+const EXAMPLE_DOMAINS = /example\.org|example\.com|acme\.com/;
+const ABSOLUTE = /^[a-z][a-z0-9+.-]*:/i;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks one Extension (https://hl7.org/fhir/R4/extensibility.html): its url is an absolute,
+ * unversioned canonical; a known extension is validated against its StructureDefinition; an
+ * unknown one is an error, since its meaning cannot be established.
+ */
+export function checkExtension(visit: Visit, ctx: CheckContext): void {
+  if (visit.type !== 'Extension' || !isRecord(visit.value)) return;
+  const url = visit.value.url;
+  if (typeof url !== 'string') return; // missing url: Extension.url is 1..1, reported by medplum
+  const urlPath = `${visit.path}.url`;
+  if (ctx.options.forbidExampleUrls) checkExampleUrl(url, urlPath, ctx);
+  if (!ABSOLUTE.test(url)) return; // a sub-extension of a complex extension is named relatively
+  if (url.includes('|')) {
+    ctx.issues.push(
+      issue({
+        code: 'invalid',
+        text: `The extension URL must not contain a version ('${url}').`,
+        expression: urlPath,
+      }),
+    );
+  }
+  const schema = ctx.profiles.schema(url);
+  if (!schema) {
+    if (ctx.profiles.definition(url) || isAllowedUnknown(url, ctx)) return;
+    ctx.issues.push(
+      issue({
+        code: 'structure',
+        text: `The extension ${url} could not be found, so it is not allowed here.`,
+        expression: visit.path,
+      }),
+    );
+    return;
+  }
+  const found = collectIssues(() => validateTypedValue({ type: schema.url ?? url, value: visit.value }));
+  ctx.issues.push(...found.map((i) => rebase(i, schema.path, visit.path, url)));
+}
+
+function isAllowedUnknown(url: string, ctx: CheckContext): boolean {
+  if (ALWAYS_ALLOWED.some((re) => re.test(url))) return true;
+  return !ctx.options.forbidExampleUrls && EXAMPLE_DOMAINS.test(url);
+}
+
+/** medplum reports paths from the definition's root (`Extension.value[x]`); point at the instance. */
+function rebase(i: OperationOutcomeIssue, root: string, path: string, url: string): OperationOutcomeIssue {
+  const expression = (i.expression ?? []).map((e) => (e.startsWith(root) ? path + e.slice(root.length) : e));
+  const text = `${i.details?.text ?? i.diagnostics ?? 'Invalid extension'} (extension ${url})`;
+  return { ...i, expression: expression.length ? expression : [path], details: { text } };
+}

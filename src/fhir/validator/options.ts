@@ -1,0 +1,11 @@
+/** Per-call validation options (flags of `kap-bridge validate`, DESIGN.md §8). */
+export interface ValidateOptions {
+  /** Canonical URL of a loaded profile to validate against (in addition to `meta.profile`). */
+  profile?: string;
+  /** HL7 validator `-security-checks`: HTML-looking text in strings is an error, not a hint. */
+  securityChecks?: boolean;
+  /** HTML tags in markdown are errors instead of warnings. */
+  noHtmlInMarkdown?: boolean;
+  /** References and URLs to example.org / example.com are errors (the HL7 `-examples` off). */
+  forbidExampleUrls?: boolean;
+}

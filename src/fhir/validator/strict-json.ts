@@ -1,0 +1,186 @@
+/**
+ * A strict JSON parser for FHIR JSON (https://hl7.org/fhir/R4/json.html). `JSON.parse` accepts
+ * duplicate keys (last wins) and forgets how a number was written, so `1.0` in an integer element
+ * would pass; FHIR forbids both. This parser rejects comments, trailing commas and duplicate
+ * property names, and keeps the literal text of every number that is not a plain integer.
+ */
+
+/** Where a number's literal text is kept: the containing object/array, then its key/index. */
+export type NumberLexemes = WeakMap<object, Map<string | number, string>>;
+
+export type StrictJsonResult =
+  | { ok: true; value: unknown; numberLexemes: NumberLexemes }
+  | { ok: false; message: string; line: number; column: number };
+
+class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const WS = new Set([' ', '\t', '\n', '\r']);
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
+
+/** Parses `text` strictly; returns a position (1-based line and column) when it is not JSON. */
+export function parseStrictJson(text: string): StrictJsonResult {
+  const parser = new Parser(text);
+  try {
+    const value = parser.parseDocument();
+    return { ok: true, value, numberLexemes: parser.lexemes };
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    const before = text.slice(0, err.offset).split('\n');
+    return {
+      ok: false,
+      message: err.message,
+      line: before.length,
+      column: (before[before.length - 1]?.length ?? 0) + 1,
+    };
+  }
+}
+
+class Parser {
+  readonly lexemes: NumberLexemes = new WeakMap();
+  private pos = 0;
+
+  constructor(private readonly text: string) {}
+
+  parseDocument(): unknown {
+    if (this.text.charCodeAt(0) === 0xfeff) this.pos = 1; // a UTF-8 byte order mark is tolerated
+    const value = this.parseValue(undefined, '');
+    this.skipWs();
+    if (this.pos < this.text.length) this.fail(`Unexpected content after the JSON value`);
+    return value;
+  }
+
+  private fail(message: string): never {
+    throw new JsonSyntaxError(message, this.pos);
+  }
+
+  private skipWs(): void {
+    while (this.pos < this.text.length && WS.has(this.text[this.pos] as string)) this.pos++;
+    if (this.text.startsWith('//', this.pos) || this.text.startsWith('/*', this.pos)) {
+      this.fail('Comments are not allowed in JSON');
+    }
+  }
+
+  private parseValue(parent: object | undefined, key: string | number): unknown {
+    this.skipWs();
+    const ch = this.text[this.pos];
+    if (ch === '{') return this.parseObject();
+    if (ch === '[') return this.parseArray();
+    if (ch === '"') return this.parseString();
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (this.text.startsWith(word, this.pos)) {
+        this.pos += word.length;
+        return value;
+      }
+    }
+    NUMBER.lastIndex = this.pos;
+    const match = NUMBER.exec(this.text);
+    if (!match || match[0] === '') this.fail(`Unexpected character '${ch ?? 'end of input'}'`);
+    this.pos += match[0].length;
+    if (parent && /[.eE]/.test(match[0])) this.recordLexeme(parent, key, match[0]);
+    return Number(match[0]);
+  }
+
+  private recordLexeme(parent: object, key: string | number, lexeme: string): void {
+    let map = this.lexemes.get(parent);
+    if (!map) this.lexemes.set(parent, (map = new Map()));
+    map.set(key, lexeme);
+  }
+
+  private parseObject(): Record<string, unknown> {
+    const obj: Record<string, unknown> = {};
+    this.pos++;
+    this.skipWs();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return obj;
+    }
+    for (;;) {
+      this.skipWs();
+      if (this.text[this.pos] !== '"') this.fail('Expected a property name in double quotes');
+      const key = this.parseString();
+      if (Object.prototype.hasOwnProperty.call(obj, key)) this.fail(`Duplicated property name '${key}'`);
+      this.skipWs();
+      if (this.text[this.pos] !== ':') this.fail(`Expected ':' after property name '${key}'`);
+      this.pos++;
+      const value = this.parseValue(obj, key);
+      Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+      this.skipWs();
+      const next = this.text[this.pos++];
+      if (next === '}') return obj;
+      if (next !== ',') this.fail(`Expected ',' or '}' in an object`);
+    }
+  }
+
+  private parseArray(): unknown[] {
+    const arr: unknown[] = [];
+    this.pos++;
+    this.skipWs();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return arr;
+    }
+    for (;;) {
+      arr.push(this.parseValue(arr, arr.length));
+      this.skipWs();
+      const next = this.text[this.pos++];
+      if (next === ']') return arr;
+      if (next !== ',') this.fail(`Expected ',' or ']' in an array`);
+    }
+  }
+
+  private parseString(): string {
+    let out = '';
+    this.pos++;
+    for (;;) {
+      const start = this.pos;
+      while (this.pos < this.text.length) {
+        const c = this.text.charCodeAt(this.pos);
+        if (c === 0x22 || c === 0x5c || c < 0x20) break;
+        this.pos++;
+      }
+      out += this.text.slice(start, this.pos);
+      const ch = this.text[this.pos];
+      if (ch === undefined) this.fail('Unterminated string');
+      if (ch === '"') {
+        this.pos++;
+        return out;
+      }
+      if (ch !== '\\') this.fail('Control characters must be escaped in JSON strings');
+      out += this.parseEscape();
+    }
+  }
+
+  private parseEscape(): string {
+    const esc = this.text[this.pos + 1] ?? '';
+    this.pos += 2;
+    if (esc in ESCAPES) return ESCAPES[esc] as string;
+    if (esc === 'u') {
+      const hex = this.text.slice(this.pos, this.pos + 4);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('Invalid \\u escape');
+      this.pos += 4;
+      return String.fromCharCode(parseInt(hex, 16));
+    }
+    return this.fail(`Invalid escape '\\${esc}'`);
+  }
+}

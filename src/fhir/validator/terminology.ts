@@ -1,0 +1,105 @@
+import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes';
+
+/** The codes of an expanded value set: `system|code` pairs, and the bare codes. */
+export interface Expansion {
+  pairs: Set<string>;
+  codes: Set<string>;
+}
+
+/** Expands value sets that enumerate codes or whole code systems known here. */
+export interface Terminology {
+  /** The expansion, or `undefined` when the value set is unknown or cannot be expanded here. */
+  expand(valueSetUrl: string): Expansion | undefined;
+}
+
+/** Strips a `|version` suffix from a canonical (https://hl7.org/fhir/R4/references.html#canonical). */
+export function stripVersion(canonical: string): string {
+  const bar = canonical.indexOf('|');
+  return bar < 0 ? canonical : canonical.slice(0, bar);
+}
+
+function flattenConcepts(concepts: CodeSystemConcept[] | undefined, into: Set<string>): void {
+  for (const c of concepts ?? []) {
+    if (c.code) into.add(c.code);
+    flattenConcepts(c.concept, into);
+  }
+}
+
+/**
+ * Builds a terminology over the given value sets and code systems (later ones win). Expansion
+ * follows `compose` (https://hl7.org/fhir/R4/valueset.html#compose): included concepts, whole code
+ * systems (only when the CodeSystem is `complete`), imported value sets and concept excludes.
+ * Filters cannot be evaluated without a terminology server, so such value sets are not expanded.
+ */
+export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem[]): Terminology {
+  const vsByUrl = new Map<string, ValueSet>();
+  for (const vs of valueSets) if (vs.url) vsByUrl.set(vs.url, vs);
+  const csByUrl = new Map<string, CodeSystem>();
+  for (const cs of codeSystems) if (cs.url) csByUrl.set(cs.url, cs);
+  const csCodes = new Map<string, Set<string> | undefined>();
+  const cache = new Map<string, Expansion | undefined>();
+  const inProgress = new Set<string>();
+
+  function systemCodes(system: string): Set<string> | undefined {
+    if (csCodes.has(system)) return csCodes.get(system);
+    const cs = csByUrl.get(system);
+    let codes: Set<string> | undefined;
+    if (cs && cs.content === 'complete') {
+      codes = new Set();
+      flattenConcepts(cs.concept, codes);
+    }
+    csCodes.set(system, codes);
+    return codes;
+  }
+
+  function addInclude(inc: ValueSetComposeInclude, out: Expansion): boolean {
+    if (inc.filter?.length) return false;
+    for (const imported of inc.valueSet ?? []) {
+      const sub = expand(imported);
+      if (!sub) return false;
+      // With a system as well, the include is the intersection; we keep it simple and refuse.
+      if (inc.system) return false;
+      sub.pairs.forEach((p) => out.pairs.add(p));
+      sub.codes.forEach((c) => out.codes.add(c));
+    }
+    if (!inc.system) return true;
+    const codes = inc.concept?.length
+      ? inc.concept.map((c) => c.code).filter((c): c is string => !!c)
+      : systemCodes(inc.system);
+    if (!codes) return false;
+    for (const code of codes) {
+      out.pairs.add(`${inc.system}|${code}`);
+      out.codes.add(code);
+    }
+    return true;
+  }
+
+  function compute(vs: ValueSet): Expansion | undefined {
+    const out: Expansion = { pairs: new Set(), codes: new Set() };
+    const compose = vs.compose;
+    if (!compose?.include?.length) return undefined;
+    for (const inc of compose.include) if (!addInclude(inc, out)) return undefined;
+    for (const exc of compose.exclude ?? []) {
+      if (!exc.system || !exc.concept?.length || exc.filter?.length || exc.valueSet?.length) {
+        return undefined;
+      }
+      for (const c of exc.concept) out.pairs.delete(`${exc.system}|${c.code}`);
+    }
+    out.codes = new Set([...out.pairs].map((p) => p.slice(p.lastIndexOf('|') + 1)));
+    return out;
+  }
+
+  function expand(url: string): Expansion | undefined {
+    const key = stripVersion(url);
+    if (cache.has(key)) return cache.get(key);
+    const vs = vsByUrl.get(key);
+    if (!vs || inProgress.has(key)) return undefined;
+    inProgress.add(key);
+    const result = compute(vs);
+    inProgress.delete(key);
+    cache.set(key, result);
+    return result;
+  }
+
+  return { expand };
+}

@@ -1,0 +1,194 @@
+import { tryGetDataType, validateResource, validateTypedValue } from '@medplum/core';
+import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { issue, outcome } from '../outcomes';
+import { loadBaseDefinitions } from './base-definitions';
+import { checkBundle } from './bundle-checks';
+import { checkCoded } from './coded-checks';
+import { checkConformanceResource } from './conformance-checks';
+import type { CheckContext } from './context';
+import { checkExtension } from './extension-checks';
+import { collectIssues } from './medplum-issues';
+import type { ValidateOptions } from './options';
+import type { FhirPackageContents } from './package-contents';
+import { checkExampleUrl, checkPrimitive } from './primitive-checks';
+import { createProfileCache } from './profile-cache';
+import type { ProfileCache } from './profile-cache';
+import { checkAttachment, checkResourceId } from './resource-checks';
+import { parseStrictJson } from './strict-json';
+import type { NumberLexemes } from './strict-json';
+import { createTerminology } from './terminology';
+import type { Terminology } from './terminology';
+import type { Visitor } from './walker';
+import { walkResource } from './walker';
+
+/** A validator over the R4 base plus the given packages (profiles, extensions, terminology). */
+export interface FhirValidator {
+  /** Validates a parsed resource; never throws for invalid content. */
+  validate(resource: unknown, options?: ValidateOptions & { lexemes?: NumberLexemes }): OperationOutcome;
+  /** Parses JSON text strictly (malformed JSON is one `fatal` issue), then validates it. */
+  validateText(text: string, options?: ValidateOptions): OperationOutcome;
+  /** Canonical URLs of the profiles (constraint StructureDefinitions) loaded from packages. */
+  profileUrls(): string[];
+}
+
+export interface CreateValidatorInput {
+  /** FHIR packages to load on top of R4 (e.g. the kap profiles, US Core). */
+  packages?: FhirPackageContents[];
+  /** Defaults for every call; per-call options override them. */
+  options?: ValidateOptions;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Builds a validator. The R4 base is indexed once per process; profiles are parsed once each. */
+export function createValidator(input: CreateValidatorInput = {}): FhirValidator {
+  const base = loadBaseDefinitions();
+  const packages = input.packages ?? [];
+  const packageSds = packages.flatMap((p) => p.structureDefinitions);
+  const profiles = createProfileCache([...base.extensions, ...packageSds]);
+  const terminology = createTerminology(
+    [...base.valueSets, ...packages.flatMap((p) => p.valueSets)],
+    [...base.codeSystems, ...packages.flatMap((p) => p.codeSystems)],
+  );
+  const profileUrls = packageSds
+    .filter((sd) => sd.derivation === 'constraint' && sd.type !== 'Extension' && sd.url)
+    .map((sd) => sd.url as string);
+  const deps = { profiles, terminology, searchParameters: base.searchParameters };
+
+  const validate: FhirValidator['validate'] = (resource, options = {}) =>
+    outcome(validateParsed(resource, { ...input.options, ...options }, deps, options.lexemes));
+
+  return {
+    validate,
+    validateText(text, options) {
+      const parsed = parseStrictJson(text);
+      if (!parsed.ok) {
+        return outcome([
+          issue({
+            severity: 'fatal',
+            code: 'structure',
+            text: `Error parsing JSON: ${parsed.message} at line ${parsed.line}, column ${parsed.column}.`,
+          }),
+        ]);
+      }
+      return validate(parsed.value, { ...options, lexemes: parsed.numberLexemes });
+    },
+    profileUrls: () => [...profileUrls],
+  };
+}
+
+interface Deps {
+  profiles: ProfileCache;
+  terminology: Terminology;
+  searchParameters: ReadonlyMap<string, import('@medplum/fhirtypes').SearchParameter>;
+}
+
+function validateParsed(
+  resource: unknown,
+  options: ValidateOptions,
+  deps: Deps,
+  lexemes?: NumberLexemes,
+): OperationOutcomeIssue[] {
+  if (!isRecord(resource) || typeof resource.resourceType !== 'string') {
+    return [
+      issue({ code: 'structure', text: 'Not a FHIR resource: expected a JSON object with a resourceType.' }),
+    ];
+  }
+  const rt = resource.resourceType;
+  const baseSchema = tryGetDataType(rt);
+  if (!baseSchema || baseSchema.kind !== 'resource') {
+    return [issue({ code: 'structure', text: `Unknown resource type '${rt}'.`, expression: rt })];
+  }
+  const issues = collectIssues(() => validateResource(resource as unknown as Resource));
+  const { applied, missing } = applicableProfiles(resource, options, deps.profiles);
+  issues.push(...missing);
+  for (const url of applied) {
+    const found = collectIssues(() => validateTypedValue({ type: url, value: resource }));
+    issues.push(
+      ...found.map((i) => ({ ...i, details: { text: `${i.details?.text ?? ''} (profile ${url})` } })),
+    );
+  }
+  const ctx: CheckContext = {
+    issues,
+    options,
+    terminology: deps.terminology,
+    profiles: deps.profiles,
+    lexemes,
+  };
+  const first = applied[0];
+  const schema = (first && deps.profiles.schema(first)) || baseSchema;
+  walkResource(resource, schema, rt, createVisitor(ctx, deps), first);
+  return dedupe(issues);
+}
+
+function applicableProfiles(
+  resource: Record<string, unknown>,
+  options: ValidateOptions,
+  profiles: ProfileCache,
+): { applied: string[]; missing: OperationOutcomeIssue[] } {
+  const applied: string[] = [];
+  const missing: OperationOutcomeIssue[] = [];
+  if (options.profile) {
+    if (profiles.schema(options.profile)) applied.push(options.profile.split('|')[0] ?? options.profile);
+    else
+      missing.push(
+        issue({
+          code: 'not-found',
+          text: `Profile ${options.profile} is not loaded (load its package with --ig).`,
+        }),
+      );
+  }
+  const meta = isRecord(resource.meta) ? resource.meta : undefined;
+  const declared = Array.isArray(meta?.profile) ? meta.profile : [];
+  for (const url of declared) {
+    // meta.profile is a claim; only profiles we have loaded can be checked (others are ignored,
+    // as the HL7 validator does when it cannot resolve them without -ig).
+    if (typeof url !== 'string') continue;
+    const key = url.split('|')[0] ?? url;
+    if (
+      !applied.includes(key) &&
+      profiles.schema(key) &&
+      profiles.definition(key)?.type === resource.resourceType
+    )
+      applied.push(key);
+  }
+  return { applied, missing };
+}
+
+function createVisitor(ctx: CheckContext, deps: Deps): Visitor {
+  return {
+    resource(r, path) {
+      checkResourceId(r, path, ctx);
+      checkBundle(r, path, ctx);
+      checkConformanceResource(r, path, ctx, deps.searchParameters);
+    },
+    primitive(visit) {
+      checkPrimitive(visit, ctx);
+    },
+    complex(visit) {
+      checkCoded(visit, ctx);
+      checkExtension(visit, ctx);
+      checkAttachment(visit, ctx);
+      if (
+        visit.type === 'Reference' &&
+        ctx.options.forbidExampleUrls &&
+        isRecord(visit.value) &&
+        typeof visit.value.reference === 'string'
+      ) {
+        checkExampleUrl(visit.value.reference, `${visit.path}.reference`, ctx);
+      }
+    },
+  };
+}
+
+function dedupe(issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.severity}|${i.code}|${(i.expression ?? []).join(',')}|${i.details?.text ?? i.diagnostics ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,113 @@
+import { capitalize, isPrimitiveType, tryGetDataType } from '@medplum/core';
+import type { InternalSchemaElement, InternalTypeSchema } from '@medplum/core';
+
+/** One value met while walking a resource, with the element definition that governs it. */
+export interface Visit {
+  /** The JSON value (for arrays: one item). */
+  value: unknown;
+  /** FHIR type code of this value, e.g. `code`, `CodeableConcept`, `Reference`. */
+  type: string;
+  element: InternalSchemaElement;
+  /** FHIRPath to the value, e.g. `Patient.name[0].given[1]`. */
+  path: string;
+  /** The object or array holding the value, and its key there (for number literals). */
+  parent: object;
+  key: string | number;
+  /** Canonical of the profile whose element definition applies, when it is not the base. */
+  profile?: string;
+}
+
+/** Callbacks of a walk. */
+export interface Visitor {
+  primitive(visit: Visit): void;
+  complex(visit: Visit): void;
+  resource(resource: Record<string, unknown>, path: string): void;
+}
+
+const ELEMENT_TYPE_CODE = /^http:\/\/hl7\.org\/fhirpath\/System\./;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Finds the element for a JSON property, resolving choice types (`valueQuantity` → `value[x]`). */
+export function findElement(
+  schema: InternalTypeSchema,
+  key: string,
+): { element: InternalSchemaElement; type: string } | undefined {
+  const direct = schema.elements[key];
+  if (direct) return { element: direct, type: direct.type[0]?.code ?? 'Element' };
+  for (const [name, element] of Object.entries(schema.elements)) {
+    if (!name.endsWith('[x]')) continue;
+    const stem = name.slice(0, -3);
+    if (!key.startsWith(stem)) continue;
+    const suffix = key.slice(stem.length);
+    const t = element.type.find((ty) => capitalize(ty.code) === suffix);
+    if (t) return { element, type: t.code };
+  }
+  return undefined;
+}
+
+/**
+ * Walks a resource along its type definitions (the profile's where one applies, else the base),
+ * calling the visitor for each resource, primitive and complex value. Properties that match no
+ * element are skipped: `@medplum/core` already reports them.
+ */
+export function walkResource(
+  resource: Record<string, unknown>,
+  schema: InternalTypeSchema,
+  path: string,
+  visitor: Visitor,
+  profile?: string,
+): void {
+  visitor.resource(resource, path);
+  walkObject(resource, schema, path, visitor, profile);
+}
+
+function walkObject(
+  obj: Record<string, unknown>,
+  schema: InternalTypeSchema,
+  path: string,
+  visitor: Visitor,
+  profile: string | undefined,
+): void {
+  for (const key of Object.keys(obj)) {
+    if (key === 'resourceType') continue;
+    const isShadow = key.startsWith('_');
+    const found = findElement(schema, isShadow ? key.slice(1) : key);
+    if (!found) continue;
+    const type = isShadow ? 'Element' : found.type;
+    const name = isShadow ? key.slice(1) : key;
+    const value = obj[key];
+    const visitBase = { element: found.element, type, profile };
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        if (item === null || item === undefined) return;
+        visitValue(
+          { ...visitBase, value: item, path: `${path}.${name}[${i}]`, parent: value, key: i },
+          visitor,
+        );
+      });
+    } else if (value !== null && value !== undefined) {
+      visitValue({ ...visitBase, value, path: `${path}.${name}`, parent: obj, key }, visitor);
+    }
+  }
+}
+
+function visitValue(visit: Visit, visitor: Visitor): void {
+  const { value, path } = visit;
+  if (isPrimitiveType(visit.type) || ELEMENT_TYPE_CODE.test(visit.type)) {
+    visitor.primitive(visit);
+    return;
+  }
+  if (!isObject(value)) return; // wrong JSON type: reported by @medplum/core
+  if (visit.type === 'Resource') {
+    const rt = value.resourceType;
+    const schema = typeof rt === 'string' ? tryGetDataType(rt) : undefined;
+    if (schema) walkResource(value, schema, path, visitor);
+    return;
+  }
+  visitor.complex(visit);
+  const schema = tryGetDataType(visit.type, visit.profile);
+  if (schema) walkObject(value, schema, path, visitor, visit.profile);
+}
