@@ -51,6 +51,8 @@ export interface ReferringClinician {
   destination?: string;
   /** The referrer's own referral id (the placer identifier), when known. */
   referralId?: string;
+  /** The identifier system of `referralId` in the referrer's EHR, when they name it. */
+  referralIdSystem?: string;
 }
 
 export interface Referral {

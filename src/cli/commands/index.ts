@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerConsent } from './consent';
+import { registerMap } from './map';
 import { registerSandbox } from './sandbox';
 
 /**
@@ -7,6 +8,6 @@ import { registerSandbox } from './sandbox';
  * add it to the list below.
  */
 export function registerCommands(program: Command): void {
-  const registrations: Array<(p: Command) => void> = [registerSandbox, registerConsent];
+  const registrations: Array<(p: Command) => void> = [registerSandbox, registerConsent, registerMap];
   for (const register of registrations) register(program);
 }

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import { Command, Option } from 'commander';
+import { checkConsentAgainstReferral, checkUpdateAgainstReferral } from '../../domain/cross-record';
+import { parseConsent, parseIntegrationUpdate, parseReferral } from '../../domain/parse-records';
+import type { Referral } from '../../domain/records';
+import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
+import { bundleConsent, bundleReferral, bundleUpdate } from '../../mapping/bundle';
+
+/**
+ * `kap-bridge map referral|consent|update FILE [--referral FILE]` (DESIGN.md §8): prints the
+ * `collection` Bundle of the mapped record; stores nothing. Exit codes: 0 mapped; 1 the record
+ * (or its referral) breaks a rule — the OperationOutcome is printed on stdout; 2 usage, or a file
+ * that cannot be read or is not JSON — also printed as an OperationOutcome.
+ */
+
+type Kind = 'referral' | 'consent' | 'update';
+type Step<T> = { ok: true; value: T } | { ok: false; outcome: OperationOutcome; exitCode: 1 | 2 };
+
+interface MapOptions {
+  referral?: string;
+  basedOn: 'reference' | 'identifier';
+}
+
+function readJsonFile(path: string): Step<unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    return { ok: false, exitCode: 2, outcome: errorOutcome('not-found', `${path} ${reason}`) };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const text2 = `${path} is not valid JSON: ${(err as Error).message}`;
+    return {
+      ok: false,
+      exitCode: 2,
+      outcome: outcome([issue({ severity: 'fatal', code: 'structure', text: text2 })]),
+    };
+  }
+}
+
+function loadReferral(path: string | undefined, kind: Kind): Step<Referral> {
+  if (!path) {
+    const text = `a ${kind} refers to a referral (referralId): pass the referral's file with --referral FILE`;
+    return { ok: false, exitCode: 2, outcome: errorOutcome('required', text, 'referralId') };
+  }
+  const json = readJsonFile(path);
+  if (!json.ok) return json;
+  const parsed = parseReferral(json.value);
+  if (parsed.ok) return parsed;
+  // Say which file is at fault: the issues are about the --referral file, not FILE.
+  const issues = (parsed.outcome.issue ?? []).map((i) => ({
+    ...i,
+    details: { text: `in the --referral file ${path}: ${i.details?.text ?? ''}` },
+  }));
+  return { ok: false, exitCode: 1, outcome: outcome(issues) };
+}
+
+function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
+  if (kind === 'referral') {
+    const r = parseReferral(input);
+    return r.ok
+      ? { ok: true, value: bundleReferral(r.value) }
+      : { ok: false, exitCode: 1, outcome: r.outcome };
+  }
+  const parsed = kind === 'consent' ? parseConsent(input) : parseIntegrationUpdate(input);
+  if (!parsed.ok) return { ok: false, exitCode: 1, outcome: parsed.outcome };
+  const referral = loadReferral(opts.referral, kind);
+  if (!referral.ok) return referral;
+  if ('decision' in parsed.value) {
+    const bad = checkConsentAgainstReferral(parsed.value, referral.value);
+    return bad
+      ? { ok: false, exitCode: 1, outcome: bad }
+      : { ok: true, value: bundleConsent(parsed.value, referral.value) };
+  }
+  const bad = checkUpdateAgainstReferral(parsed.value, referral.value);
+  if (bad) return { ok: false, exitCode: 1, outcome: bad };
+  return { ok: true, value: bundleUpdate(parsed.value, referral.value, { basedOn: opts.basedOn }) };
+}
+
+/** Runs `map` and returns the exit code (the JSON is written to stdout). */
+export function runMap(kind: Kind, file: string, opts: MapOptions): number {
+  const json = readJsonFile(file);
+  const result = json.ok ? mapRecord(kind, json.value, opts) : json;
+  process.stdout.write(`${JSON.stringify(result.ok ? result.value : result.outcome, null, 2)}\n`);
+  return result.ok ? 0 : result.exitCode;
+}
+
+/** Registers `kap-bridge map`. */
+export function registerMap(program: Command): void {
+  program
+    .command('map')
+    .description('print the FHIR collection Bundle of a practice record (stores nothing)')
+    .addArgument(
+      new Command().createArgument('<kind>', 'record kind').choices(['referral', 'consent', 'update']),
+    )
+    .argument('<file>', 'the record (JSON)')
+    .option('--referral <file>', 'the referral a consent or update refers to')
+    .addOption(
+      new Option(
+        '--based-on <mode>',
+        'update: basedOn as a literal reference or a logical identifier (when referral-status is not shared)',
+      )
+        .choices(['reference', 'identifier'])
+        .default('reference'),
+    )
+    .action((kind: Kind, file: string, opts: MapOptions) => {
+      process.exitCode = runMap(kind, file, opts);
+    });
+}

@@ -1,0 +1,24 @@
+/** Practice record → FHIR mapping (pure; DESIGN.md §2). */
+export { bundleConsent, bundleReferral, bundleRevocation, bundleUpdate, collectionBundle } from './bundle';
+export { mapConsent, mapRevocation, type MappedConsent } from './map-consent';
+export {
+  fillerIdentifier,
+  mapReferral,
+  placerIdentifier,
+  type MappedReferral,
+  type ReferralMappingOptions,
+} from './map-referral';
+export {
+  mapIntegrationUpdate,
+  updatePayloads,
+  type MappedUpdate,
+  type UpdateMappingOptions,
+} from './map-update';
+export {
+  DEFAULT_MAPPING_OPTIONS,
+  DEFAULT_PRACTICE,
+  mappingOptions,
+  type MappingOptions,
+  type PracticeInfo,
+} from './options';
+export { resourceId } from './ids';
