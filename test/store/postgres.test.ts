@@ -1,0 +1,59 @@
+import { Client } from 'pg';
+import { openPostgresStore } from '../../src/store/postgres-store';
+import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { killHard, spawnTsUntil } from '../support/spawn-ts';
+import { runStoreContract, type StoreHarness } from './store-contract';
+import path from 'node:path';
+
+jest.setTimeout(120_000);
+
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await startPostgresCluster();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+runStoreContract('PostgreSQL', async (): Promise<StoreHarness> => {
+  const url = await cluster.createDatabase();
+  return {
+    open: () => openPostgresStore(url),
+    dispose: () => cluster.dropDatabase(url),
+  };
+});
+
+describe('PostgreSQL store specifics', () => {
+  test('two instances opening one empty database at once apply the migrations once', async () => {
+    const url = await cluster.createDatabase();
+    const stores = await Promise.all([
+      openPostgresStore(url),
+      openPostgresStore(url),
+      openPostgresStore(url),
+    ]);
+    await Promise.all(stores.map((s) => s.close()));
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+    } finally {
+      await c.end();
+      await cluster.dropDatabase(url);
+    }
+  });
+
+  test('a writer killed in the middle of a transaction leaves no record, resource or outbox row', async () => {
+    const url = await cluster.createDatabase();
+    const writer = path.join(__dirname, 'crash-writer.ts');
+    await killHard(await spawnTsUntil(writer, [url, 'open'], 'IN-TRANSACTION'));
+    const store = await openPostgresStore(url);
+    try {
+      expect(await store.getRecord('update', 'UPD-CRASH')).toBeNull();
+      expect(await store.getResource('Communication', 'c-crash')).toBeNull();
+      expect(await store.listOutbox()).toEqual([]);
+    } finally {
+      await store.close();
+      await cluster.dropDatabase(url);
+    }
+  });
+});
