@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiKeyConfigError, parseApiKeys, type ApiKeyRegistry } from './api-keys';
-import { SCOPES } from './app-deps';
+import { SCOPES } from './scopes';
 
 /**
  * The keys file on disk: loading `KAP_BRIDGE_API_KEYS`, and the local key `serve` generates

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SCOPES, type Scope } from './app-deps';
+import { SCOPES, type Scope } from './scopes';
 
 /**
  * API keys (DESIGN.md §8): `[{ "name", "key" | "sha256", "scopes" }]`. Only SHA-256 digests are

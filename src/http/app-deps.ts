@@ -2,6 +2,7 @@ import type { Bundle, CapabilityStatement, OperationOutcome } from '@medplum/fhi
 import type { Logger } from 'pino';
 import type { ApiKeyRegistry } from './api-keys';
 import type { Metrics } from './metrics';
+import type { Scope } from './scopes';
 
 /**
  * The ports `createApp` needs. Each is a narrow function the composition root (`main.ts`)
@@ -9,11 +10,7 @@ import type { Metrics } from './metrics';
  * (STYLE.md "framework-free core": the use cases never see express).
  */
 
-/** What a key may do (DESIGN.md §8 "Scopes"). */
-export type Scope = 'ingest' | 'validate' | 'ops' | 'audit';
-
-/** Every scope, in the order README lists them. */
-export const SCOPES: readonly Scope[] = ['ingest', 'validate', 'ops', 'audit'];
+export { SCOPES, type Scope } from './scopes';
 
 /** Who is calling: the API key's name (one key per system or person, so the audit says who). */
 export interface Actor {

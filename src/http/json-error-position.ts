@@ -19,6 +19,8 @@ class Stop extends Error {
 
 const LITERALS = ['true', 'false', 'null'];
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// RFC 8259 §7: control characters U+0000–U+001F must be escaped inside strings.
+// eslint-disable-next-line no-control-regex
 const STRING_BODY = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*/y;
 
 /** The position of the first syntax error in `text`, or `undefined` when it is valid JSON. */

@@ -15,12 +15,15 @@ function call(method: string, path: string) {
 }
 
 describe('API keys and scopes', () => {
-  test.each(guarded)('$method $path without a key answers 401 login with a Bearer challenge', async ({ method, path }) => {
-    const res = await call(method, path);
-    expect(res.status).toBe(401);
-    expect(res.body.issue[0].code).toBe('login');
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=/);
-  });
+  test.each(guarded)(
+    '$method $path without a key answers 401 login with a Bearer challenge',
+    async ({ method, path }) => {
+      const res = await call(method, path);
+      expect(res.status).toBe(401);
+      expect(res.body.issue[0].code).toBe('login');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+    },
+  );
 
   test.each(guarded)('$method $path with an unknown key answers 401 login', async ({ method, path }) => {
     const res = await call(method, path).set('Authorization', 'Bearer not-a-known-key-at-all-000');
@@ -29,18 +32,24 @@ describe('API keys and scopes', () => {
     expect(res.headers['www-authenticate']).toContain('invalid_token');
   });
 
-  test.each(guarded)('$method $path with a key lacking "$scope" answers 403 forbidden', async ({ method, path, scope }) => {
-    const other = Object.keys(KEYS).find((k) => k !== 'all' && k !== scope) as keyof typeof KEYS;
-    const res = await call(method, path).set('Authorization', bearer(other));
-    expect(res.status).toBe(403);
-    expect(res.body.issue[0].code).toBe('forbidden');
-    expect(res.body.issue[0].details.text).toContain(`"${scope}"`);
-  });
+  test.each(guarded)(
+    '$method $path with a key lacking "$scope" answers 403 forbidden',
+    async ({ method, path, scope }) => {
+      const other = Object.keys(KEYS).find((k) => k !== 'all' && k !== scope) as keyof typeof KEYS;
+      const res = await call(method, path).set('Authorization', bearer(other));
+      expect(res.status).toBe(403);
+      expect(res.body.issue[0].code).toBe('forbidden');
+      expect(res.body.issue[0].details.text).toContain(`"${scope}"`);
+    },
+  );
 
-  test.each(guarded)('$method $path with a "$scope" key gets past authentication', async ({ method, path, scope }) => {
-    const res = await call(method, path).set('Authorization', bearer(scope as keyof typeof KEYS));
-    expect([401, 403]).not.toContain(res.status);
-  });
+  test.each(guarded)(
+    '$method $path with a "$scope" key gets past authentication',
+    async ({ method, path, scope }) => {
+      const res = await call(method, path).set('Authorization', bearer(scope as keyof typeof KEYS));
+      expect([401, 403]).not.toContain(res.status);
+    },
+  );
 
   test.each(open)('$method $path needs no key', async ({ method, path }) => {
     const res = await call(method, path);

@@ -24,11 +24,15 @@ describe('error funnel', () => {
     ['delete', '/fhir/metadata', 'GET, HEAD'],
     ['put', '/outbox', 'GET, HEAD'],
     ['get', '/fhir/Patient/$validate', 'POST'],
-  ] as const)('when %s %s uses a method the path does not serve, the answer is 405 with Allow: %s', async (method, path, allow) => {
-    const res = await request(createApp(makeWorld().deps))[method](path).set('Authorization', bearer('all'));
-    expectOutcome(res, 405, 'not-supported');
-    expect(res.headers.allow).toBe(allow);
-  });
+  ] as const)(
+    'when %s %s uses a method the path does not serve, the answer is 405 with Allow: %s',
+    async (method, path, allow) => {
+      const agent = request(createApp(makeWorld().deps));
+      const res = await agent[method](path).set('Authorization', bearer('all'));
+      expectOutcome(res, 405, 'not-supported');
+      expect(res.headers.allow).toBe(allow);
+    },
+  );
 
   test('when OPTIONS asks about a known path, the answer is 204 with Allow', async () => {
     const res = await request(createApp(makeWorld().deps)).options('/referrals');
@@ -49,7 +53,9 @@ describe('error funnel', () => {
   });
 
   test('when a record endpoint gets no body, the answer is 400 required', async () => {
-    const res = await request(createApp(makeWorld().deps)).post('/referrals').set('Authorization', bearer('ingest'));
+    const res = await request(createApp(makeWorld().deps))
+      .post('/referrals')
+      .set('Authorization', bearer('ingest'));
     expectOutcome(res, 400, 'required');
   });
 
@@ -97,7 +103,10 @@ describe('error funnel', () => {
   test('when a use case throws, the answer is 500 exception with no message, stack or PHI', async () => {
     const world = makeWorld();
     world.ingest.explodeWith = new Error(`cannot map client Avery Stone at /srv/kap/src/mapping.ts`);
-    const res = await request(createApp(world.deps)).post('/referrals').set('Authorization', bearer('ingest')).send(records.referral);
+    const res = await request(createApp(world.deps))
+      .post('/referrals')
+      .set('Authorization', bearer('ingest'))
+      .send(records.referral);
     expectOutcome(res, 500, 'exception');
     expect(res.text).not.toMatch(/Avery|mapping\.ts|srv|Error/);
     expect(res.body.issue[0].details.text).toContain(res.headers['x-request-id']);

@@ -7,11 +7,20 @@ import { bearer, makeWorld, NOW } from './support/ports';
 describe('outbox', () => {
   test('GET /outbox?state=dead lists the dead items and audits the read with the key name', async () => {
     const world = makeWorld();
-    const res = await request(createApp(world.deps)).get('/outbox?state=dead').set('Authorization', bearer('ops'));
+    const res = await request(createApp(world.deps))
+      .get('/outbox?state=dead')
+      .set('Authorization', bearer('ops'));
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([{ id: 'OB-3', state: 'dead' }]);
     expect(world.accesses).toEqual([
-      { actor: 'ops', action: 'read', what: { kind: 'outbox', state: 'dead' }, outcome: 'success', requestId: res.headers['x-request-id'], at: NOW },
+      {
+        actor: 'ops',
+        action: 'read',
+        what: { kind: 'outbox', state: 'dead' },
+        outcome: 'success',
+        requestId: res.headers['x-request-id'],
+        at: NOW,
+      },
     ]);
   });
 
@@ -19,7 +28,9 @@ describe('outbox', () => {
     'GET /outbox%s answers 400 value and reads nothing',
     async (query) => {
       const world = makeWorld();
-      const res = await request(createApp(world.deps)).get(`/outbox${query}`).set('Authorization', bearer('ops'));
+      const res = await request(createApp(world.deps))
+        .get(`/outbox${query}`)
+        .set('Authorization', bearer('ops'));
       expect(res.status).toBe(400);
       expect(res.body.issue[0].code).toBe('value');
       expect(world.accesses).toHaveLength(0);
@@ -31,7 +42,9 @@ describe('outbox', () => {
     ['OB-2', 409, 'conflict'],
     ['OB-9', 404, 'not-found'],
   ])('POST /outbox/%s/retry answers %s', async (id, status, code) => {
-    const res = await request(createApp(makeWorld().deps)).post(`/outbox/${id}/retry`).set('Authorization', bearer('ops'));
+    const res = await request(createApp(makeWorld().deps))
+      .post(`/outbox/${id}/retry`)
+      .set('Authorization', bearer('ops'));
     expect(res.status).toBe(status);
     if (code) expect(res.body.issue[0].code).toBe(code);
     else expect(res.body.item).toEqual({ id, state: 'queued' });
@@ -41,22 +54,32 @@ describe('outbox', () => {
 describe('disclosure log', () => {
   test('GET /patients/{mrn}/disclosures answers the log and audits who read which patient', async () => {
     const world = makeWorld();
-    const res = await request(createApp(world.deps)).get('/patients/KAP-000123/disclosures').set('Authorization', bearer('audit'));
+    const res = await request(createApp(world.deps))
+      .get('/patients/KAP-000123/disclosures')
+      .set('Authorization', bearer('audit'));
     expect(res.status).toBe(200);
     expect(res.body.entries).toHaveLength(1);
-    expect(world.accesses[0]).toMatchObject({ actor: 'audit', what: { kind: 'disclosure-log', patientMrn: 'KAP-000123' }, outcome: 'success' });
+    expect(world.accesses[0]).toMatchObject({
+      actor: 'audit',
+      what: { kind: 'disclosure-log', patientMrn: 'KAP-000123' },
+      outcome: 'success',
+    });
   });
 
   test('an unknown MRN answers 404 and the attempt is audited', async () => {
     const world = makeWorld();
-    const res = await request(createApp(world.deps)).get('/patients/KAP-999999/disclosures').set('Authorization', bearer('audit'));
+    const res = await request(createApp(world.deps))
+      .get('/patients/KAP-999999/disclosures')
+      .set('Authorization', bearer('audit'));
     expect(res.status).toBe(404);
     expect(world.accesses[0]).toMatchObject({ outcome: 'not-found' });
   });
 
   test('when the audit trail cannot be written, the log is not sent (500)', async () => {
     const world = makeWorld({ audit: { recordAccess: () => Promise.reject(new Error('disk full')) } });
-    const res = await request(createApp(world.deps)).get('/patients/KAP-000123/disclosures').set('Authorization', bearer('audit'));
+    const res = await request(createApp(world.deps))
+      .get('/patients/KAP-000123/disclosures')
+      .set('Authorization', bearer('audit'));
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('Communication/UPD');
   });
@@ -75,7 +98,10 @@ describe('health and metrics', () => {
     world.ready.db = false;
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(503);
-    expect(res.body.issue[0]).toMatchObject({ code: 'transient', details: { text: 'Check "database" is failing.' } });
+    expect(res.body.issue[0]).toMatchObject({
+      code: 'transient',
+      details: { text: 'Check "database" is failing.' },
+    });
     expect(res.text).not.toContain('/secret/path');
   });
 
@@ -91,7 +117,9 @@ describe('health and metrics', () => {
     expect(res.text).toContain('kap_bridge_outbox_at_risk 2');
     expect(res.text).toContain('kap_bridge_deliveries_total{outcome="delivered"} 1');
     expect(res.text).toContain('kap_bridge_delivery_duration_seconds_count 1');
-    expect(res.text).toContain('kap_bridge_http_requests_total{method="GET",route="/patients/:mrn/disclosures",status="200"} 1');
+    expect(res.text).toContain(
+      'kap_bridge_http_requests_total{method="GET",route="/patients/:mrn/disclosures",status="200"} 1',
+    );
     expect(res.text).not.toContain('KAP-000123');
   });
 

@@ -17,7 +17,11 @@ describe('PHI-free logs', () => {
   const FHIR = 'application/fhir+json';
 
   beforeAll(async () => {
-    const ingest = (path: string, body: unknown) => request(app).post(path).set('Authorization', bearer('all')).send(body as object);
+    const ingest = (path: string, body: unknown) =>
+      request(app)
+        .post(path)
+        .set('Authorization', bearer('all'))
+        .send(body as object);
     await ingest('/referrals', records.referral);
     await ingest('/referrals', records.referral); // unchanged
     await ingest('/referrals', { ...records.referral, priority: 'urgent' }); // updated
@@ -25,19 +29,38 @@ describe('PHI-free logs', () => {
     await ingest(`/consents/${records.consent.id}/revoke`, records.revocation);
     await ingest('/integration-updates', records.update);
     await ingest('/integration-updates', { ...records.update, surprise: records.update.focus }); // 422
-    await request(app).post('/fhir').set('Authorization', bearer('all')).set('Content-Type', FHIR).send(JSON.stringify(records.transaction));
-    await request(app).post('/fhir/$validate').set('Authorization', bearer('all')).send(records.transaction.entry[0]!.resource);
+    await request(app)
+      .post('/fhir')
+      .set('Authorization', bearer('all'))
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify(records.transaction));
+    await request(app)
+      .post('/fhir/$validate')
+      .set('Authorization', bearer('all'))
+      .send(records.transaction.entry[0]!.resource);
     const broken = JSON.stringify(records.update).replace('"focus":', '"focus"');
-    await request(app).post('/integration-updates').set('Authorization', bearer('all')).set('Content-Type', 'application/json').send(broken);
+    await request(app)
+      .post('/integration-updates')
+      .set('Authorization', bearer('all'))
+      .set('Content-Type', 'application/json')
+      .send(broken);
     await request(app).get('/patients/KAP-000123/disclosures').set('Authorization', bearer('all'));
     await request(app).get('/patients/KAP-000123/disclosures'); // 401
-    world.ingest.explodeWith = new Error(`mapping failed for ${records.referral.client.name.given[0]} ${records.referral.client.name.family}, born ${records.referral.client.birthDate}, ${records.referral.client.email}`);
+    world.ingest.explodeWith = new Error(
+      `mapping failed for ${records.referral.client.name.given[0]} ${records.referral.client.name.family}, born ${records.referral.client.birthDate}, ${records.referral.client.email}`,
+    );
     await ingest('/referrals', records.referral);
-    await request(app).post('/fhir').set('Authorization', bearer('all')).set('Content-Type', FHIR).send(JSON.stringify(records.transaction));
+    await request(app)
+      .post('/fhir')
+      .set('Authorization', bearer('all'))
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify(records.transaction));
   });
 
   test('every request is logged with method, route template, status, duration, key name and request id', () => {
-    const lines = world.log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+    const lines = world.log.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'request');
     expect(lines).toHaveLength(14);
     expect(lines.map((l) => `${l.status} ${l.route}`)).toEqual([
       '201 /referrals',
@@ -56,7 +79,11 @@ describe('PHI-free logs', () => {
       '500 /fhir',
     ]);
     for (const l of lines) {
-      expect(l).toMatchObject({ method: expect.any(String), reqId: expect.any(String), durationMs: expect.any(Number) });
+      expect(l).toMatchObject({
+        method: expect.any(String),
+        reqId: expect.any(String),
+        durationMs: expect.any(Number),
+      });
     }
     expect(lines[0]!.keyName).toBe('all');
   });

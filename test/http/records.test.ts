@@ -15,7 +15,11 @@ describe('practice record endpoints', () => {
     const post = (b: object) => request(app).post(path).set('Authorization', bearer('ingest')).send(b);
     const first = await post(body);
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ status: 'created', recordId: body.id, outbox: [{ state: 'awaiting-consent' }] });
+    expect(first.body).toMatchObject({
+      status: 'created',
+      recordId: body.id,
+      outbox: [{ state: 'awaiting-consent' }],
+    });
     expect(first.body.outcome.resourceType).toBe('OperationOutcome');
     const again = await post(body);
     expect([again.status, again.body.status]).toEqual([200, 'unchanged']);
@@ -23,7 +27,8 @@ describe('practice record endpoints', () => {
 
   test('a referral re-posted with changed content answers 200 updated', async () => {
     const app = createApp(makeWorld().deps);
-    const post = (b: object) => request(app).post('/referrals').set('Authorization', bearer('ingest')).send(b);
+    const post = (b: object) =>
+      request(app).post('/referrals').set('Authorization', bearer('ingest')).send(b);
     await post(records.referral);
     const res = await post({ ...records.referral, priority: 'urgent' });
     expect([res.status, res.body.status]).toEqual([200, 'updated']);

@@ -25,8 +25,31 @@ export const bearer = (name: keyof typeof KEYS) => `Bearer ${KEYS[name]!.key}`;
 
 const FIELDS: Record<string, string[]> = {
   referral: ['id', 'receivedAt', 'source', 'client', 'referringClinician', 'reason', 'priority', 'note'],
-  consent: ['id', 'referralId', 'clientMrn', 'recipientNpi', 'decision', 'share', 'validFrom', 'validUntil', 'signedAt', 'signedBy', 'representative', 'document'],
-  update: ['id', 'referralId', 'sessionDate', 'sessionNumber', 'author', 'focus', 'observations', 'suggestions', 'writtenAt'],
+  consent: [
+    'id',
+    'referralId',
+    'clientMrn',
+    'recipientNpi',
+    'decision',
+    'share',
+    'validFrom',
+    'validUntil',
+    'signedAt',
+    'signedBy',
+    'representative',
+    'document',
+  ],
+  update: [
+    'id',
+    'referralId',
+    'sessionDate',
+    'sessionNumber',
+    'author',
+    'focus',
+    'observations',
+    'suggestions',
+    'writtenAt',
+  ],
   revocation: ['revokedAt', 'reason', 'receivedBy', 'method'],
 };
 
@@ -51,7 +74,12 @@ export class MemoryIngest {
     const before = this.records.get(key);
     this.records.set(key, content);
     const status = before === undefined ? 'created' : before === content ? 'unchanged' : 'updated';
-    return { status, outcome: allOk(`${kind} ${status}`), recordId, outbox: [{ id: `OB-${this.records.size}`, state: 'awaiting-consent' }] };
+    return {
+      status,
+      outcome: allOk(`${kind} ${status}`),
+      recordId,
+      outbox: [{ id: `OB-${this.records.size}`, state: 'awaiting-consent' }],
+    };
   }
 }
 
@@ -62,7 +90,14 @@ function rejected(text: string, expression: string): IngestResult {
 function transactionResponse(bundle: Bundle): Bundle {
   const type = bundle.type === 'batch' ? 'batch-response' : 'transaction-response';
   const entry: BundleEntry[] = (bundle.entry ?? []).map((e) =>
-    e.resource ? { response: { status: '201 Created' } } : { response: { status: '400 Bad Request', outcome: errorOutcome('required', 'entry.resource is missing', 'Bundle.entry.resource') } },
+    e.resource
+      ? { response: { status: '201 Created' } }
+      : {
+          response: {
+            status: '400 Bad Request',
+            outcome: errorOutcome('required', 'entry.resource is missing', 'Bundle.entry.resource'),
+          },
+        },
   );
   return { resourceType: 'Bundle', type, entry };
 }
@@ -112,8 +147,13 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
     { id: 'OB-2', state: 'delivered' },
     { id: 'OB-3', state: 'dead' },
   ];
-  const keys = parseApiKeys(Object.entries(KEYS).map(([name, k]) => ({ name, key: k.key, scopes: k.scopes })));
-  const counts = () => Object.fromEntries(outboxItems.map((i) => [i.state, outboxItems.filter((j) => j.state === i.state).length]));
+  const keys = parseApiKeys(
+    Object.entries(KEYS).map(([name, k]) => ({ name, key: k.key, scopes: k.scopes })),
+  );
+  const counts = () =>
+    Object.fromEntries(
+      outboxItems.map((i) => [i.state, outboxItems.filter((j) => j.state === i.state).length]),
+    );
   const deps: AppDeps = {
     ingest: {
       referral: async (body) => ingest.store('referral', body),
@@ -127,36 +167,69 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
         if (ingest.explodeWith) throw ingest.explodeWith;
         const broken = bundle.type === 'transaction' && (bundle.entry ?? []).some((e) => !e.resource);
         return broken
-          ? { status: 'rejected', outcome: errorOutcome('required', 'entry.resource is missing', 'Bundle.entry[0].resource') }
+          ? {
+              status: 'rejected',
+              outcome: errorOutcome('required', 'entry.resource is missing', 'Bundle.entry[0].resource'),
+            }
           : { status: 'processed', response: transactionResponse(bundle) };
       },
       message: async () => ({
         status: 'processed',
-        response: { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader', eventCoding: { code: 'I12' }, source: { endpoint: 'kap-bridge' }, response: { identifier: 'm1', code: 'ok' } } }] },
+        response: {
+          resourceType: 'Bundle',
+          type: 'message',
+          entry: [
+            {
+              resource: {
+                resourceType: 'MessageHeader',
+                eventCoding: { code: 'I12' },
+                source: { endpoint: 'kap-bridge' },
+                response: { identifier: 'm1', code: 'ok' },
+              },
+            },
+          ],
+        },
       }),
     },
     validate: (resource, opts) => {
       validateCalls.push({ resource, ...opts });
       const type = (resource as { resourceType?: unknown }).resourceType;
-      if (typeof type !== 'string') return errorOutcome('required', 'resourceType is missing', 'resourceType');
+      if (typeof type !== 'string')
+        return errorOutcome('required', 'resourceType is missing', 'resourceType');
       return allOk(opts.profile ? `Valid against ${opts.profile}` : 'Valid');
     },
     outbox: {
-      states: ['awaiting-consent', 'queued', 'in-flight', 'delivered', 'withheld', 'retry-wait', 'dead', 'cancelled'],
+      states: [
+        'awaiting-consent',
+        'queued',
+        'in-flight',
+        'delivered',
+        'withheld',
+        'retry-wait',
+        'dead',
+        'cancelled',
+      ],
       list: async (filter) => outboxItems.filter((i) => !filter.state || i.state === filter.state),
       retry: async (id) => {
         const item = outboxItems.find((i) => i.id === id);
-        if (!item) return { status: 'not-found', outcome: errorOutcome('not-found', 'No outbox item with this id.') };
-        if (item.state === 'delivered') return { status: 'conflict', outcome: errorOutcome('conflict', 'Already delivered.') };
+        if (!item)
+          return { status: 'not-found', outcome: errorOutcome('not-found', 'No outbox item with this id.') };
+        if (item.state === 'delivered')
+          return { status: 'conflict', outcome: errorOutcome('conflict', 'Already delivered.') };
         item.state = 'queued';
         return { status: 'retried', outcome: allOk('Queued again'), item };
       },
     },
     disclosures: async (mrn) =>
-      mrn === 'KAP-000123' ? { found: true, entries: [{ at: '2026-11-20T19:00:00Z', what: 'Communication/UPD-2026-0042-03' }] } : { found: false, entries: [] },
+      mrn === 'KAP-000123'
+        ? { found: true, entries: [{ at: '2026-11-20T19:00:00Z', what: 'Communication/UPD-2026-0042-03' }] }
+        : { found: false, entries: [] },
     audit: { recordAccess: async (entry) => void accesses.push(entry) },
     metadata: () => CAPABILITY,
-    readiness: async () => ({ ok: ready.db, checks: { database: ready.db ? { ok: true } : { ok: false, message: 'SQLITE_BUSY at /secret/path' } } }),
+    readiness: async () => ({
+      ok: ready.db,
+      checks: { database: ready.db ? { ok: true } : { ok: false, message: 'SQLITE_BUSY at /secret/path' } },
+    }),
     metrics: createMetrics(new Registry(), { outboxCounts: counts, atRiskCount: () => 2 }),
     logger: createLogger({ destination: log }),
     apiKeys: keys,

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureLocalApiKey, loadApiKeyFile, LOCAL_KEY_NAME } from '../../src/http/api-key-file';
+import { ApiKeyConfigError, parseApiKeys, sha256Hex } from '../../src/http/api-keys';
+import cases from '../../fixtures/http/api-key-files.json';
+
+describe('parseApiKeys', () => {
+  test.each(cases.invalid)('a keys file with $name is refused, saying where', ({ json, message }) => {
+    expect(() => parseApiKeys(json, 'keys.json')).toThrow(ApiKeyConfigError);
+    expect(() => parseApiKeys(json, 'keys.json')).toThrow(message);
+  });
+
+  test('a key given as "key" or as its "sha256" authenticates to its name and scopes; others do not', () => {
+    const registry = parseApiKeys([
+      { name: 'practice-ehr', key: 'plain-key-0123456789', scopes: ['ingest', 'validate'] },
+      { name: 'auditor', sha256: sha256Hex('hashed-key-0123456789').toUpperCase(), scopes: ['audit'] },
+    ]);
+    expect(registry.size).toBe(2);
+    expect(registry.authenticate('plain-key-0123456789')).toEqual({
+      name: 'practice-ehr',
+      scopes: ['ingest', 'validate'],
+    });
+    expect(registry.authenticate('hashed-key-0123456789')).toEqual({ name: 'auditor', scopes: ['audit'] });
+    expect(registry.authenticate('plain-key-012345678')).toBeUndefined();
+    expect(registry.authenticate('')).toBeUndefined();
+  });
+});
+
+describe('key files on disk', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kap-keys-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('ensureLocalApiKey creates a 0700 folder and a 0600 file whose key holds every scope', () => {
+    const dataDir = join(dir, 'data');
+    const local = ensureLocalApiKey(dataDir);
+    expect(local.created).toBe(true);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(local.path).mode & 0o777).toBe(0o600);
+    expect(local.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const { registry, warnings } = loadApiKeyFile(local.path);
+    expect(warnings).toEqual([]);
+    expect(registry.authenticate(local.key!)).toEqual({
+      name: LOCAL_KEY_NAME,
+      scopes: ['ingest', 'validate', 'ops', 'audit'],
+    });
+  });
+
+  test('ensureLocalApiKey run again keeps the file and returns the same key', () => {
+    const first = ensureLocalApiKey(dir);
+    const content = readFileSync(first.path, 'utf8');
+    const second = ensureLocalApiKey(dir);
+    expect(second).toEqual({ path: first.path, key: first.key, created: false });
+    expect(readFileSync(first.path, 'utf8')).toBe(content);
+  });
+
+  test('a keys file readable by others loads with a warning', () => {
+    const path = join(dir, 'keys.json');
+    writeFileSync(path, JSON.stringify([{ name: 'a', key: '0123456789abcdef0', scopes: ['ops'] }]), {
+      mode: 0o644,
+    });
+    expect(loadApiKeyFile(path).warnings[0]).toContain('readable by other users');
+  });
+
+  test('a keys file that is not JSON is refused without quoting its content', () => {
+    const path = join(dir, 'keys.json');
+    writeFileSync(path, '[{ "name": "a", "key": "super-secret-key-1234" ', { mode: 0o600 });
+    expect(() => loadApiKeyFile(path)).toThrow(`${path} is not valid JSON`);
+    try {
+      loadApiKeyFile(path);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('super-secret');
+    }
+  });
+
+  test('a missing keys file is refused naming the path', () => {
+    expect(() => loadApiKeyFile(join(dir, 'nope.json'))).toThrow(/cannot read .*nope\.json \(ENOENT\)/);
+  });
+});
