@@ -64,5 +64,6 @@ function describeVerdict(c: Candidate, v: Verdict, what: string, ctx: RequestCon
     return `${c.cite}: provision does not cover ${what} (its ${v.uncovered} does not match), so it is denied for actor ${actor}`;
   }
   const verb = v.type === 'permit' ? 'permits' : 'denies';
-  return `${c.cite}: ${v.path} ${verb} ${what} for actor ${actor}`;
+  const where = v.depth === 0 ? `${v.path} (the base rule, no exception matched)` : v.path;
+  return `${c.cite}: ${where} ${verb} ${what} for actor ${actor}`;
 }
