@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { registerConsent } from './consent';
 import { registerMap } from './map';
 import { registerSandbox } from './sandbox';
+import { registerValidate } from './validate';
 
 /**
  * Registers every sub-command. Each command module exports one `registerX(program)` function;
  * add it to the list below.
  */
 export function registerCommands(program: Command): void {
-  const registrations: Array<(p: Command) => void> = [registerSandbox, registerConsent, registerMap];
+  const registrations: Array<(p: Command) => void> = [registerSandbox, registerConsent, registerMap, registerValidate];
   for (const register of registrations) register(program);
 }
