@@ -107,7 +107,7 @@ export function logUnexpected(logger: Logger, err: unknown, requestId: unknown, 
       reqId: requestId,
       route,
       errType: e?.constructor.name ?? typeof err,
-      errCode: (e as { code?: unknown } | undefined)?.code,
+      errCode: codeOf(e),
       // Frames only: the first stack line repeats the message.
       frames: e?.stack
         ?.split('\n')
@@ -116,4 +116,11 @@ export function logUnexpected(logger: Logger, err: unknown, requestId: unknown, 
     },
     'unexpected error',
   );
+}
+
+/** A system error code (`ECONNREFUSED`, `SQLITE_BUSY`, a pg SQLSTATE) when it is a short token. */
+function codeOf(err: Error | undefined): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const text = typeof code === 'number' ? String(code) : code;
+  return typeof text === 'string' && /^[A-Za-z0-9_.-]{1,40}$/.test(text) ? text : undefined;
 }
