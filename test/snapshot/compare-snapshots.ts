@@ -6,13 +6,17 @@ import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes'
  * slicing (discriminator, rules, ordered — absent means false, FHIR R4 ElementDefinition.slicing.ordered)
  * and binding (strength, valueSet). Returns the first difference, or undefined when they agree.
  */
-export function firstDifference(generated: StructureDefinition, published: StructureDefinition): string | undefined {
+export function firstDifference(
+  generated: StructureDefinition,
+  published: StructureDefinition,
+): string | undefined {
   const a = generated.snapshot?.element ?? [];
   const b = published.snapshot?.element ?? [];
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const g = a[i];
     const p = b[i];
-    if (!g || !p || g.id !== p.id) return `element #${i}: generated ${g?.id ?? '(end)'}, published ${p?.id ?? '(end)'}`;
+    if (!g || !p || g.id !== p.id)
+      return `element #${i}: generated ${g?.id ?? '(end)'}, published ${p?.id ?? '(end)'}`;
     const diff = elementDifference(g, p);
     if (diff) return `${p.id}: ${diff}`;
   }
@@ -37,7 +41,11 @@ function elementDifference(g: ElementDefinition, p: ElementDefinition): string |
 }
 
 function types(e: ElementDefinition): unknown {
-  return (e.type ?? []).map((t) => ({ code: t.code, profile: t.profile ?? [], targetProfile: t.targetProfile ?? [] }));
+  return (e.type ?? []).map((t) => ({
+    code: t.code,
+    profile: t.profile ?? [],
+    targetProfile: t.targetProfile ?? [],
+  }));
 }
 
 function fixedAndPattern(e: ElementDefinition): unknown {

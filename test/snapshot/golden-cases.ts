@@ -6,7 +6,8 @@ import { createResolver, generateSnapshot, type StructureDefinitionResolver } fr
 import { firstDifference } from './compare-snapshots';
 
 /** The shared FHIR packages folder (DESIGN.md §3), overridable like scripts/build-profiles.js. */
-export const FHIR_PACKAGES = process.env.KAP_FHIR_PACKAGES ?? resolve(__dirname, '../../../shared/fhir-packages');
+export const FHIR_PACKAGES =
+  process.env.KAP_FHIR_PACKAGES ?? resolve(__dirname, '../../../shared/fhir-packages');
 
 function definitionsOf(bundle: Bundle): StructureDefinition[] {
   return (bundle.entry ?? [])
@@ -29,7 +30,9 @@ export function r4Base(): StructureDefinition[] {
 
 /** The HL7 constraint profiles shipped with R4 that carry both differential and snapshot. */
 export function hl7Profiles(): StructureDefinition[] {
-  return definitionsOf(readJson('fhir/r4/profiles-others.json') as Bundle).filter((sd) => sd.differential && sd.snapshot);
+  return definitionsOf(readJson('fhir/r4/profiles-others.json') as Bundle).filter(
+    (sd) => sd.differential && sd.snapshot,
+  );
 }
 
 /** US Core 3.1.0 StructureDefinitions with a snapshot (profiles and extensions). */
@@ -49,11 +52,17 @@ export interface GoldenResult {
 }
 
 /** Generates each case's snapshot from its differential (bases resolved with `resolver`) and compares. */
-export function runGolden(cases: StructureDefinition[], resolver: StructureDefinitionResolver): GoldenResult[] {
+export function runGolden(
+  cases: StructureDefinition[],
+  resolver: StructureDefinitionResolver,
+): GoldenResult[] {
   return cases.map((sd) => {
     const input: StructureDefinition = { ...sd, snapshot: undefined };
     try {
-      return { id: sd.id ?? sd.url ?? '?', difference: firstDifference(generateSnapshot(input, resolver), sd) };
+      return {
+        id: sd.id ?? sd.url ?? '?',
+        difference: firstDifference(generateSnapshot(input, resolver), sd),
+      };
     } catch (err) {
       return { id: sd.id ?? '?', difference: `threw ${(err as Error).message}` };
     }

@@ -54,6 +54,12 @@ export function ensureChildren(tree: ElementTree, index: number): void {
   const children = parent.contentReference
     ? referencedChildren(tree, parent.contentReference)
     : typeChildren(tree, parent);
+  if (parent.contentReference) {
+    // Expanded in place: R4 eld-5 forbids contentReference next to a type, and validators would
+    // follow the reference and miss the constraints on the expanded children.
+    delete parent.contentReference;
+    parent.type ??= [{ code: 'BackboneElement' }];
+  }
   const copies = children.elements.map((child) => {
     const copy = clone(child);
     copy.id = rebase(child.id ?? child.path, children.rootId, parentId);
@@ -86,12 +92,17 @@ interface Children {
   readonly elements: ElementDefinition[];
 }
 
+/**
+ * The children of the element a contentReference names, as the base defines them: constraints
+ * this profile puts on that element (e.g. the root Consent.provision) do not apply to the
+ * recursive use (Consent.provision.provision).
+ */
 function referencedChildren(tree: ElementTree, reference: string): Children {
   const rootId = reference.slice(reference.indexOf('#') + 1);
-  const at = indexOfId(tree, rootId);
-  if (at < 0) throw new SnapshotError(`contentReference ${reference} not found`, tree.profileUrl);
-  const root = elementAt(tree, at);
-  const elements = tree.elements.filter((e) => e !== root && isWithin(e.id ?? '', rootId));
+  const source = tree.baseElements.some((e) => e.id === rootId) ? tree.baseElements : tree.elements;
+  const root = source.find((e) => e.id === rootId);
+  if (!root) throw new SnapshotError(`contentReference ${reference} not found`, tree.profileUrl);
+  const elements = source.filter((e) => e !== root && isWithin(e.id ?? '', rootId));
   return { rootId, rootPath: root.path, elements };
 }
 
@@ -105,7 +116,8 @@ function typeChildren(tree: ElementTree, parent: ElementDefinition): Children {
   const definition = tree.load(url);
   const elements = definition?.snapshot?.element;
   const root = elements?.[0];
-  if (!elements || !root) throw new SnapshotError(`no definition for ${url} (at ${parent.id})`, tree.profileUrl);
+  if (!elements || !root)
+    throw new SnapshotError(`no definition for ${url} (at ${parent.id})`, tree.profileUrl);
   return { rootId: root.id ?? root.path, rootPath: root.path, elements: elements.slice(1) };
 }
 
@@ -125,7 +137,10 @@ export function findOrCreateSlice(tree: ElementTree, slicedIndex: number, sliceN
   if (isUnslicedLabel(sliced, sliceName)) return nameInPlace(tree, slicedIndex, sliceName);
   let end = slicedIndex + 1;
   while (end < tree.elements.length && isInSliceGroup(tree.elements[end]?.id ?? '', slicedId)) end++;
-  const copies = sliceTemplate(tree, slicedIndex, end).map((e) => ({ ...clone(e), id: rebase(e.id ?? '', slicedId, id) }));
+  const copies = sliceTemplate(tree, slicedIndex, end).map((e) => ({
+    ...clone(e),
+    id: rebase(e.id ?? '', slicedId, id),
+  }));
   const root = copies[0];
   if (!root) throw new SnapshotError(`cannot slice ${slicedId}`, tree.profileUrl);
   root.sliceName = sliced.sliceName ? `${sliced.sliceName}/${sliceName}` : sliceName;

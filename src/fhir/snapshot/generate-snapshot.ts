@@ -21,17 +21,31 @@ const MAX_DEPTH = 20;
  * generated first. Returns a new StructureDefinition; the input is not modified.
  * Throws SnapshotError when the differential names an element the base does not have.
  */
-export function generateSnapshot(sd: StructureDefinition, resolve: StructureDefinitionResolver): StructureDefinition {
+export function generateSnapshot(
+  sd: StructureDefinition,
+  resolve: StructureDefinitionResolver,
+): StructureDefinition {
   return generate(sd, resolve, 0);
 }
 
-function generate(sd: StructureDefinition, resolve: StructureDefinitionResolver, depth: number): StructureDefinition {
+function generate(
+  sd: StructureDefinition,
+  resolve: StructureDefinitionResolver,
+  depth: number,
+): StructureDefinition {
   if (depth > MAX_DEPTH) throw new SnapshotError('profile chain too deep (a cycle?)', sd.url);
-  const load = (url: string): StructureDefinition | undefined => withSnapshot(resolve(url), resolve, depth + 1);
+  const load = (url: string): StructureDefinition | undefined =>
+    withSnapshot(resolve(url), resolve, depth + 1);
   if (!sd.baseDefinition) throw new SnapshotError('no baseDefinition', sd.url);
   const base = load(sd.baseDefinition)?.snapshot?.element;
   if (!base?.length) throw new SnapshotError(`cannot resolve base ${sd.baseDefinition}`, sd.url);
-  const tree: ElementTree = { elements: clone(base), baseElements: base, type: sd.type, profileUrl: sd.url, load };
+  const tree: ElementTree = {
+    elements: clone(base),
+    baseElements: base,
+    type: sd.type,
+    profileUrl: sd.url,
+    load,
+  };
   for (const diff of sd.differential?.element ?? []) {
     const index = locate(tree, diff.id ?? idFromPath(diff));
     mergeElement(elementAt(tree, index), diff, sd.url);
@@ -79,7 +93,8 @@ function locateSlice(tree: ElementTree, slicedIndex: number, sliceName: string):
   const index = findOrCreateSlice(tree, slicedIndex, sliceName);
   const typeCode = choiceTypeOf(sliceName, sliced.path.split('.').pop() ?? '');
   const slice = elementAt(tree, index);
-  if (typeCode && slice.type && slice.type.length > 1) slice.type = slice.type.filter((t) => sameTypeCode(typeCode, t.code));
+  if (typeCode && slice.type && slice.type.length > 1)
+    slice.type = slice.type.filter((t) => sameTypeCode(typeCode, t.code));
   return index;
 }
 

@@ -34,7 +34,11 @@ const CHOICE_PREFIXES = ['fixed', 'pattern', 'minValue', 'maxValue', 'defaultVal
 type Indexable = Record<string, unknown>;
 
 /** Merges `diff` into `target` in place; `profileUrl` becomes the source of new constraints. */
-export function mergeElement(target: ElementDefinition, diff: ElementDefinition, profileUrl: string | undefined): void {
+export function mergeElement(
+  target: ElementDefinition,
+  diff: ElementDefinition,
+  profileUrl: string | undefined,
+): void {
   const t = target as unknown as Indexable;
   const d = diff as unknown as Indexable;
   for (const key of REPLACED_KEYS) {
