@@ -23,7 +23,7 @@ const SCHEMAS: Record<SchemaName, object> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
 addFormats(ajv);
 const compiled = new Map<SchemaName, ValidateFunction>();
 
@@ -71,48 +71,37 @@ function isUseful(e: ErrorObject, formatFailed: Set<string>): boolean {
 
 function toIssue(e: ErrorObject): OperationOutcomeIssue {
   const params = e.params as Record<string, unknown>;
-  const field = toFieldPath(e.instancePath);
-  const where = field || 'the record';
-  switch (e.keyword) {
-    case 'required': {
-      const missing = String(params.missingProperty);
-      return issue({
-        code: 'required',
-        expression: toFieldPath(e.instancePath, missing),
-        text: `${missing} is required`,
-      });
-    }
-    case 'additionalProperties': {
-      const extra = String(params.additionalProperty);
-      return issue({
-        code: 'structure',
-        expression: toFieldPath(e.instancePath, extra),
-        text: `${extra} is not a known field of ${where}; unknown fields are refused, not dropped`,
-      });
-    }
-    case 'type':
-      return issue({
-        code: 'structure',
-        expression: field,
-        text: `${where} must be ${article(String(params.type))}`,
-      });
-    case 'enum':
-      return issue({
-        code: 'value',
-        expression: field,
-        text: `${where} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
-      });
-    default:
-      return issue({ code: 'value', expression: field, text: `${where} ${describe(e, params)}` });
+  if (e.keyword === 'required' || e.keyword === 'additionalProperties') {
+    const name = String(e.keyword === 'required' ? params.missingProperty : params.additionalProperty);
+    const parent = toFieldPath(e.instancePath) || 'the record';
+    return issue({
+      code: e.keyword === 'required' ? 'required' : 'structure',
+      expression: toFieldPath(e.instancePath, name),
+      text:
+        e.keyword === 'required'
+          ? `${toFieldPath(e.instancePath, name)} is required`
+          : `${name} is not a known field of ${parent}; unknown fields are refused, not dropped`,
+    });
   }
+  const field = toFieldPath(e.instancePath);
+  const code = e.keyword === 'type' ? 'structure' : e.keyword === 'minProperties' ? 'required' : 'value';
+  // An error on the record itself has no field to name.
+  return issue({
+    code,
+    expression: field || undefined,
+    text: `${field || 'the record'} ${describe(e, params)}`,
+  });
 }
 
 function describe(e: ErrorObject, params: Record<string, unknown>): string {
   switch (e.keyword) {
     case 'format':
       return `is not a valid ${FORMAT_WORDS[String(params.format)] ?? String(params.format)}`;
-    case 'pattern':
-      return 'is not in the expected form';
+    case 'pattern': {
+      // The schema's own description says what form is expected ("A 10-digit National Provider Identifier.").
+      const description = (e.parentSchema as { description?: string } | undefined)?.description;
+      return description ? `is not in the expected form: ${description}` : 'is not in the expected form';
+    }
     case 'maxLength':
       return `is too long (at most ${String(params.limit)} characters)`;
     case 'minLength':
@@ -123,8 +112,14 @@ function describe(e: ErrorObject, params: Record<string, unknown>): string {
       return `has too many items (at most ${String(params.limit)})`;
     case 'uniqueItems':
       return 'must not repeat a value';
-    case 'minProperties':
-      return 'needs at least one field';
+    case 'minProperties': {
+      const names = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return names.length > 0 ? `needs at least one of: ${names.join(', ')}` : 'needs at least one field';
+    }
+    case 'type':
+      return `must be ${article(String(params.type))}`;
+    case 'enum':
+      return `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
     case 'minimum':
     case 'maximum':
       return `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}`;

@@ -40,8 +40,11 @@ export function checkUpdateRules(
     ...(u.suggestions ?? []).map((s, i): [string, string] => [`suggestions[${i}]`, s]),
   ];
   for (const [path, text] of sections) out.push(...checkSection(text, path, max));
+  // The joined bound is reported only when no single suggestion already broke it.
   const joined = (u.suggestions ?? []).join('\n');
-  if (joined.length > max) out.push(tooLong('suggestions', joined.length, max));
+  if (joined.length > max && !(u.suggestions ?? []).some((s) => s.length > max)) {
+    out.push(tooLong('suggestions', joined.length, max));
+  }
   if (!OBSERVATION_KEYS.some((k) => u.observations?.[k] !== undefined)) {
     out.push(
       issue({

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+
+const cli = path.join(__dirname, '../../dist/cli/main.js');
+const records = path.join(__dirname, '../../fixtures/records');
+const rec = (f: string) => path.join(records, f);
+
+function run(...args: string[]): { code: number | null; json: unknown; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, 'map', ...args], { encoding: 'utf8' });
+  return { code: r.status, json: r.stdout ? (JSON.parse(r.stdout) as unknown) : undefined, stderr: r.stderr };
+}
+
+describe('kap-bridge map', () => {
+  test('when given a valid referral, it prints a collection Bundle led by the ServiceRequest and exits 0', () => {
+    const r = run('referral', rec('referral-clinician-full.json'));
+    expect(r.code).toBe(0);
+    const bundle = r.json as Bundle;
+    expect(bundle.type).toBe('collection');
+    expect(bundle.entry?.map((e) => e.resource?.resourceType)).toEqual([
+      'ServiceRequest',
+      'Patient',
+      'Practitioner',
+      'PractitionerRole',
+      'Organization',
+      'Organization',
+    ]);
+  });
+
+  test('when given a consent and its referral, it prints a Bundle led by the Consent', () => {
+    const r = run(
+      'consent',
+      rec('consent-representative.json'),
+      '--referral',
+      rec('referral-psychiatrist-urgent.json'),
+    );
+    expect(r.code).toBe(0);
+    expect((r.json as Bundle).entry?.map((e) => e.resource?.resourceType)).toEqual([
+      'Consent',
+      'Patient',
+      'Practitioner',
+      'Organization',
+      'RelatedPerson',
+    ]);
+  });
+
+  test('when an update is mapped with --based-on identifier, basedOn is a logical reference', () => {
+    const r = run(
+      'update',
+      rec('update-one-observation.json'),
+      '--referral',
+      rec('referral-self.json'),
+      '--based-on',
+      'identifier',
+    );
+    expect(r.code).toBe(0);
+    const comm = (r.json as Bundle).entry?.[0]?.resource as {
+      basedOn?: Array<{ identifier?: { value?: string } }>;
+    };
+    expect(comm.basedOn?.[0]?.identifier?.value).toBe('REF-2026-0057');
+  });
+
+  test('when a consent is given without --referral, it says so in an OperationOutcome and exits 2', () => {
+    const r = run('consent', rec('consent-client-full.json'));
+    expect(r.code).toBe(2);
+    const oo = r.json as OperationOutcome;
+    expect(oo.issue?.[0]?.code).toBe('required');
+    expect(oo.issue?.[0]?.details?.text).toContain('--referral');
+  });
+
+  test('when the update belongs to another referral, it prints the refusal and exits 1', () => {
+    const r = run('update', rec('update-all-observations.json'), '--referral', rec('referral-self.json'));
+    expect(r.code).toBe(1);
+    expect((r.json as OperationOutcome).issue?.[0]?.expression).toEqual(['referralId']);
+  });
+
+  test('when the record breaks a rule, it prints the OperationOutcome on stdout and exits 1', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kap-map-'));
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ id: 'REF-1', source: 'self' }));
+    const r = run('referral', file);
+    expect(r.code).toBe(1);
+    const oo = r.json as OperationOutcome;
+    expect(oo.resourceType).toBe('OperationOutcome');
+    expect(oo.issue?.map((i) => i.expression?.[0])).toEqual(
+      expect.arrayContaining(['receivedAt', 'client', 'referringClinician', 'reason']),
+    );
+  });
+
+  test('when the file is not JSON, it prints a fatal OperationOutcome and exits 2', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kap-map-'));
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, '{ "id": ');
+    const r = run('referral', file);
+    expect(r.code).toBe(2);
+    expect((r.json as OperationOutcome).issue?.[0]?.severity).toBe('fatal');
+  });
+
+  test('when the file does not exist, it prints an OperationOutcome and exits 2', () => {
+    const r = run('referral', path.join(tmpdir(), 'no-such-kap-file.json'));
+    expect(r.code).toBe(2);
+    expect((r.json as OperationOutcome).issue?.[0]?.code).toBe('not-found');
+  });
+});
