@@ -52,6 +52,7 @@ function tail(ref: string): string {
  * their `Type/id` tail (an absolute URL on this server's own base and a relative one).
  */
 export function sameLiteralReference(a: string, b: string): boolean {
+  if (a === b) return true;
   const x = normalizeReference(a);
   const y = normalizeReference(b);
   if (x === y) return true;

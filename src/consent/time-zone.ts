@@ -18,7 +18,8 @@ const PATTERN =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const intervals = new Map<string, Interval | null>();
+/** Per zone, per value (the same string instances recur across calls: no key building). */
+const intervals = new Map<string, Map<string, Interval | null>>();
 const MAX_CACHED = 10_000;
 
 /** True when `zone` is an IANA zone this runtime knows. */
@@ -78,12 +79,16 @@ function localToUtc(zone: string, wallMs: number): number {
  * offset are read in `zone`. Undefined when the value is not a FHIR date or dateTime.
  */
 export function fhirDateInterval(value: string, zone: string): Interval | undefined {
-  const key = `${zone}|${value}`;
-  const cached = intervals.get(key);
+  let byValue = intervals.get(zone);
+  if (!byValue) {
+    byValue = new Map();
+    intervals.set(zone, byValue);
+  }
+  const cached = byValue.get(value);
   if (cached !== undefined) return cached ?? undefined;
   const computed = computeInterval(value, zone);
-  if (intervals.size >= MAX_CACHED) intervals.clear();
-  intervals.set(key, computed ?? null);
+  if (byValue.size >= MAX_CACHED) byValue.clear();
+  byValue.set(value, computed ?? null);
   return computed;
 }
 

@@ -30,7 +30,7 @@ function decide(consents: string, request: string, env: NodeJS.ProcessEnv = {}) 
   return { status: r.status, body: JSON.parse(r.stdout) as Record<string, unknown> };
 }
 
-const at = { ...scenario.request, at: '2026-11-20T12:00:00-08:00' };
+const at: Record<string, unknown> = { ...scenario.request, at: '2026-11-20T12:00:00-08:00' };
 
 describe('kap-bridge consent decide', () => {
   test('with an array of Consents, it prints the decision and exits 0', () => {
