@@ -1,11 +1,11 @@
-import { SignJWT, importPKCS8, type CryptoKey } from 'jose';
 import { issue } from '../../fhir/outcomes';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { SmartAlg } from '../destinations';
 import { classifyHttpError, classifyResponse, permanent, type DeliveryFailure } from '../failures';
 import type { GuardedHttpClient } from '../http-client';
 import type { UrlPolicy } from '../url-guard';
 import type { AuthProvider, Authorization } from './auth-provider';
+import { importSigningKey, signJwt } from './jws';
 
 /**
  * SMART Backend Services client (http://hl7.org/fhir/smart-app-launch/backend-services.html):
@@ -48,22 +48,22 @@ interface CachedToken {
 }
 
 /** Signs one client assertion (exported for tests and diagnostics). */
-export async function signClientAssertion(
+export function signClientAssertion(
   config: Omit<SmartBackendConfig, 'scope' | 'privateKeyPem'>,
-  key: CryptoKey,
+  key: KeyObject,
   nowMs: number,
   jti: string,
-): Promise<string> {
+): string {
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: config.alg, kid: config.kid, typ: 'JWT' })
-    .setIssuer(config.clientId)
-    .setSubject(config.clientId)
-    .setAudience(config.tokenUrl)
-    .setJti(jti)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ASSERTION_LIFETIME_S)
-    .sign(key);
+  const claims = {
+    iss: config.clientId,
+    sub: config.clientId,
+    aud: config.tokenUrl,
+    jti,
+    iat,
+    exp: iat + ASSERTION_LIFETIME_S,
+  };
+  return signJwt({ typ: 'JWT', kid: config.kid }, claims, key, config.alg);
 }
 
 function parseTokenResponse(body: string, nowMs: number, marginMs: number): CachedToken | undefined {
@@ -88,14 +88,14 @@ export function createSmartBackendAuth(config: SmartBackendConfig, deps: SmartBa
   const newJti = deps.newJti ?? randomUUID;
   let cached: CachedToken | undefined;
   let inFlight: Promise<Authorization> | undefined;
-  let key: Promise<CryptoKey> | undefined;
+  let key: KeyObject | undefined;
 
   async function fetchToken(): Promise<Authorization> {
     const what = `token request to ${config.tokenUrl}`;
     let assertion: string;
     try {
-      key ??= importPKCS8(config.privateKeyPem, config.alg);
-      assertion = await signClientAssertion(config, await key, deps.now(), newJti());
+      key ??= importSigningKey(config.privateKeyPem, config.alg);
+      assertion = signClientAssertion(config, key, deps.now(), newJti());
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       return {
