@@ -1,0 +1,165 @@
+import type { Consent, Resource } from '@medplum/fhirtypes';
+import { checkConsentAgainstReferral } from '../domain/cross-record';
+import { parseConsent } from '../domain/parse-records';
+import type { ConsentRecord, Referral } from '../domain/records';
+import { mapConsent, resourceId } from '../mapping';
+import type { StoredResource, StoreOps } from '../store/store-port';
+import { putIfChanged, runIngest, validateAll, withId, type Effects, type Prepared } from './ingest-pipeline';
+import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
+import { destinationOf } from './ingest-referral';
+import { decideFor, enqueueItem, patientConsents, reevaluatePending, rowsOfResource } from './outbox-planner';
+
+/**
+ * Ingest a consent (DESIGN.md §2, §5): it must belong to a known referral; it is stored as a
+ * Consent; an older active consent of the same client for the same recipient becomes `inactive`
+ * (superseded, a new version — never a delete); the Consent is queued for the clinician when any
+ * code is shared with them; and the client's items waiting for a consent are decided again.
+ */
+export function ingestConsent(
+  deps: IngestDeps,
+  input: unknown,
+  _ctx: IngestContext = {},
+): Promise<IngestResult> {
+  return runIngest<ConsentRecord>(
+    deps,
+    {
+      kind: 'consent',
+      label: 'consent',
+      parse: parseConsent,
+      idOf: (c) => c.id,
+      prepare: (tx, consent, now) => prepareConsent(deps, tx, consent, now),
+    },
+    input,
+  );
+}
+
+async function prepareConsent(
+  deps: IngestDeps,
+  tx: StoreOps,
+  record: ConsentRecord,
+  now: Date,
+): Promise<Prepared> {
+  const referral = (await tx.getRecord('referral', record.referralId))?.json as Referral | undefined;
+  const refused = checkConsentAgainstReferral(record, referral);
+  if (refused || !referral) return { ok: false, outcome: refused ?? unreachable() };
+  const mapped = mapConsent(record, referral, deps.mapping);
+  const resources: Resource[] = [
+    mapped.consent,
+    mapped.patient,
+    mapped.practitioner,
+    mapped.practice,
+    ...(mapped.relatedPerson ? [mapped.relatedPerson] : []),
+  ];
+  const superseded = await supersededBy(tx, record);
+  const checked = validateAll(deps.validator, [...resources, ...superseded]);
+  if (!checked.ok) return checked;
+  const mrn = record.clientMrn;
+  const { destinationId, warnings } = destinationOf(deps, referral);
+  return {
+    ok: true,
+    patientMrn: mrn,
+    warnings: [...checked.warnings, ...warnings],
+    write: async (wtx) => {
+      const stored: StoredResource[] = [];
+      for (const r of resources) stored.push(await putIfChanged(wtx, withId(r), mrn, now));
+      const effects: Effects = { outbox: [], changed: [] };
+      const target = { patientMrn: mrn, recipientNpi: record.recipientNpi, destinationId, now };
+      for (const old of superseded) {
+        const s = await putIfChanged(wtx, withId(old), mrn, now);
+        merge(effects, await enqueueConsentChange(wtx, s, target));
+      }
+      const consent = stored[0];
+      if (!consent) throw new Error('consent mapping produced no Consent');
+      merge(effects, await enqueueConsentIfShared(wtx, consent, target, deps.timeZone));
+      effects.changed.push(...(await reevaluatePending(wtx, mrn, now, deps.timeZone)));
+      return effects;
+    },
+  };
+}
+
+export interface Target {
+  patientMrn: string;
+  recipientNpi: string;
+  destinationId: string;
+  now: Date;
+}
+
+/** The Consent goes out whenever any code is shared with its recipient (DESIGN.md §2). */
+async function enqueueConsentIfShared(
+  tx: StoreOps,
+  consent: StoredResource,
+  t: Target,
+  timeZone: string,
+): Promise<Effects> {
+  const decision = decideFor(
+    consent.resource as Consent,
+    await patientConsents(tx, t.patientMrn),
+    t.recipientNpi,
+    t.now,
+    timeZone,
+  );
+  if (decision.decision !== 'permit') return { outbox: [], changed: [] };
+  const r = await enqueueItem(tx, {
+    stored: consent,
+    ...t,
+    state: 'queued',
+    consentRef: decision.consent,
+    deadline: null,
+  });
+  return { outbox: r.created ? [r.row] : [], changed: r.cancelled };
+}
+
+/**
+ * A revoked or superseded version goes out when an earlier version was (or was to be) sent, so
+ * the clinician's copy turns `inactive` (conditional update, DESIGN.md §2). It is a notice that
+ * sharing stopped, so it is queued regardless of what the consent now permits; its consentRef is
+ * the inactive version itself.
+ */
+export async function enqueueConsentChange(
+  tx: StoreOps,
+  stored: StoredResource,
+  t: Target,
+): Promise<Effects> {
+  const earlier = (await rowsOfResource(tx, t.patientMrn, 'Consent', stored.id)).filter(
+    (r) =>
+      r.destinationId === t.destinationId && r.resourceVersion < stored.versionId && r.state !== 'cancelled',
+  );
+  if (earlier.length === 0) return { outbox: [], changed: [] };
+  const consentRef = `Consent/${stored.id}/_history/${stored.versionId}`;
+  const r = await enqueueItem(tx, { stored, ...t, state: 'queued', consentRef, deadline: null });
+  return { outbox: r.created ? [r.row] : [], changed: r.cancelled };
+}
+
+/**
+ * Older consents of the same client for the same recipient that are still active become
+ * `inactive`: the newest consent replaces them (DESIGN.md §2), never deleted.
+ */
+async function supersededBy(tx: StoreOps, record: ConsentRecord): Promise<Consent[]> {
+  const others = (await tx.listRecords({ kind: 'consent', patientMrn: record.clientMrn }))
+    .map((r) => r.json as ConsentRecord)
+    .filter(
+      (c) => c.id !== record.id && c.recipientNpi === record.recipientNpi && c.signedAt <= record.signedAt,
+    );
+  const out: Consent[] = [];
+  for (const other of others) {
+    const latest = await tx.getResource('Consent', resourceId.consent(other.id));
+    const consent = latest?.resource as Consent | undefined;
+    if (consent?.status === 'active') out.push(withoutVersion({ ...consent, status: 'inactive' }));
+  }
+  return out;
+}
+
+function withoutVersion(c: Consent): Consent {
+  const { versionId: _v, lastUpdated: _l, ...meta } = c.meta ?? {};
+  return { ...c, meta };
+}
+
+function merge(into: Effects, more: Effects): void {
+  into.outbox.push(...more.outbox);
+  into.changed.push(...more.changed);
+}
+
+/** Returns an outcome type for a branch the cross-record check already excludes. */
+function unreachable(): never {
+  throw new Error('cross-record check passed without a referral');
+}

@@ -1,0 +1,153 @@
+import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { RecordKind } from '../domain/records';
+import { issue, outcome } from '../fhir/outcomes';
+import type { OutboxRow, StoredRecord, StoredResource, StoreOps } from '../store/store-port';
+import { canonicalJson, contentHash } from './content-hash';
+import type { IngestDeps, IngestResult, ResourceValidator } from './ingest-types';
+
+/**
+ * The one shape every record ingest has (DESIGN.md §6, transactional outbox): parse → (in one
+ * transaction) same id and content? no-op → cross-record checks, map, validate → store the
+ * record, its FHIR form and its outbox rows. Every refusal happens before the first write, so a
+ * refused record changes nothing.
+ */
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; outcome: OperationOutcome };
+
+/** What `prepare` decided: refuse, or the writes to make (run after the record is stored). */
+export type Prepared =
+  | { ok: false; outcome: OperationOutcome }
+  | {
+      ok: true;
+      patientMrn: string;
+      /** Non-blocking issues (validator warnings, an unregistered destination) for the outcome. */
+      warnings: OperationOutcomeIssue[];
+      write(tx: StoreOps, record: StoredRecord): Promise<Effects>;
+    };
+
+export interface Effects {
+  outbox: OutboxRow[];
+  changed: OutboxRow[];
+}
+
+export interface IngestSpec<T> {
+  kind: RecordKind;
+  /** How the record is named in messages ("referral", "consent", …). */
+  label: string;
+  parse(input: unknown): ParseResult<T>;
+  idOf(value: T): string;
+  /** Reads what it needs through `tx`, maps and validates; must not write. */
+  prepare(tx: StoreOps, value: T, now: Date): Promise<Prepared>;
+}
+
+/** Runs one ingest. Expected refusals are returned (`rejected`); only bugs and I/O errors throw. */
+export async function runIngest<T>(
+  deps: IngestDeps,
+  spec: IngestSpec<T>,
+  input: unknown,
+): Promise<IngestResult> {
+  const parsed = spec.parse(input);
+  if (!parsed.ok) return { status: 'rejected', outcome: parsed.outcome, outbox: [], changed: [] };
+  const value = parsed.value;
+  const id = spec.idOf(value);
+  const hash = contentHash(value);
+  const now = deps.clock();
+  return deps.store.transaction(async (tx): Promise<IngestResult> => {
+    const existing = await tx.getRecord(spec.kind, id);
+    if (existing?.contentHash === hash) {
+      const text = `${spec.label} ${id} is already stored with the same content (version ${existing.version}): nothing changed`;
+      return {
+        status: 'unchanged',
+        outcome: info(text),
+        recordId: id,
+        version: existing.version,
+        outbox: [],
+        changed: [],
+      };
+    }
+    const prepared = await spec.prepare(tx, value, now);
+    if (!prepared.ok)
+      return { status: 'rejected', outcome: prepared.outcome, recordId: id, outbox: [], changed: [] };
+    const record = await tx.putRecord({
+      kind: spec.kind,
+      id,
+      contentHash: hash,
+      json: value,
+      patientMrn: prepared.patientMrn,
+      receivedAt: now,
+    });
+    const effects = await prepared.write(tx, record);
+    const status = existing ? 'updated' : 'created';
+    return {
+      status,
+      outcome: outcome([
+        ...prepared.warnings,
+        issue({ severity: 'information', code: 'informational', text: summary(spec.label, record, effects) }),
+      ]),
+      recordId: id,
+      version: record.version,
+      ...effects,
+    };
+  });
+}
+
+function summary(label: string, record: StoredRecord, effects: Effects): string {
+  const rows = effects.outbox.map((r) => `${r.resourceType} ${r.state}`).join(', ');
+  const queued = effects.outbox.length > 0 ? `; outbox: ${rows}` : '; nothing to deliver';
+  const moved = effects.changed.length > 0 ? `; ${effects.changed.length} earlier item(s) re-evaluated` : '';
+  return `${label} ${record.id} stored (version ${record.version})${queued}${moved}`;
+}
+
+function info(text: string): OperationOutcome {
+  return outcome([issue({ severity: 'information', code: 'informational', text })]);
+}
+
+/**
+ * Validates every mapped resource; errors refuse the record (the outcome names the resource in
+ * each issue's text), warnings are passed on.
+ */
+export function validateAll(
+  validator: ResourceValidator,
+  resources: Resource[],
+): { ok: true; warnings: OperationOutcomeIssue[] } | { ok: false; outcome: OperationOutcome } {
+  const errors: OperationOutcomeIssue[] = [];
+  const warnings: OperationOutcomeIssue[] = [];
+  for (const r of resources) {
+    for (const i of validator.validate(r).issue ?? []) {
+      const named = {
+        ...i,
+        details: { text: `${r.resourceType}/${r.id ?? ''}: ${i.details?.text ?? i.diagnostics ?? i.code}` },
+      };
+      if (i.severity === 'error' || i.severity === 'fatal') errors.push(named);
+      else if (i.severity === 'warning') warnings.push(named);
+    }
+  }
+  return errors.length > 0 ? { ok: false, outcome: outcome(errors) } : { ok: true, warnings };
+}
+
+/** Stores a resource unless its latest version has the same content (no version churn). */
+export async function putIfChanged<T extends Resource>(
+  tx: StoreOps,
+  resource: T & { id: string },
+  patientMrn: string | null,
+  now: Date,
+): Promise<StoredResource> {
+  const latest = await tx.getResource(resource.resourceType, resource.id);
+  if (latest && sameContent(latest.resource, resource)) return latest;
+  return tx.putResource(resource, patientMrn, now);
+}
+
+/** Resources compared without `meta.versionId` / `meta.lastUpdated` (the store sets those). */
+export function sameContent(a: Resource, b: Resource): boolean {
+  const strip = (r: Resource): unknown => ({
+    ...r,
+    meta: { ...r.meta, versionId: undefined, lastUpdated: undefined },
+  });
+  return canonicalJson(strip(a)) === canonicalJson(strip(b));
+}
+
+/** A resource that must have an id (every mapped resource does: ids are deterministic). */
+export function withId<T extends Resource>(r: T): T & { id: string } {
+  if (!r.id) throw new Error(`mapping produced a ${r.resourceType} without an id`);
+  return r as T & { id: string };
+}

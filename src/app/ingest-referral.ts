@@ -1,0 +1,117 @@
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { parseReferral } from '../domain/parse-records';
+import type { ConsentRecord, Referral } from '../domain/records';
+import { issue } from '../fhir/outcomes';
+import { mapReferral } from '../mapping';
+import type { StoreOps } from '../store/store-port';
+import { runIngest, putIfChanged, validateAll, withId, type Prepared } from './ingest-pipeline';
+import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
+import { decideFor, enqueueItem, patientConsents, stateFor } from './outbox-planner';
+
+/**
+ * Ingest a referral (DESIGN.md §2): store it with its ServiceRequest, Patient, Practitioner,
+ * PractitionerRole and Organizations; the ServiceRequest is the one item that may cross to the
+ * clinician, and only when `referral-status` is shared — so its row waits for a consent
+ * (`awaiting-consent`) until one is recorded.
+ */
+export function ingestReferral(
+  deps: IngestDeps,
+  input: unknown,
+  _ctx: IngestContext = {},
+): Promise<IngestResult> {
+  return runIngest<Referral>(
+    deps,
+    {
+      kind: 'referral',
+      label: 'referral',
+      parse: parseReferral,
+      idOf: (r) => r.id,
+      prepare: (tx, referral, now) => prepareReferral(deps, tx, referral, now),
+    },
+    input,
+  );
+}
+
+async function prepareReferral(
+  deps: IngestDeps,
+  tx: StoreOps,
+  referral: Referral,
+  now: Date,
+): Promise<Prepared> {
+  const consentId = await latestConsentIdFor(tx, referral);
+  const mapped = mapReferral(referral, { ...deps.mapping, ...(consentId ? { consentId } : {}) });
+  const resources: Resource[] = [
+    mapped.serviceRequest,
+    mapped.patient,
+    mapped.practitioner,
+    mapped.practitionerRole,
+    ...(mapped.organization ? [mapped.organization] : []),
+    mapped.practice,
+  ];
+  const checked = validateAll(deps.validator, resources);
+  if (!checked.ok) return checked;
+  const mrn = referral.client.mrn;
+  const { destinationId, warnings } = destinationOf(deps, referral);
+  return {
+    ok: true,
+    patientMrn: mrn,
+    warnings: [...checked.warnings, ...warnings],
+    write: async (wtx) => {
+      const stored = [];
+      for (const r of resources) stored.push(await putIfChanged(wtx, withId(r), mrn, now));
+      const sr = stored[0];
+      if (!sr) throw new Error('referral mapping produced no ServiceRequest');
+      const npi = referral.referringClinician.npi;
+      const decision = decideFor(
+        mapped.serviceRequest,
+        await patientConsents(wtx, mrn),
+        npi,
+        now,
+        deps.timeZone,
+      );
+      const { row, created, cancelled } = await enqueueItem(wtx, {
+        stored: sr,
+        patientMrn: mrn,
+        recipientNpi: npi,
+        destinationId,
+        state: stateFor(decision),
+        consentRef: decision.consent,
+        deadline: null,
+        now,
+      });
+      return { outbox: created ? [row] : [], changed: cancelled };
+    },
+  };
+}
+
+/** The latest consent recorded for this referral, so `supportingInfo` can point at it. */
+async function latestConsentIdFor(tx: StoreOps, referral: Referral): Promise<string | undefined> {
+  const consents = await tx.listRecords({ kind: 'consent', patientMrn: referral.client.mrn });
+  const mine = consents.map((c) => c.json as ConsentRecord).filter((c) => c.referralId === referral.id);
+  mine.sort((a, b) => (a.signedAt < b.signedAt ? -1 : 1));
+  return mine.at(-1)?.id;
+}
+
+/**
+ * Where this referral's items go: the destination the referral names, else the configured default
+ * (DESIGN.md §6: destinations are registered; incoming data only names one by id).
+ */
+export function destinationOf(
+  deps: IngestDeps,
+  referral: Referral,
+): { destinationId: string; warnings: OperationOutcomeIssue[] } {
+  const named = referral.referringClinician.destination;
+  const destinationId = named ?? deps.defaultDestinationId;
+  const warnings: OperationOutcomeIssue[] = [];
+  if (named && deps.knownDestinations && !deps.knownDestinations(named)) {
+    warnings.push(
+      issue({
+        severity: 'warning',
+        code: 'not-found',
+        expression: 'referringClinician.destination',
+        text: `destination "${named}" is not registered: items for it will wait until it is configured`,
+      }),
+    );
+  }
+  return { destinationId, warnings };
+}

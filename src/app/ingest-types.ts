@@ -1,0 +1,52 @@
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { MappingOptions } from '../mapping';
+import type { OutboxRow, Store } from '../store/store-port';
+
+/**
+ * Validates a FHIR resource (base R4 + its `meta.profile`), returning an OperationOutcome.
+ * `createValidator()` from `src/fhir/validator` satisfies it.
+ */
+export interface ResourceValidator {
+  validate(resource: Resource): OperationOutcome;
+}
+
+/** Everything the ingest use cases need, injected by the composition root (`src/main.ts`). */
+export interface IngestDeps {
+  store: Store;
+  validator: ResourceValidator;
+  clock: () => Date;
+  /** The practice's IANA zone (`KAP_BRIDGE_TIMEZONE`): consent dates and the integration window. */
+  timeZone: string;
+  /** Destination of rows whose referral names none (a registered destination id). */
+  defaultDestinationId: string;
+  /** Ids of registered destinations; when given, a referral naming another one gets a warning. */
+  knownDestinations?: (id: string) => boolean;
+  /** The practice and fullUrl base used by the mapping. */
+  mapping?: Partial<MappingOptions>;
+  /** Longest accepted update section (characters); the domain default (~1,200) when absent. */
+  maxSectionLength?: number;
+}
+
+/** Who asked, for the record (an API key name, or `cli`). */
+export interface IngestContext {
+  actor?: string;
+}
+
+export type IngestStatus = 'created' | 'updated' | 'unchanged' | 'rejected';
+
+/**
+ * What an ingest did (the HTTP layer maps `created` → 201, `updated`/`unchanged` → 200,
+ * `rejected` → 422). A rejected record changed nothing.
+ */
+export interface IngestResult {
+  status: IngestStatus;
+  outcome: OperationOutcome;
+  /** The record's id (for a revocation: the consent's id). */
+  recordId?: string;
+  /** The record version stored (absent when rejected). */
+  version?: number;
+  /** Outbox rows this ingest created. */
+  outbox: OutboxRow[];
+  /** Existing rows this ingest moved (re-evaluated consent, superseded versions cancelled). */
+  changed: OutboxRow[];
+}

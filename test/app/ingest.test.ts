@@ -1,0 +1,108 @@
+import type { Communication, Consent } from '@medplum/fhirtypes';
+import refused from '../../fixtures/ingest/refused.json';
+import scenarios from '../../fixtures/ingest/scenarios.json';
+import type { OutboxRow } from '../../src/store/store-port';
+import { databaseFingerprint, loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
+
+type RowSpec = [string, string, string];
+const spec = (rows: OutboxRow[]): RowSpec[] =>
+  rows
+    .map((r): RowSpec => [r.resourceType, r.state, r.destinationId])
+    .sort((a, b) => a.join().localeCompare(b.join()));
+const sorted = (rows: string[][]): string[][] => [...rows].sort((a, b) => a.join().localeCompare(b.join()));
+
+let h: IngestHarness;
+beforeEach(async () => (h = await openIngestHarness()));
+afterEach(() => h.dispose());
+
+describe('ingest scenarios over the fixture records', () => {
+  test.each(scenarios)('$situation', async ({ steps }) => {
+    for (const step of steps) {
+      h.setNow(step.at);
+      const input = loadRecord(step.file, 'patch' in step ? step.patch : undefined);
+      const result = await h.run(step.kind, input);
+      const where = `${step.kind} ${step.file} at ${step.at}`;
+      expect({
+        where,
+        status: result.status,
+        issues: result.status === 'rejected' ? result.outcome : null,
+      }).toEqual({
+        where,
+        status: step.status,
+        issues: null,
+      });
+      expect(spec(result.outbox)).toEqual(sorted(step.outbox));
+      expect(spec(result.changed)).toEqual(sorted(step.changed));
+      if ('version' in step) expect(result.version).toBe(step.version);
+      if ('deadline' in step) expect(result.outbox[0]?.deadline?.toISOString()).toBe(step.deadline);
+      if ('basedOn' in step) await expectLogicalBasedOn(result.outbox[0]);
+      if ('consentStatus' in step) await expectConsentStatus(result.outbox[0], step.consentStatus as string);
+    }
+  });
+});
+
+async function expectLogicalBasedOn(row: OutboxRow | undefined): Promise<void> {
+  const stored = row && (await h.store.getResource(row.resourceType, row.resourceId, row.resourceVersion));
+  const communication = stored?.resource as Communication | undefined;
+  expect(communication?.basedOn?.[0]?.identifier).toBeDefined();
+  expect(communication?.basedOn?.[0]?.reference).toBeUndefined();
+}
+
+async function expectConsentStatus(row: OutboxRow | undefined, status: string): Promise<void> {
+  const stored = row && (await h.store.getResource('Consent', row.resourceId, row.resourceVersion));
+  expect((stored?.resource as Consent | undefined)?.status).toBe(status);
+}
+
+describe('refused records change nothing', () => {
+  test.each(refused)('$situation', async (c) => {
+    h.setNow('2026-11-21T12:00:00-08:00');
+    for (const before of c.before) {
+      const [kind, file] = before.split(':') as [string, string];
+      expect((await h.run(kind, loadRecord(file))).status).toBe('created');
+    }
+    const snapshot = databaseFingerprint(h.file);
+    const input = 'input' in c ? c.input : loadRecord(c.file as string, 'patch' in c ? c.patch : undefined);
+    const result = await h.run(c.kind, input);
+    expect(result.status).toBe('rejected');
+    expect(result.outbox).toEqual([]);
+    const errors = result.outcome.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    expect(errors.length).toBeGreaterThan(0);
+    if ('expression' in c) expect(errors.flatMap((i) => i.expression ?? [])).toContain(c.expression);
+    expect(databaseFingerprint(h.file)).toEqual(snapshot);
+  });
+});
+
+describe('ingest details', () => {
+  test('the same record posted with its keys in another order is unchanged', async () => {
+    const referral = loadRecord('referral-self.json') as Record<string, unknown>;
+    expect((await h.ingest.referral(referral)).status).toBe('created');
+    const reordered = Object.fromEntries(Object.entries(referral).reverse());
+    const again = await h.ingest.referral(reordered);
+    expect(again.status).toBe('unchanged');
+    expect(await h.store.listOutbox()).toHaveLength(1);
+  });
+
+  test('a referral naming an unregistered destination is stored with a warning', async () => {
+    await h.dispose();
+    h = await openIngestHarness({ knownDestinations: (id) => id === 'default-dest' });
+    const result = await h.ingest.referral(loadRecord('referral-clinician-full.json'));
+    expect(result.status).toBe('created');
+    expect(
+      result.outcome.issue.some(
+        (i) => i.severity === 'warning' && i.expression?.[0] === 'referringClinician.destination',
+      ),
+    ).toBe(true);
+  });
+
+  test('a revocation posted for a consent id in the path is stored like the file form', async () => {
+    h.setNow('2026-11-28T15:10:00-08:00');
+    await h.ingest.referral(loadRecord('referral-clinician-full.json'));
+    await h.ingest.consent(loadRecord('consent-client-full.json'));
+    const { consentId, ...body } = loadRecord('revocation.json') as Record<string, unknown>;
+    const result = await h.ingest.revoke(String(consentId), body);
+    expect(result.status).toBe('created');
+    expect((await h.store.getResource('Consent', 'consent-CON-2026-0042-1'))?.resource).toMatchObject({
+      status: 'inactive',
+    });
+  });
+});
