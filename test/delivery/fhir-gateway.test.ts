@@ -135,6 +135,7 @@ describe('faults between kap-bridge and the destination', () => {
     proxy.enqueue({ kind: 'status', status: 503 }, { match: { method: 'POST' } });
     const result = await gateway.push(destination(proxy.url), communicationUnit(unique()));
     expect(result).toMatchObject({ kind: 'retry', reason: 'HTTP 503' });
+    if (result.kind !== 'retry') throw new Error('expected retry');
     expect(result.outcome.issue?.[0]?.code).toBe('transient');
   });
 
@@ -142,6 +143,7 @@ describe('faults between kap-bridge and the destination', () => {
     proxy.enqueue({ kind: 'status', status: 429, retryAfter: 120 }, { match: { method: 'POST' } });
     const result = await gateway.push(destination(proxy.url), communicationUnit(unique()));
     expect(result).toMatchObject({ kind: 'retry', retryAfterMs: 120_000 });
+    if (result.kind !== 'retry') throw new Error('expected retry');
     expect(result.outcome.issue?.[0]?.code).toBe('throttled');
   });
 
