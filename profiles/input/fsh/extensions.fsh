@@ -26,3 +26,28 @@ Description: "The authority under which a representative signs a consent for the
 * ^context[=].expression = "Consent.performer"
 * value[x] only string
 * valueString 1..1
+
+// R4 Consent has no `note`: the details of a revocation (DESIGN.md §2, POST /consents/{id}/revoke)
+// travel with the inactive version of the Consent.
+Extension: KapRevocation
+Id: kap-revocation
+Title: "kap-bridge revocation"
+Description: "How and when a client revoked a consent: the Consent version that carries it has status inactive."
+* ^url = "https://kap-bridge.example/fhir/StructureDefinition/kap-revocation"
+* ^status = #active
+* ^context[0].type = #element
+* ^context[=].expression = "Consent"
+* extension contains
+    revokedAt 1..1 and
+    reason 0..1 and
+    receivedBy 0..1 and
+    method 1..1
+* extension[revokedAt].value[x] only dateTime
+* extension[revokedAt].valueDateTime 1..1
+* extension[reason].value[x] only string
+* extension[reason].valueString 1..1
+* extension[receivedBy].value[x] only string
+* extension[receivedBy].valueString 1..1
+* extension[method].value[x] only code
+* extension[method].valueCode 1..1
+* extension[method] ^short = "written | verbal"
