@@ -86,10 +86,12 @@ export class ResourceStore {
       const typed = { ...request, resourceType };
       const byId = this.current.get(resourceType);
       if (!byId) continue;
-      const ids = this.index.candidates(typed);
-      const candidates = ids ? [...ids].map((id) => byId.get(id)) : byId.values();
+      const found = this.index.candidates(typed);
+      // The index answers its filter exactly; only the other filters need medplum's matcher.
+      const rest = found ? { ...typed, filters: typed.filters?.filter((f) => f !== found.resolved) } : typed;
+      const candidates = found ? [...found.ids].map((id) => byId.get(id)) : byId.values();
       for (const resource of candidates) {
-        if (resource && matchesSearchRequest(resource, typed)) out.push(resource);
+        if (resource && matchesSearchRequest(resource, rest)) out.push(resource);
       }
     }
     return out;

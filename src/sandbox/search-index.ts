@@ -1,10 +1,11 @@
-import type { Filter, SearchRequest } from '@medplum/core';
+import type { FhirPathAtom, Filter, SearchRequest } from '@medplum/core';
 import {
   convertToSearchableReferences,
   convertToSearchableTokens,
   evalFhirPathTyped,
   globalSchema,
   Operator,
+  parseFhirPath,
   splitSearchOnComma,
   toTypedValue,
 } from '@medplum/core';
@@ -22,6 +23,12 @@ const ANY_SYSTEM = '*';
 
 type ParamIndex = Map<string, Set<string>>;
 
+/** Candidate ids, and the filter they answer exactly (the caller need not re-check it). */
+export interface Candidates {
+  ids: Set<string>;
+  resolved: Filter;
+}
+
 /**
  * An in-memory inverted index from search-parameter values to resource ids, per resource type.
  * It only narrows the candidates: the repository still checks each candidate with medplum's
@@ -31,6 +38,8 @@ type ParamIndex = Map<string, Set<string>>;
 export class SearchIndex {
   /** resourceType → param code → key → ids */
   private readonly byType = new Map<string, Map<string, ParamIndex>>();
+  /** Parsed FHIRPath per expression: medplum re-parses a string expression on every call. */
+  private readonly parsed = new Map<string, FhirPathAtom>();
 
   /** Adds the resource's values under its id. */
   add(resource: Resource & { id: string }): void {
@@ -54,14 +63,16 @@ export class SearchIndex {
   }
 
   /**
-   * The ids that may match the request, or `undefined` when no filter can use the index (the
-   * caller then scans). With several indexable filters the smallest candidate set wins.
+   * The ids matching one filter of the request, or `undefined` when no filter can use the index
+   * (the caller then scans). With several indexable filters the smallest candidate set wins. The
+   * keys follow medplum's matching rules (tokens case-insensitive, references by exact string), so
+   * the chosen filter is answered exactly; the caller checks the other filters.
    */
-  candidates(request: SearchRequest): Set<string> | undefined {
-    let best: Set<string> | undefined;
+  candidates(request: SearchRequest): Candidates | undefined {
+    let best: Candidates | undefined;
     for (const filter of request.filters ?? []) {
-      const found = this.lookup(request.resourceType, filter);
-      if (found && (!best || found.size < best.size)) best = found;
+      const ids = this.lookup(request.resourceType, filter);
+      if (ids && (!best || ids.size < best.ids.size)) best = { ids, resolved: filter };
     }
     return best;
   }
@@ -88,12 +99,21 @@ export class SearchIndex {
     for (const code of INDEXED_PARAMS) {
       const expression = params[code]?.expression;
       if (!expression) continue;
-      const typed = evalFhirPathTyped(expression, [toTypedValue(resource)]);
+      const typed = evalFhirPathTyped(this.atom(expression), [toTypedValue(resource)]);
       const keys = code === 'identifier' ? tokenKeys(typed) : convertToSearchableReferences(typed);
       if (keys.length === 0) continue;
       const param = this.paramIndex(resource.resourceType, code);
       for (const key of keys) visit(param, key);
     }
+  }
+
+  private atom(expression: string): FhirPathAtom {
+    let atom = this.parsed.get(expression);
+    if (!atom) {
+      atom = parseFhirPath(expression);
+      this.parsed.set(expression, atom);
+    }
+    return atom;
   }
 
   private paramIndex(resourceType: string, code: string): ParamIndex {
