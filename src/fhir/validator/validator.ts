@@ -101,8 +101,10 @@ function validateParsed(
   if (!baseSchema || baseSchema.kind !== 'resource') {
     return [issue({ code: 'structure', text: `Unknown resource type '${rt}'.`, expression: rt })];
   }
-  const issues = collectIssues(() => validateResource(resource as unknown as Resource));
   const { applied, missing } = applicableProfiles(resource, options, deps.profiles);
+  // A profile's snapshot carries every base element and constraint, so validating against it
+  // covers the base: one pass instead of two keeps profile validation as fast as the base.
+  const issues = applied.length ? [] : collectIssues(() => validateResource(resource as unknown as Resource));
   issues.push(...missing);
   for (const url of applied) {
     const found = collectIssues(() => validateTypedValue({ type: url, value: resource }));

@@ -31,10 +31,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Finds the element for a JSON property, resolving choice types (`valueQuantity` → `value[x]`). */
-export function findElement(
-  schema: InternalTypeSchema,
-  key: string,
-): { element: InternalSchemaElement; type: string } | undefined {
+type Found = { element: InternalSchemaElement; type: string } | undefined;
+const elementCache = new WeakMap<InternalTypeSchema, Map<string, Found>>();
+
+export function findElement(schema: InternalTypeSchema, key: string): Found {
+  let cache = elementCache.get(schema);
+  if (!cache) elementCache.set(schema, (cache = new Map()));
+  if (cache.has(key)) return cache.get(key);
+  const found = lookupElement(schema, key);
+  cache.set(key, found);
+  return found;
+}
+
+function lookupElement(schema: InternalTypeSchema, key: string): Found {
   const direct = schema.elements[key];
   if (direct) return { element: direct, type: direct.type[0]?.code ?? 'Element' };
   for (const [name, element] of Object.entries(schema.elements)) {

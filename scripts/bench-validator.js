@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Validator throughput (issue 3, DESIGN.md §4): plain @medplum/core validateResource (base, and
+// against a profile, which medplum re-parses on every call) vs kap-bridge's validator (base, and
+// against the same profile, parsed once) on the same resources, in one run. Needs `npm run build`.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const core = require('@medplum/core');
+const { createValidator } = require('../dist/fhir/validator');
+const { loadFhirPackage, loadProjectProfiles } = require('../dist/fhir-packages/load-package');
+
+const root = path.resolve(__dirname, '..');
+const examples = path.resolve(root, '../shared/conformance/r4-examples');
+const usCore = path.resolve(root, '../shared/fhir-packages/hl7.fhir.us.core#3.1.0');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+
+function resourcesOf(type) {
+  return fs
+    .readdirSync(examples)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(examples, f), 'utf8')))
+    .filter((r) => r.resourceType === type);
+}
+
+function rate(run, resources) {
+  for (const r of resources) run(r); // warm-up (and first-use parsing)
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(SECONDS * 1e9);
+  while (process.hrtime.bigint() - start < budget) {
+    for (const r of resources) run(r);
+    n += resources.length;
+  }
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+function medplum(r, options) {
+  try {
+    core.validateResource(r, options);
+  } catch {
+    // invalid resources count too: the work is the same
+  }
+}
+
+const packages = [...loadProjectProfiles()];
+if (fs.existsSync(usCore)) packages.push(loadFhirPackage(usCore));
+const validator = createValidator({ packages });
+const sds = new Map(packages.flatMap((p) => p.structureDefinitions).map((sd) => [sd.url, sd]));
+
+const targets = [
+  ['https://kap-bridge.example/fhir/StructureDefinition/kap-consent', 'Consent'],
+  ['http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient', 'Patient'],
+];
+const fmt = (x) => `${Math.round(x).toLocaleString('en-US')}/s`;
+for (const [url, type] of targets) {
+  const sd = sds.get(url);
+  if (!sd) {
+    console.log(`${url}: not loaded, skipped`);
+    continue;
+  }
+  const resources = resourcesOf(type);
+  const rows = [
+    ['plain medplum, base', rate((r) => medplum(r), resources)],
+    ['plain medplum, profile (re-parsed each call)', rate((r) => medplum(r, { profile: sd }), resources)],
+    ['kap-bridge, base', rate((r) => validator.validate(r), resources)],
+    ['kap-bridge, profile (cached)', rate((r) => validator.validate(r, { profile: url }), resources)],
+  ];
+  console.log(`${type} × ${resources.length} official R4 examples, profile ${url}`);
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(46)} ${fmt(value)}`);
+  const ratio = rows[3][1] / rows[0][1];
+  console.log(`  kap-bridge profile / plain medplum base: ${ratio.toFixed(2)}×`);
+}
