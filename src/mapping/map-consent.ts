@@ -56,13 +56,30 @@ export function mapConsent(
   const relatedPerson = record.representative
     ? mapRelatedPerson(record.representative, patient, referral.client.mrn)
     : undefined;
+  const consent = buildConsent(record, referral, { patient, practitioner, practice, relatedPerson });
+  return { consent, patient, practitioner, practice, relatedPerson };
+}
+
+function rootProvision(
+  record: ConsentRecord,
+  practitioner: Practitioner,
+  recipientName: string,
+): ConsentProvision {
   const provision: ConsentProvision = {
     type: 'deny',
     period: dropUndefined({ start: record.validFrom, end: record.validUntil }),
   };
-  if (record.decision === 'permit')
-    provision.provision = [permitFor(record, practitioner, displayName(clinician.name))];
-  const consent: Consent = {
+  if (record.decision === 'permit') provision.provision = [permitFor(record, practitioner, recipientName)];
+  return provision;
+}
+
+function buildConsent(
+  record: ConsentRecord,
+  referral: Referral,
+  parties: Omit<MappedConsent, 'consent'>,
+): Consent {
+  const { patient, practitioner, practice, relatedPerson } = parties;
+  return dropUndefined<Consent>({
     resourceType: 'Consent',
     id: resourceId.consent(record.id),
     meta: { profile: [PROFILE.consent] },
@@ -88,9 +105,8 @@ export function mapConsent(
         }
       : undefined,
     policy: [{ uri: SHARING_POLICY_URI }],
-    provision,
-  };
-  return { consent: dropUndefined(consent), patient, practitioner, practice, relatedPerson };
+    provision: rootProvision(record, practitioner, displayName(referral.referringClinician.name)),
+  });
 }
 
 function permitFor(record: ConsentRecord, practitioner: Practitioner, display: string): ConsentProvision {

@@ -80,12 +80,39 @@ export function mapReferral(
   const organization = clinician.organization ? mapReferrerOrganization(clinician.organization) : undefined;
   const practitionerRole = mapPractitionerRole(clinician, practitioner, organization);
   const practice = mapPracticeOrganization(opts.practice);
+  const serviceRequest = buildServiceRequest(
+    referral,
+    { patient, practitionerRole, practice },
+    partial.consentId,
+  );
+  return {
+    serviceRequest,
+    patient,
+    practitioner,
+    practitionerRole,
+    organization,
+    practice,
+  };
+}
+
+interface ReferralParties {
+  patient: Patient;
+  practitionerRole: PractitionerRole;
+  practice: Organization;
+}
+
+function buildServiceRequest(
+  referral: Referral,
+  parties: ReferralParties,
+  consentId: string | undefined,
+): ServiceRequest {
+  const { patient, practitionerRole, practice } = parties;
   // A self-referral is requested by the client; the named clinician stays the consent recipient.
   const requester: Reference<Patient | PractitionerRole> =
     referral.source === 'self'
       ? referenceTo(patient, displayName(referral.client.name))
-      : referenceTo(practitionerRole, displayName(clinician.name));
-  const serviceRequest: ServiceRequest = {
+      : referenceTo(practitionerRole, displayName(referral.referringClinician.name));
+  return dropUndefined<ServiceRequest>({
     resourceType: 'ServiceRequest',
     id: resourceId.serviceRequest(referral.id),
     meta: { profile: [PROFILE.referral] },
@@ -102,19 +129,9 @@ export function mapReferral(
     requester,
     performer: [referenceTo(practice, practice.name)],
     reasonCode: [reasonCode(referral)],
-    supportingInfo: partial.consentId
-      ? [{ reference: `Consent/${resourceId.consent(partial.consentId)}` }]
-      : undefined,
+    supportingInfo: consentId ? [{ reference: `Consent/${resourceId.consent(consentId)}` }] : undefined,
     note: referral.note ? [{ text: referral.note }] : undefined,
-  };
-  return {
-    serviceRequest: dropUndefined(serviceRequest),
-    patient,
-    practitioner,
-    practitionerRole,
-    organization,
-    practice,
-  };
+  });
 }
 
 function reasonCode(referral: Referral): NonNullable<ServiceRequest['reasonCode']>[number] {
