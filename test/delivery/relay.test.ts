@@ -107,7 +107,11 @@ describe('relay against the sandbox over HTTP', () => {
     // only the relay's own re-check stands between the row and the destination.
     const consent = await h.store.getResource('Consent', 'consent-CON-2026-0042-1');
     const inactive = { ...(consent!.resource as Consent), status: 'inactive' as const, meta: {} };
-    await h.store.putResource({ ...inactive, id: 'consent-CON-2026-0042-1' }, 'KAP-000123', new Date('2026-11-20T03:10:00Z'));
+    await h.store.putResource(
+      { ...inactive, id: 'consent-CON-2026-0042-1' },
+      'KAP-000123',
+      new Date('2026-11-20T03:10:00Z'),
+    );
     h.clock.set('2026-11-20T19:05:00-08:00');
     const summary = await h.relay().drain();
     // The queued active Consent version is withheld too: it no longer tells the truth.
@@ -115,7 +119,9 @@ describe('relay against the sandbox over HTTP', () => {
     expect(await sandboxSearch(h, 'Communication', UPDATE_ID)).toHaveLength(0);
     expect(await sandboxSearch(h, 'Consent', CONSENT_ID)).toHaveLength(0);
     const audits = (await h.store.listAudit({ patientMrn: 'KAP-000123' })).map((a) => a.event);
-    const withheld = audits.filter((e) => e.entity?.some((en) => en.what?.reference?.startsWith('Communication/')));
+    const withheld = audits.filter((e) =>
+      e.entity?.some((en) => en.what?.reference?.startsWith('Communication/')),
+    );
     expect(withheld).toHaveLength(1);
     expect(withheld[0]).toMatchObject({ outcome: '4', outcomeDesc: 'withheld: consent denies' });
     expect(withheld[0]?.agent?.[0]?.policy).toEqual(['Consent/consent-CON-2026-0042-1/_history/2']);

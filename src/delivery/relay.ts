@@ -1,0 +1,277 @@
+import type { Consent, OperationOutcome } from '@medplum/fhirtypes';
+import { errorOutcome, issue, outcome } from '../fhir/outcomes';
+import type { OutboxRow } from '../store/store-port';
+import { nextRetry } from './backoff';
+import type { PushResult } from './delivery-unit';
+import { committedAttemptStart, finishAttempt, outcomeText, type AttemptEnd } from './relay-attempt';
+import { planDisclosure } from './relay-plan';
+import { buildDeliveryUnit, type BuiltUnit } from './relay-unit';
+import {
+  emptySummary,
+  type DeliveryOutcome,
+  type Relay,
+  type RelayDeps,
+  type RowResult,
+  type RunSummary,
+} from './relay-types';
+
+export type { Relay, RelayConfig, RelayDeps, RelayLogger, RunSummary } from './relay-types';
+
+/**
+ * The relay (DESIGN.md §6): leases due outbox rows (earliest integration-window deadline first; a
+ * crashed worker's expired lease is taken over), decides consent again at that moment, redacts,
+ * builds the delivery unit, validates it, pushes it through the FHIR gateway and records the
+ * attempt, the row's next state and an AuditEvent. A failure of one destination (refused, auth,
+ * down) affects only that destination's rows.
+ */
+export function createRelay(deps: RelayDeps): Relay {
+  const policy = {
+    retryBaseMs: deps.config.retryBaseMs,
+    maxAttempts: deps.config.maxAttempts,
+    maxDelayMs: deps.config.maxDelayMs ?? 3_600_000,
+  };
+
+  async function runOnce(options: { limit?: number } = {}): Promise<RunSummary> {
+    const now = deps.clock();
+    const rows = await deps.store.leaseDue(now, options.limit ?? 50, deps.config.owner, deps.config.leaseMs);
+    const summary = emptySummary();
+    summary.leased = rows.length;
+    const lanes = lanesOf(rows);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < lanes.length) {
+        for (const row of lanes[next++] ?? []) summary[await attemptRow(row)]++;
+      }
+    };
+    const width = Math.max(1, Math.min(deps.config.concurrency ?? 4, lanes.length));
+    await Promise.all(Array.from({ length: width }, worker));
+    return summary;
+  }
+
+  async function attemptRow(row: OutboxRow): Promise<RowResult> {
+    const startedAt = deps.clock();
+    let result: RowResult;
+    try {
+      result = await decideAndPush(row, startedAt);
+    } catch (err) {
+      // A bug or a broken store: leave the row to its lease expiry (another run retries it).
+      deps.logger?.warn(
+        { outboxId: row.id, error: (err as Error).name },
+        'relay: attempt failed unexpectedly',
+      );
+      throw err;
+    }
+    const seconds = (deps.clock().getTime() - startedAt.getTime()) / 1000;
+    deps.metrics?.observeDelivery(METRIC[result], seconds);
+    deps.logger?.info(
+      { outboxId: row.id, destination: row.destinationId, type: row.resourceType, result },
+      'relay: attempt finished',
+    );
+    return result;
+  }
+
+  async function decideAndPush(row: OutboxRow, startedAt: Date): Promise<RowResult> {
+    const dest = deps.destinations.getDestination(row.destinationId);
+    if (!dest) return deferUnknownDestination(row, startedAt);
+    const stored = await deps.store.getResource(row.resourceType, row.resourceId, row.resourceVersion);
+    if (!stored) {
+      const oo = errorOutcome(
+        'not-found',
+        `${row.resourceType} version ${row.resourceVersion} is not in the store`,
+      );
+      return finish(row, startedAt, failed('dead', oo, [], null));
+    }
+    const consents = (
+      await deps.store.listResources({ resourceType: 'Consent', patientMrn: row.patientMrn })
+    ).map((s) => s.resource as Consent);
+    const plan = await planDisclosure({
+      store: deps.store,
+      row,
+      stored,
+      consents,
+      now: startedAt,
+      timeZone: deps.config.timeZone,
+    });
+    const self = `${stored.resourceType}/${stored.id}/_history/${stored.versionId}`;
+    if (plan.kind === 'awaiting-consent') {
+      return finish(row, startedAt, {
+        result: 'awaiting',
+        patch: { state: 'awaiting-consent', nextAttemptAt: null, consentRef: null },
+        httpStatus: null,
+        outcome: null,
+        resources: [self],
+        consentRef: null,
+        sections: [],
+        description: 'no consent applies: waiting for one',
+      });
+    }
+    if (plan.kind === 'withheld') {
+      return finish(row, startedAt, {
+        result: 'withheld',
+        audit: 'withheld',
+        patch: { state: 'withheld', nextAttemptAt: null, consentRef: plan.consentRef },
+        httpStatus: null,
+        outcome: null,
+        resources: [self],
+        consentRef: plan.consentRef,
+        sections: plan.sections,
+        description: `withheld: ${plan.reason}`,
+      });
+    }
+    const built = await buildDeliveryUnit(deps.store, plan.mains);
+    const invalid = validateUnit(built);
+    if (invalid) return finish(row, startedAt, failed('dead', invalid, built.references, plan.consentRef));
+    const pushed = await deps.gateway.push(dest, built.unit);
+    return finish(row, startedAt, await endOfPush(row, pushed, built, plan.consentRef, plan.sections));
+  }
+
+  function validateUnit(built: BuiltUnit): OperationOutcome | undefined {
+    const errors = built.unit.flatMap((item) =>
+      (deps.validator.validate(item.resource).issue ?? [])
+        .filter((i) => i.severity === 'error' || i.severity === 'fatal')
+        .map((i) => ({
+          ...i,
+          details: {
+            text: `outgoing ${item.resource.resourceType}: ${i.details?.text ?? i.diagnostics ?? i.code}`,
+          },
+        })),
+    );
+    return errors.length > 0 ? outcome(errors) : undefined;
+  }
+
+  async function endOfPush(
+    row: OutboxRow,
+    pushed: PushResult,
+    built: BuiltUnit,
+    consentRef: string | null,
+    sections: string[],
+  ): Promise<AttemptEnd> {
+    const now = deps.clock();
+    const late = row.deadline !== null && now.getTime() > row.deadline.getTime();
+    if (pushed.kind === 'delivered') {
+      const disclosedAt = pushed.alreadyThere
+        ? committedAttemptStart(await deps.store.listAttempts(row.id))
+        : undefined;
+      return {
+        result: 'delivered',
+        audit: 'delivered',
+        patch: {
+          state: 'delivered',
+          deliveredAt: disclosedAt ?? now,
+          late,
+          lastOutcome: null,
+          consentRef,
+          nextAttemptAt: null,
+        },
+        httpStatus: null,
+        outcome: null,
+        resources: built.references,
+        consentRef,
+        sections,
+        description: pushed.alreadyThere
+          ? 'delivered (the destination already held it: an earlier attempt committed)'
+          : 'delivered',
+        ...(disclosedAt ? { disclosedAt } : {}),
+      };
+    }
+    if (pushed.kind === 'permanent')
+      return { ...failed('dead', pushed.outcome, built.references, consentRef), sections };
+    const decision = nextRetry(policy, row.attempts + 1, deps.random, pushed.retryAfterMs);
+    if (decision.kind === 'dead')
+      return { ...failed('dead', pushed.outcome, built.references, consentRef), sections };
+    return {
+      ...failed('retried', pushed.outcome, built.references, consentRef),
+      patch: {
+        state: 'retry-wait',
+        nextAttemptAt: new Date(now.getTime() + decision.delayMs),
+        lastOutcome: pushed.outcome,
+        late,
+      },
+      sections,
+    };
+  }
+
+  async function deferUnknownDestination(row: OutboxRow, startedAt: Date): Promise<RowResult> {
+    // Not an attempt (nothing was tried): the row waits until the destination is registered.
+    const wait = deps.config.unknownDestinationDelayMs ?? 300_000;
+    const oo = outcome([
+      issue({
+        code: 'not-found',
+        text: `destination "${row.destinationId}" is not registered: the item waits until it is configured`,
+      }),
+    ]);
+    const moved = await deps.store.updateOutboxState(
+      row.id,
+      deps.config.owner,
+      {
+        state: 'retry-wait',
+        nextAttemptAt: new Date(startedAt.getTime() + wait),
+        lastOutcome: oo,
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+      startedAt,
+    );
+    return moved ? 'retried' : 'lost';
+  }
+
+  function finish(row: OutboxRow, startedAt: Date, end: AttemptEnd): Promise<RowResult> {
+    return finishAttempt(deps, row, startedAt, end);
+  }
+
+  async function drain(options: { limit?: number } = {}): Promise<RunSummary> {
+    const total = emptySummary();
+    for (;;) {
+      const s = await runOnce(options);
+      for (const k of Object.keys(total) as Array<keyof RunSummary>) total[k] += s[k];
+      if (s.leased === 0) return total;
+    }
+  }
+
+  return { runOnce, drain };
+}
+
+/**
+ * Rows grouped by destination and resource, in lease order (earliest deadline first), versions
+ * ascending within a lane: two versions of one resource (a Consent and its revocation) are never
+ * pushed at the same time, so the destination ends with the newest.
+ */
+function lanesOf(rows: OutboxRow[]): OutboxRow[][] {
+  const lanes = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    const key = `${row.destinationId} ${row.resourceType}/${row.resourceId}`;
+    const lane = lanes.get(key) ?? [];
+    lane.push(row);
+    lanes.set(key, lane);
+  }
+  return [...lanes.values()].map((lane) => lane.sort((a, b) => a.resourceVersion - b.resourceVersion));
+}
+
+const METRIC: Record<RowResult, DeliveryOutcome> = {
+  delivered: 'delivered',
+  retried: 'retry',
+  dead: 'dead',
+  withheld: 'withheld',
+  awaiting: 'awaiting-consent',
+  lost: 'retry',
+};
+
+/** A failed attempt: `dead` keeps the outcome on the row; the audit records it as failed. */
+function failed(
+  result: 'dead' | 'retried',
+  oo: OperationOutcome,
+  resources: string[],
+  consentRef: string | null,
+): AttemptEnd {
+  return {
+    result,
+    audit: result === 'dead' ? 'dead' : 'retry',
+    patch: { state: 'dead', lastOutcome: oo, nextAttemptAt: null },
+    httpStatus: null,
+    outcome: oo,
+    resources,
+    consentRef,
+    sections: [],
+    description: `${result === 'dead' ? 'failed' : 'will retry'}: ${outcomeText(oo)}`,
+  };
+}
