@@ -126,7 +126,11 @@ describe('relay under faults between it and the sandbox', () => {
   test('a worker killed after the send but before recording it: the lease expires, another relay takes over, one copy on the destination', async () => {
     const row = await onlyTheUpdateIsDue();
     h.clock.set('2026-11-20T19:01:00-08:00');
-    const realGateway = createFhirGateway({ http: h.http, authFor: () => createNoAuth(), now: () => h.clock.now.getTime() });
+    const realGateway = createFhirGateway({
+      http: h.http,
+      authFor: () => createNoAuth(),
+      now: () => h.clock.now.getTime(),
+    });
     const dying = createRelay({
       store: h.store,
       gateway: {
@@ -139,7 +143,13 @@ describe('relay under faults between it and the sandbox', () => {
       validator,
       clock: () => h.clock.now,
       random: () => 0.5,
-      config: { leaseMs: 60_000, retryBaseMs: 2000, maxAttempts: 5, timeZone: TIME_ZONE, owner: 'dying-worker' },
+      config: {
+        leaseMs: 60_000,
+        retryBaseMs: 2000,
+        maxAttempts: 5,
+        timeZone: TIME_ZONE,
+        owner: 'dying-worker',
+      },
     });
     await expect(dying.runOnce()).rejects.toThrow('worker killed');
     expect(await sandboxSearch(h, 'Communication', UPDATE_ID)).toHaveLength(1);
@@ -154,7 +164,13 @@ describe('relay under faults between it and the sandbox', () => {
     const late = await h.store.completeAttempt(
       row.id,
       'dying-worker',
-      { startedAt: h.clock.now, finishedAt: h.clock.now, httpStatus: null, result: 'delivered', outcome: null },
+      {
+        startedAt: h.clock.now,
+        finishedAt: h.clock.now,
+        httpStatus: null,
+        result: 'delivered',
+        outcome: null,
+      },
       { state: 'delivered' },
     );
     expect(late).toBeNull();
