@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { registerConsent } from './consent';
+import { registerIngest } from './ingest';
+import { registerJwks } from './jwks';
 import { registerMap } from './map';
+import { registerOutbox } from './outbox';
 import { registerSandbox } from './sandbox';
 import { registerValidate } from './validate';
 
@@ -9,6 +12,14 @@ import { registerValidate } from './validate';
  * add it to the list below.
  */
 export function registerCommands(program: Command): void {
-  const registrations: Array<(p: Command) => void> = [registerSandbox, registerConsent, registerMap, registerValidate];
+  const registrations: Array<(p: Command) => void> = [
+    registerSandbox,
+    registerConsent,
+    registerMap,
+    registerValidate,
+    registerIngest,
+    registerOutbox,
+    registerJwks,
+  ];
   for (const register of registrations) register(program);
 }

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import { Command, Option } from 'commander';
+import type { IngestResult } from '../../app';
+import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
+import { runtimeFromEnv } from '../../main';
+import { formatOutcome, formatRows, rowJson } from './outbox-format';
+
+/**
+ * `kap-bridge ingest referral|consent|revocation|update|bundle FILE` (DESIGN.md §8): stores the
+ * record and queues its items through the same use cases as HTTP, then prints the outcome and the
+ * outbox rows created. Exit 0 stored (or unchanged), 1 refused (nothing changed), 2 usage, an
+ * unreadable file, or a bad configuration. Uses `DATABASE_URL` and `KAP_BRIDGE_TIMEZONE`.
+ */
+
+const KINDS = ['referral', 'consent', 'revocation', 'update', 'bundle'] as const;
+type Kind = (typeof KINDS)[number];
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('store a practice record (or FHIR Bundle) and queue what may be shared')
+    .addArgument(new Command().createArgument('kind', 'record kind').choices(KINDS))
+    .argument('<file>', 'JSON file with the record')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (kind: Kind, file: string, opts: { format: 'text' | 'json' }) => {
+      process.exitCode = await runIngest(kind, file, opts.format);
+    });
+}
+
+async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Promise<number> {
+  const input = readJson(file);
+  if (!input.ok)
+    return print(format, { status: 'rejected', outcome: input.outcome, outbox: [], changed: [] }, 2);
+  if (kind === 'bundle') {
+    const text =
+      'ingest bundle is not implemented yet: map the referral to a practice record and use ingest referral';
+    return print(
+      format,
+      { status: 'rejected', outcome: errorOutcome('not-supported', text), outbox: [], changed: [] },
+      2,
+    );
+  }
+  const runtime = await runtimeFromEnv();
+  try {
+    const result = await runtime.ingest[kind](input.value, { actor: 'cli' });
+    return print(format, result, result.status === 'rejected' ? 1 : 0);
+  } finally {
+    await runtime.close();
+  }
+}
+
+function print(format: 'text' | 'json', r: IngestResult, code: number): number {
+  if (format === 'json') {
+    const { outbox, changed, ...rest } = r;
+    console.log(
+      JSON.stringify({ ...rest, outbox: outbox.map(rowJson), changed: changed.map(rowJson) }, null, 2),
+    );
+    return code;
+  }
+  const id = r.recordId ? ` ${r.recordId}` : '';
+  const version = r.version ? ` (version ${r.version})` : '';
+  console.log(`${r.status}${id}${version}`);
+  for (const line of formatOutcome(r.outcome)) console.log(line);
+  if (r.outbox.length > 0)
+    console.log([`outbox rows created (${r.outbox.length}):`, ...formatRows(r.outbox)].join('\n'));
+  if (r.changed.length > 0)
+    console.log([`outbox rows changed (${r.changed.length}):`, ...formatRows(r.changed)].join('\n'));
+  return code;
+}
+
+function readJson(file: string): { ok: true; value: unknown } | { ok: false; outcome: OperationOutcome } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { ok: false, outcome: errorOutcome('not-found', `${file} cannot be read`) };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const text2 = `${file} is not valid JSON: ${(err as Error).message}`;
+    return { ok: false, outcome: outcome([issue({ severity: 'fatal', code: 'structure', text: text2 })]) };
+  }
+}

@@ -1,0 +1,28 @@
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { OutboxRow } from '../../store/store-port';
+
+/** Outbox rows and outcomes for people (text) and programs (JSON), shared by `ingest` and `outbox`. */
+
+/** One line per row: id, state, what, where, deadline (flags: late). */
+export function formatRows(rows: OutboxRow[]): string[] {
+  return rows.map((r) => {
+    const what = `${r.resourceType}/${r.resourceId} v${r.resourceVersion}`;
+    const deadline = r.deadline ? ` deadline ${r.deadline.toISOString()}` : '';
+    const late = r.late ? ' LATE' : '';
+    const tries = r.attempts > 0 ? ` attempts ${r.attempts}` : '';
+    return `  ${r.id}  ${r.state.padEnd(16)} ${what} → ${r.destinationId}${deadline}${late}${tries}`;
+  });
+}
+
+/** `severity: text (at expression)` per issue. */
+export function formatOutcome(outcome: OperationOutcome): string[] {
+  return (outcome.issue ?? []).map((i) => {
+    const at = i.expression?.length ? ` (at ${i.expression.join(', ')})` : '';
+    return `${i.severity}: ${i.details?.text ?? i.diagnostics ?? i.code}${at}`;
+  });
+}
+
+/** A row as JSON with ISO times (what `--format json` prints). */
+export function rowJson(r: OutboxRow): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+}

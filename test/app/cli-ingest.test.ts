@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// Spawns the built CLI (`npm run build` first, as `npm test` does through `pretest`).
+const cli = path.join(__dirname, '../../dist/cli/main.js');
+const records = path.join(__dirname, '../../fixtures/records');
+
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-cli-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = {
+    ...process.env,
+    DATABASE_URL: 'sqlite:./data/kap-bridge.db',
+    KAP_BRIDGE_TIMEZONE: 'America/Los_Angeles',
+  };
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, env, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('kap-bridge ingest and outbox list', () => {
+  test('a referral, a partial consent and an update create the expected outbox rows in ./data', () => {
+    expect(run('ingest', 'referral', path.join(records, 'referral-self.json')).status).toBe(0);
+    const consent = run('ingest', 'consent', path.join(records, 'consent-partial.json'), '--format', 'json');
+    expect(consent.status).toBe(0);
+    const c = JSON.parse(consent.stdout) as {
+      status: string;
+      outbox: Array<{ resourceType: string; state: string }>;
+    };
+    expect(c.status).toBe('created');
+    expect(c.outbox.map((r) => [r.resourceType, r.state])).toEqual([['Consent', 'queued']]);
+    const update = run('ingest', 'update', path.join(records, 'update-one-observation.json'));
+    expect(update.status).toBe(0);
+    expect(update.stdout).toMatch(/queued\s+Communication\/update-UPD-2026-0057-01 v1 → sandbox deadline/);
+
+    const list = run('outbox', 'list', '--format', 'json');
+    const rows = JSON.parse(list.stdout) as Array<{ resourceType: string; state: string }>;
+    expect(rows.map((r) => `${r.resourceType}:${r.state}`).sort()).toEqual([
+      'Communication:queued',
+      'Consent:queued',
+      'ServiceRequest:withheld',
+    ]);
+    expect(JSON.parse(run('outbox', 'list', '--state', 'withheld', '--format', 'json').stdout)).toHaveLength(
+      1,
+    );
+    expect(fs.statSync(path.join(dir, 'data')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir, 'data', 'kap-bridge.db')).mode & 0o777).toBe(0o600);
+  });
+
+  test('a refused record prints its OperationOutcome and exits 1', () => {
+    const r = run('ingest', 'update', path.join(records, 'update-all-observations.json'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('rejected');
+    expect(r.stdout).toContain('(at referralId)');
+  });
+
+  test('a file that is not JSON exits 2 with a fatal issue', () => {
+    fs.writeFileSync(path.join(dir, 'bad.json'), '{ nope');
+    const r = run('ingest', 'referral', 'bad.json');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('fatal: bad.json is not valid JSON');
+  });
+
+  test('a bad time zone stops the command with a message naming the variable', () => {
+    const r = spawnSync(process.execPath, [cli, 'outbox', 'list'], {
+      cwd: dir,
+      env: { ...process.env, KAP_BRIDGE_TIMEZONE: 'Mars/Olympus' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('KAP_BRIDGE_TIMEZONE');
+  });
+});
