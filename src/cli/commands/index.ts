@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { registerConsent } from './consent';
 import { registerIngest } from './ingest';
-import { registerJwks } from './jwks';
 import { registerMap } from './map';
 import { registerOutbox } from './outbox';
 import { registerSandbox } from './sandbox';
@@ -19,7 +18,6 @@ export function registerCommands(program: Command): void {
     registerValidate,
     registerIngest,
     registerOutbox,
-    registerJwks,
   ];
   for (const register of registrations) register(program);
 }
