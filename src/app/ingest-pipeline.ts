@@ -48,47 +48,57 @@ export async function runIngest<T>(
 ): Promise<IngestResult> {
   const parsed = spec.parse(input);
   if (!parsed.ok) return { status: 'rejected', outcome: parsed.outcome, outbox: [], changed: [] };
-  const value = parsed.value;
+  const now = deps.clock();
+  return deps.store.transaction((tx) => ingestWithin(tx, spec, parsed.value, now));
+}
+
+/**
+ * The body of {@link runIngest} for a parsed record, inside a caller's transaction — so several
+ * records (the entries of a FHIR `transaction` Bundle) commit together or not at all.
+ */
+export async function ingestWithin<T>(
+  tx: StoreOps,
+  spec: IngestSpec<T>,
+  value: T,
+  now: Date,
+): Promise<IngestResult> {
   const id = spec.idOf(value);
   const hash = contentHash(value);
-  const now = deps.clock();
-  return deps.store.transaction(async (tx): Promise<IngestResult> => {
-    const existing = await tx.getRecord(spec.kind, id);
-    if (existing?.contentHash === hash) {
-      const text = `${spec.label} ${id} is already stored with the same content (version ${existing.version}): nothing changed`;
-      return {
-        status: 'unchanged',
-        outcome: info(text),
-        recordId: id,
-        version: existing.version,
-        outbox: [],
-        changed: [],
-      };
-    }
-    const prepared = await spec.prepare(tx, value, now);
-    if (!prepared.ok)
-      return { status: 'rejected', outcome: prepared.outcome, recordId: id, outbox: [], changed: [] };
-    const record = await tx.putRecord({
-      kind: spec.kind,
-      id,
-      contentHash: hash,
-      json: value,
-      patientMrn: prepared.patientMrn,
-      receivedAt: now,
-    });
-    const effects = await prepared.write(tx, record);
-    const status = existing ? 'updated' : 'created';
+  const existing = await tx.getRecord(spec.kind, id);
+  if (existing?.contentHash === hash) {
+    const text = `${spec.label} ${id} is already stored with the same content (version ${existing.version}): nothing changed`;
     return {
-      status,
-      outcome: outcome([
-        ...prepared.warnings,
-        issue({ severity: 'information', code: 'informational', text: summary(spec.label, record, effects) }),
-      ]),
+      status: 'unchanged',
+      outcome: info(text),
       recordId: id,
-      version: record.version,
-      ...effects,
+      version: existing.version,
+      outbox: [],
+      changed: [],
     };
+  }
+  const prepared = await spec.prepare(tx, value, now);
+  if (!prepared.ok)
+    return { status: 'rejected', outcome: prepared.outcome, recordId: id, outbox: [], changed: [] };
+  const record = await tx.putRecord({
+    kind: spec.kind,
+    id,
+    contentHash: hash,
+    json: value,
+    patientMrn: prepared.patientMrn,
+    receivedAt: now,
   });
+  const effects = await prepared.write(tx, record);
+  const status = existing ? 'updated' : 'created';
+  return {
+    status,
+    outcome: outcome([
+      ...prepared.warnings,
+      issue({ severity: 'information', code: 'informational', text: summary(spec.label, record, effects) }),
+    ]),
+    recordId: id,
+    version: record.version,
+    ...effects,
+  };
 }
 
 function summary(label: string, record: StoredRecord, effects: Effects): string {

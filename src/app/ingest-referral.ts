@@ -4,7 +4,14 @@ import type { ConsentRecord, Referral } from '../domain/records';
 import { issue } from '../fhir/outcomes';
 import { mapReferral } from '../mapping';
 import type { StoreOps } from '../store/store-port';
-import { runIngest, putIfChanged, validateAll, withId, type Prepared } from './ingest-pipeline';
+import {
+  runIngest,
+  putIfChanged,
+  validateAll,
+  withId,
+  type IngestSpec,
+  type Prepared,
+} from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { decideFor, enqueueItem, patientConsents, stateFor } from './outbox-planner';
 
@@ -19,17 +26,18 @@ export function ingestReferral(
   input: unknown,
   _ctx: IngestContext = {},
 ): Promise<IngestResult> {
-  return runIngest<Referral>(
-    deps,
-    {
-      kind: 'referral',
-      label: 'referral',
-      parse: parseReferral,
-      idOf: (r) => r.id,
-      prepare: (tx, referral, now) => prepareReferral(deps, tx, referral, now),
-    },
-    input,
-  );
+  return runIngest<Referral>(deps, referralSpec(deps), input);
+}
+
+/** The referral ingest spec, also run inside a caller's transaction (inbound FHIR Bundles). */
+export function referralSpec(deps: IngestDeps): IngestSpec<Referral> {
+  return {
+    kind: 'referral',
+    label: 'referral',
+    parse: parseReferral,
+    idOf: (r) => r.id,
+    prepare: (tx, referral, now) => prepareReferral(deps, tx, referral, now),
+  };
 }
 
 async function prepareReferral(
