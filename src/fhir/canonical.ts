@@ -61,6 +61,8 @@ export const IDENTIFIER_SYSTEM = {
   practitionerRole: `${CANONICAL_BASE}/sid/practitioner-role`,
   /** A client's representative (MRN + name), for RelatedPerson. */
   relatedPerson: `${CANONICAL_BASE}/sid/related-person`,
+  /** A possible-duplicate-client Flag (new MRN + the existing MRN), for a person to resolve. */
+  possibleDuplicate: `${CANONICAL_BASE}/sid/possible-duplicate`,
 } as const;
 
 /** The practice's information-sharing policy (Consent.policy.uri, satisfies R4 invariant ppc-1). */

@@ -1,0 +1,49 @@
+import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
+
+/**
+ * Resolving references between the entries of one Bundle, as R4 §2.36.4.1 "Resolving references
+ * in Bundles" says (http://hl7.org/fhir/R4/bundle.html#references): an absolute URL or a `urn:uuid:`
+ * / `urn:oid:` is looked up among the entries' `fullUrl`s; a relative `Type/id` is resolved against
+ * the base of the referring entry's RESTful `fullUrl` first, and — for entries sent without a
+ * `fullUrl` — against the entries' own `resourceType` and `id`.
+ */
+
+/** An entry found by reference: its index in `Bundle.entry` and its resource. */
+export interface ResolvedEntry<T extends Resource = Resource> {
+  index: number;
+  resource: T;
+}
+
+const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/[A-Za-z0-9.-]{1,64})?$/;
+// A RESTful fullUrl: [base]/[type]/[id] (http://hl7.org/fhir/R4/http.html#general).
+const RESTFUL = /^(.*)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/[A-Za-z0-9.-]{1,64})?$/;
+
+/** The entry `ref` points at, from the entry at `fromIndex`; undefined when nothing matches. */
+export function resolveInBundle(
+  bundle: Bundle,
+  ref: Reference | undefined,
+  fromIndex: number,
+): ResolvedEntry | undefined {
+  const target = ref?.reference;
+  if (!target) return undefined;
+  const entries = bundle.entry ?? [];
+  const byFullUrl = (url: string): ResolvedEntry | undefined => {
+    const index = entries.findIndex((e) => e.fullUrl === url && e.resource);
+    const resource = entries[index]?.resource;
+    return resource ? { index, resource } : undefined;
+  };
+  const relative = RELATIVE.exec(target);
+  if (!relative) return byFullUrl(target);
+  const [, type, id] = relative as unknown as [string, string, string];
+  const base = RESTFUL.exec(entries[fromIndex]?.fullUrl ?? '')?.[1];
+  const viaBase = base ? byFullUrl(`${base}/${type}/${id}`) : undefined;
+  if (viaBase) return viaBase;
+  const index = entries.findIndex((e) => e.resource?.resourceType === type && e.resource.id === id);
+  const resource = entries[index]?.resource;
+  return resource ? { index, resource } : undefined;
+}
+
+/** FHIRPath of an entry's resource, the prefix of every expression about it. */
+export function entryPath(index: number): string {
+  return `Bundle.entry[${index}].resource`;
+}
