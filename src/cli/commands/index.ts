@@ -1,9 +1,11 @@
-import type { Command } from "commander";
-import { registerConsent } from "./consent";
-import { registerJwks } from "./jwks";
-import { registerMap } from "./map";
-import { registerSandbox } from "./sandbox";
-import { registerValidate } from "./validate";
+import type { Command } from 'commander';
+import { registerConsent } from './consent';
+import { registerIngest } from './ingest';
+import { registerJwks } from './jwks';
+import { registerMap } from './map';
+import { registerOutbox } from './outbox';
+import { registerSandbox } from './sandbox';
+import { registerValidate } from './validate';
 
 /**
  * Registers every sub-command. Each command module exports one `registerX(program)` function;
@@ -15,6 +17,8 @@ export function registerCommands(program: Command): void {
     registerConsent,
     registerMap,
     registerValidate,
+    registerIngest,
+    registerOutbox,
     registerJwks,
   ];
   for (const register of registrations) register(program);
