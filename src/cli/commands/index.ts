@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerConsent } from './consent';
+import { registerDisclosures } from './disclosures';
 import { registerIngest } from './ingest';
 import { registerJwks } from './jwks';
 import { registerMap } from './map';
 import { registerOutbox } from './outbox';
 import { registerSandbox } from './sandbox';
+import { registerSync } from './sync';
 import { registerValidate } from './validate';
 
 /**
@@ -20,6 +22,8 @@ export function registerCommands(program: Command): void {
     registerIngest,
     registerOutbox,
     registerJwks,
+    registerSync,
+    registerDisclosures,
   ];
   for (const register of registrations) register(program);
 }
