@@ -65,9 +65,13 @@ function rootProvision(
   practitioner: Practitioner,
   recipientName: string,
 ): ConsentProvision {
+  // The recipient is named on the root too, so that this consent governs disclosures to this
+  // recipient only (DESIGN.md §5: a consent applies when its root's actor matches): a consent for
+  // another clinician neither widens nor cuts off this one.
   const provision: ConsentProvision = {
     type: 'deny',
     period: dropUndefined({ start: record.validFrom, end: record.validUntil }),
+    actor: [recipientActor(record, practitioner, recipientName)],
   };
   if (record.decision === 'permit') provision.provision = [permitFor(record, practitioner, recipientName)];
   return provision;
@@ -114,19 +118,24 @@ function permitFor(record: ConsentRecord, practitioner: Practitioner, display: s
   const granted = SHARE_CODES.filter((code) => record.share.includes(code));
   return {
     type: 'permit',
-    actor: [
-      {
-        role: {
-          coding: [
-            { system: CODE_SYSTEM.v3ParticipationType, code: 'IRCP', display: 'information recipient' },
-          ],
-        },
-        reference: { ...referenceTo(practitioner, display), identifier: npiIdentifier(record.recipientNpi) },
-      },
-    ],
+    actor: [recipientActor(record, practitioner, display)],
     action: [{ coding: [{ system: CODE_SYSTEM.consentAction, code: 'disclose', display: 'Disclose' }] }],
     purpose: [{ system: CODE_SYSTEM.v3ActReason, code: 'TREAT', display: 'treatment' }],
     code: granted.map((code) => ({ coding: [{ system: CODE_SYSTEM.share, code }] })),
+  };
+}
+
+/** The referring clinician as information recipient (v3-ParticipationType IRCP, as IHE PCF). */
+function recipientActor(
+  record: ConsentRecord,
+  practitioner: Practitioner,
+  display: string,
+): NonNullable<ConsentProvision['actor']>[number] {
+  return {
+    role: {
+      coding: [{ system: CODE_SYSTEM.v3ParticipationType, code: 'IRCP', display: 'information recipient' }],
+    },
+    reference: { ...referenceTo(practitioner, display), identifier: npiIdentifier(record.recipientNpi) },
   };
 }
 

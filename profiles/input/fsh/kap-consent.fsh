@@ -1,7 +1,8 @@
 // Consent to share with the referring clinician (DESIGN.md §2). Follows R4 Consent's privacy
 // pattern: scope patient-privacy, category LOINC 59284-0 plus v3-ActCode IDSCL (as Gravity
-// SDOHCC-Consent), a root deny (safe by default) with the validity period and one nested permit
-// for the recipient (IHE PCF: actor role IRCP, purpose, period).
+// SDOHCC-Consent), a root deny (safe by default) naming the recipient, with the validity period,
+// and one nested permit for the recipient (IHE PCF: actor role IRCP, purpose, period). The root
+// names the recipient so that the consent governs disclosures to that recipient only.
 Profile: KapConsent
 Parent: Consent
 Id: kap-consent
@@ -34,6 +35,8 @@ Description: "A client's consent (or refusal) to share information with their re
 * provision.type 1..1 MS
 * provision.type = #deny
 * provision.period 1..1 MS
+* provision.actor 1..* MS
+* provision.actor.role = $v3-ParticipationType#IRCP
 * provision.provision MS
 * provision.provision.type 1..1 MS
 * provision.provision.type = #permit
