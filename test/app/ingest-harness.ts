@@ -34,18 +34,19 @@ export function loadRecord(file: string, patch?: Record<string, unknown>): unkno
   return { ...base, ...fixed };
 }
 
+/** `over.store` replaces the SQLite file (e.g. a PostgreSQL store); it is closed by `dispose`. */
 export async function openIngestHarness(over: Partial<IngestDeps> = {}): Promise<IngestHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-ingest-'));
   const file = path.join(dir, 'kap-bridge.db');
-  const store = openSqliteStore(file);
+  const store = over.store ?? openSqliteStore(file);
   let now = new Date('2026-11-03T17:00:00Z');
   const deps: IngestDeps = {
-    store,
     validator,
     clock: () => now,
     timeZone: 'America/Los_Angeles',
     defaultDestinationId: 'default-dest',
     ...over,
+    store,
   };
   const ingest = createIngestUseCases(deps);
   return {

@@ -1,57 +1,14 @@
-import type { Communication, Consent } from '@medplum/fhirtypes';
 import refused from '../../fixtures/ingest/refused.json';
-import scenarios from '../../fixtures/ingest/scenarios.json';
-import type { OutboxRow } from '../../src/store/store-port';
 import { databaseFingerprint, loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
-
-type RowSpec = [string, string, string];
-const spec = (rows: OutboxRow[]): RowSpec[] =>
-  rows
-    .map((r): RowSpec => [r.resourceType, r.state, r.destinationId])
-    .sort((a, b) => a.join().localeCompare(b.join()));
-const sorted = (rows: string[][]): string[][] => [...rows].sort((a, b) => a.join().localeCompare(b.join()));
+import { runScenario, scenarios } from './ingest-scenario';
 
 let h: IngestHarness;
 beforeEach(async () => (h = await openIngestHarness()));
 afterEach(() => h.dispose());
 
 describe('ingest scenarios over the fixture records', () => {
-  test.each(scenarios)('$situation', async ({ steps }) => {
-    for (const step of steps) {
-      h.setNow(step.at);
-      const input = loadRecord(step.file, 'patch' in step ? step.patch : undefined);
-      const result = await h.run(step.kind, input);
-      const where = `${step.kind} ${step.file} at ${step.at}`;
-      expect({
-        where,
-        status: result.status,
-        issues: result.status === 'rejected' ? result.outcome : null,
-      }).toEqual({
-        where,
-        status: step.status,
-        issues: null,
-      });
-      expect(spec(result.outbox)).toEqual(sorted(step.outbox));
-      expect(spec(result.changed)).toEqual(sorted(step.changed));
-      if ('version' in step) expect(result.version).toBe(step.version);
-      if ('deadline' in step) expect(result.outbox[0]?.deadline?.toISOString()).toBe(step.deadline);
-      if ('basedOn' in step) await expectLogicalBasedOn(result.outbox[0]);
-      if ('consentStatus' in step) await expectConsentStatus(result.outbox[0], step.consentStatus as string);
-    }
-  });
+  test.each(scenarios)('$situation', ({ steps }) => runScenario(h, steps));
 });
-
-async function expectLogicalBasedOn(row: OutboxRow | undefined): Promise<void> {
-  const stored = row && (await h.store.getResource(row.resourceType, row.resourceId, row.resourceVersion));
-  const communication = stored?.resource as Communication | undefined;
-  expect(communication?.basedOn?.[0]?.identifier).toBeDefined();
-  expect(communication?.basedOn?.[0]?.reference).toBeUndefined();
-}
-
-async function expectConsentStatus(row: OutboxRow | undefined, status: string): Promise<void> {
-  const stored = row && (await h.store.getResource('Consent', row.resourceId, row.resourceVersion));
-  expect((stored?.resource as Consent | undefined)?.status).toBe(status);
-}
 
 describe('refused records change nothing', () => {
   test.each(refused)('$situation', async (c) => {
