@@ -1,5 +1,7 @@
 import type { Communication, Consent } from '@medplum/fhirtypes';
+import { createOutboxOperations } from '../../src/app/outbox-operations';
 import { buildDisclosureLog } from '../../src/audit/disclosure-log';
+import { createSyncScheduler } from '../../src/schedule/sync-scheduler';
 import {
   CONSENT_ID,
   ingestReferralConsentUpdate,
@@ -60,9 +62,9 @@ describe('relay against the sandbox over HTTP', () => {
     const log = buildDisclosureLog(
       (await h.store.listAudit({ patientMrn: 'KAP-000123' })).map((a) => a.event),
     );
-    expect(log.map((e) => [e.what[0]?.split('/')[0], e.sections.join(' '), e.recipientNpi])).toEqual([
-      ['Consent', 'session-focus integration-suggestions', '1234567893'],
+    expect(log.map((e) => [e.what[0]?.split('/')[0], e.sections.join(' '), e.recipientNpi]).sort()).toEqual([
       ['Communication', 'session-focus integration-suggestions', '1234567893'],
+      ['Consent', 'session-focus integration-suggestions', '1234567893'],
     ]);
   });
 
@@ -137,5 +139,45 @@ describe('relay against the sandbox over HTTP', () => {
     expect(rows.map((r) => r.resourceType).sort()).toEqual(['Communication', 'Consent']);
     // No disclosure attempt was made, so there is no disclosure AuditEvent either.
     expect(await h.store.listAudit({ patientMrn: 'KAP-000123' })).toHaveLength(0);
+  });
+
+  test('operators: a dead item retried goes out once; a delivered item replayed stays one copy on the destination', async () => {
+    await ingestReferralConsentUpdate(h);
+    h.proxy.enqueue({ kind: 'status', status: 422 }, { match: { method: 'POST' }, times: 2 });
+    h.clock.set('2026-11-20T19:05:00-08:00');
+    expect(await h.relay().drain()).toMatchObject({ dead: 2 });
+    const ops = createOutboxOperations({ store: h.store, clock: () => h.clock.now });
+    const dead = await ops.list({ state: 'dead' });
+    // Retrying the destination also re-queues the withheld ServiceRequest: the relay decides
+    // consent again and withholds it again.
+    expect(await ops.retryDestination('lakeside-ehr')).toHaveLength(3);
+    expect(await h.relay().drain()).toMatchObject({ delivered: 2, withheld: 1 });
+    expect(await sandboxSearch(h, 'ServiceRequest')).toHaveLength(0);
+    const comm = (await ops.list({ state: 'delivered' })).find((r) => r.resourceType === 'Communication')!;
+    expect(dead.map((r) => r.id)).toContain(comm.id);
+    expect(await ops.replay(comm.id)).toMatchObject({ state: 'queued' });
+    expect(await h.relay().drain()).toMatchObject({ delivered: 1 });
+    expect(await sandboxSearch(h, 'Communication', UPDATE_ID)).toHaveLength(1);
+  });
+
+  test('single-flight: cron ticks while a sync is still pushing do nothing, and the item goes out once', async () => {
+    await ingestReferralConsentUpdate(h);
+    h.clock.set('2026-11-20T19:05:00-08:00');
+    h.proxy.enqueue({ kind: 'delay', ms: 300 }, { match: { method: 'POST' }, times: Infinity });
+    let syncs = 0;
+    const relay = h.relay();
+    const scheduler = createSyncScheduler({
+      sync: () => {
+        syncs++;
+        return relay.drain();
+      },
+      cron: { schedule: () => ({ stop: () => undefined }) },
+    });
+    const first = scheduler.tick();
+    const overlapping = await Promise.all([scheduler.tick(), scheduler.tick()]);
+    expect(overlapping).toEqual([{ kind: 'skipped' }, { kind: 'skipped' }]);
+    expect(await first).toMatchObject({ kind: 'completed', result: { delivered: 2 } });
+    expect(syncs).toBe(1);
+    expect(await sandboxSearch(h, 'Communication', UPDATE_ID)).toHaveLength(1);
   });
 });
