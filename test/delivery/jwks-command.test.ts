@@ -33,7 +33,7 @@ const smart = (id: string, keyFile: string, alg: string, kid: string) => ({
 });
 
 describe('kap-bridge jwks', () => {
-  test('prints one public key per smart-backend destination (kid, alg, use=sig, no private members), key files relative to the destinations file', () => {
+  test('prints one public key per smart-backend destination (kid, alg, use=sig, no private members), key files relative to the destinations file', async () => {
     const es = generateSigningKey('ES384');
     const rs = generateSigningKey('RS384');
     fs.writeFileSync(path.join(dir, 'es.pem'), es.privateKeyPem);
@@ -54,7 +54,7 @@ describe('kap-bridge jwks', () => {
       for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(k).not.toHaveProperty(m);
 
     // The printed key verifies an assertion signed with the private key.
-    const jwt = signClientAssertion(
+    const jwt = await signClientAssertion(
       { tokenUrl: 'https://lakeside.example/token', clientId: 'kap', alg: 'ES384', kid: 'lake-1' },
       importSigningKey(es.privateKeyPem, 'ES384'),
       Date.now(),

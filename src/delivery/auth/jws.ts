@@ -1,11 +1,12 @@
-import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { SignJWT, type JWTPayload } from 'jose';
 import type { SmartAlg } from '../destinations';
 
 /**
- * Compact JWS signing (RFC 7515 §7.1) for the two SMART Backend Services algorithms, on node's
- * crypto. RS384 = RSASSA-PKCS1-v1_5 with SHA-384; ES384 = ECDSA P-384 with SHA-384 and the
- * signature as R‖S (RFC 7518 §3.4 — node's `dsaEncoding: 'ieee-p1363'`, not DER).
- * (jose 6 is ESM-only and cannot be loaded by the CommonJS test runner; this is all we need of it.)
+ * JWT signing for the two SMART Backend Services algorithms (RS384 = RSASSA-PKCS1-v1_5 with
+ * SHA-384; ES384 = ECDSA P-384 with SHA-384, R‖S signature per RFC 7518 §3.4), done by `jose`
+ * (v5: it ships CommonJS, which this project and its test runner load; v6 is ESM-only) rather
+ * than by hand, so the encoding details are a well-reviewed library's job.
  */
 
 /** Why a key cannot sign with `alg`, or undefined when it fits. */
@@ -30,24 +31,14 @@ export function importSigningKey(pem: string, alg: SmartAlg): KeyObject {
   return key;
 }
 
-function b64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
 /** Signs `claims` as a compact JWS with `header` (its `alg` is set from `alg`). */
-export function signJwt(
+export async function signJwt(
   header: Record<string, unknown>,
-  claims: Record<string, unknown>,
+  claims: JWTPayload,
   key: KeyObject,
   alg: SmartAlg,
-): string {
-  const input = `${b64url({ ...header, alg })}.${b64url(claims)}`;
-  const signature = sign(
-    'sha384',
-    Buffer.from(input),
-    alg === 'ES384' ? { key, dsaEncoding: 'ieee-p1363' } : key,
-  );
-  return `${input}.${signature.toString('base64url')}`;
+): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ ...header, alg }).sign(key);
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) of an RSA or EC public JWK. */

@@ -53,7 +53,7 @@ export function signClientAssertion(
   key: KeyObject,
   nowMs: number,
   jti: string,
-): string {
+): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   const claims = {
     iss: config.clientId,
@@ -95,7 +95,7 @@ export function createSmartBackendAuth(config: SmartBackendConfig, deps: SmartBa
     let assertion: string;
     try {
       key ??= importSigningKey(config.privateKeyPem, config.alg);
-      assertion = signClientAssertion(config, key, deps.now(), newJti());
+      assertion = await signClientAssertion(config, key, deps.now(), newJti());
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       return {
