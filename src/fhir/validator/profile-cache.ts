@@ -1,6 +1,7 @@
 import { getAllDataTypes, loadDataType, tryGetProfile } from '@medplum/core';
 import type { InternalTypeSchema } from '@medplum/core';
 import type { StructureDefinition } from '@medplum/fhirtypes';
+import { prepareProfileSchema } from './profile-schema';
 
 /**
  * Parsed profiles, by canonical URL. `@medplum/core` `validateResource(r, { profile })` re-parses
@@ -31,8 +32,16 @@ export function createProfileCache(definitions: StructureDefinition[]): ProfileC
     if (sd?.snapshot?.element?.length) {
       try {
         loadDataType(sd);
-        result = tryGetProfile(key);
-        if (result) getAllDataTypes()[key] = result;
+        const parsed = tryGetProfile(key);
+        if (parsed) {
+          // Registered under unique names so that medplum applies the profile below the root
+          // too (see profile-schema.ts).
+          const prepared = prepareProfileSchema(sd, parsed);
+          const registry = getAllDataTypes();
+          registry[key] = prepared.root;
+          for (const [name, inner] of prepared.innerTypes) registry[name] = inner;
+          result = prepared.root;
+        }
       } catch {
         // A profile medplum cannot parse (e.g. an unsupported slicing discriminator) is treated as
         // unknown: the caller reports that it could not be used rather than crashing.

@@ -10,6 +10,7 @@ import { checkExtension } from './extension-checks';
 import { collectIssues } from './medplum-issues';
 import type { ValidateOptions } from './options';
 import type { FhirPackageContents } from './package-contents';
+import { checkItemValue } from './pattern-checks';
 import { checkExampleUrl, checkPrimitive } from './primitive-checks';
 import { createProfileCache } from './profile-cache';
 import type { ProfileCache } from './profile-cache';
@@ -161,6 +162,10 @@ function applicableProfiles(
 
 function createVisitor(ctx: CheckContext, deps: Deps): Visitor {
   return {
+    extensionProfile(url) {
+      const schema = deps.profiles.schema(url);
+      return schema ? { url: url.split('|')[0] ?? url, schema } : undefined;
+    },
     resource(r, path) {
       checkResourceId(r, path, ctx);
       checkBundle(r, path, ctx);
@@ -168,8 +173,10 @@ function createVisitor(ctx: CheckContext, deps: Deps): Visitor {
     },
     primitive(visit) {
       checkPrimitive(visit, ctx);
+      if (visit.profile) checkItemValue(visit, ctx);
     },
     complex(visit) {
+      if (visit.profile) checkItemValue(visit, ctx);
       checkCoded(visit, ctx);
       checkExtension(visit, ctx);
       checkAttachment(visit, ctx);

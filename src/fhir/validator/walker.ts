@@ -22,6 +22,8 @@ export interface Visitor {
   primitive(visit: Visit): void;
   complex(visit: Visit): void;
   resource(resource: Record<string, unknown>, path: string): void;
+  /** The profile an Extension is defined by (from its url), so its contents are walked with it. */
+  extensionProfile?(url: string): { url: string; schema: InternalTypeSchema } | undefined;
 }
 
 const ELEMENT_TYPE_CODE = /^http:\/\/hl7\.org\/fhirpath\/System\./;
@@ -117,6 +119,15 @@ function visitValue(visit: Visit, visitor: Visitor): void {
     return;
   }
   visitor.complex(visit);
+  // An extension's elements are governed by its own StructureDefinition (bindings, patterns).
+  const extension =
+    visit.type === 'Extension' && typeof value.url === 'string'
+      ? visitor.extensionProfile?.(value.url)
+      : undefined;
+  if (extension) {
+    walkObject(value, extension.schema, path, visitor, extension.url);
+    return;
+  }
   const schema = tryGetDataType(visit.type, visit.profile);
   if (schema) walkObject(value, schema, path, visitor, visit.profile);
 }
