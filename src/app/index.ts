@@ -1,8 +1,12 @@
+import type { Bundle } from '@medplum/fhirtypes';
+import type { FhirIngestResult } from './inbound-referral';
+import { ingestFhirBundle } from './ingest-fhir-bundle';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { ingestConsent } from './ingest-consent';
 import { ingestReferral } from './ingest-referral';
 import { ingestRevocation, revokeConsent } from './ingest-revocation';
 import { ingestUpdate } from './ingest-update';
+import { processMessage } from './process-message';
 
 export type {
   IngestContext,
@@ -12,6 +16,9 @@ export type {
   ResourceValidator,
 } from './ingest-types';
 export { ingestConsent, ingestReferral, ingestRevocation, ingestUpdate, revokeConsent };
+export { ingestFhirBundle, processMessage };
+export type { FhirIngestResult } from './inbound-referral';
+export { listPossibleDuplicates, type PossibleDuplicate } from './match-client';
 
 /** The ingest use cases bound to their dependencies (what the CLI and HTTP call). */
 export interface IngestUseCases {
@@ -22,6 +29,10 @@ export interface IngestUseCases {
   /** `POST /consents/{id}/revoke`: the id from the path, the body without `consentId`. */
   revoke(consentId: string, body: unknown, ctx?: IngestContext): Promise<IngestResult>;
   update(input: unknown, ctx?: IngestContext): Promise<IngestResult>;
+  /** `POST /fhir`: a `transaction` (all-or-nothing) or `batch` Bundle of inbound referrals. */
+  fhirBundle(bundle: Bundle, ctx?: IngestContext): Promise<FhirIngestResult>;
+  /** `POST /fhir/$process-message`: a referral message Bundle, answered with a response message. */
+  message(bundle: Bundle, ctx?: IngestContext): Promise<FhirIngestResult>;
 }
 
 /** Binds the ingest use cases to `deps`. */
@@ -32,5 +43,7 @@ export function createIngestUseCases(deps: IngestDeps): IngestUseCases {
     revocation: (input, ctx) => ingestRevocation(deps, input, ctx),
     revoke: (id, body, ctx) => revokeConsent(deps, id, body, ctx),
     update: (input, ctx) => ingestUpdate(deps, input, ctx),
+    fhirBundle: (bundle, ctx) => ingestFhirBundle(deps, bundle, ctx),
+    message: (bundle, ctx) => processMessage(deps, bundle, ctx),
   };
 }

@@ -38,6 +38,11 @@ export const CODE_SYSTEM = {
   consentAction: 'http://terminology.hl7.org/CodeSystem/consentaction',
   v3RoleCode: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode',
   communicationCategory: 'http://terminology.hl7.org/CodeSystem/communication-category',
+  /** HL7 v2 table 0003 event types: `I12` "Patient referral" (inbound referral messages). */
+  v2EventType: 'http://terminology.hl7.org/CodeSystem/v2-0003',
+  /** HL7 BSeR message events: `bser-referral-request`. */
+  bserMessageEvent: 'http://hl7.org/fhir/us/bser/CodeSystem/bser-messageevent',
+  flagCategory: 'http://terminology.hl7.org/CodeSystem/flag-category',
 } as const;
 
 export const VALUE_SET = {

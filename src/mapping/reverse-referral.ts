@@ -140,6 +140,28 @@ function readReason(sr: ServiceRequest, path: string): Referral['reason'] | Oper
   return codes.length > 0 ? { text, codes } : { text };
 }
 
+/**
+ * The entries a ServiceRequest at `index` uses (itself, its subject, its requester and — for a
+ * PractitionerRole — the role's Practitioner and Organization), as far as they resolve; also for
+ * a referral that is refused, so its parts are answered with its fate.
+ */
+export function referralEntryIndexes(bundle: Bundle, index: number): number[] {
+  const sr = bundle.entry?.[index]?.resource;
+  if (sr?.resourceType !== 'ServiceRequest') return [index];
+  const out = [index];
+  const add = (found: ResolvedEntry | undefined): void => {
+    if (found && !out.includes(found.index)) out.push(found.index);
+  };
+  add(resolveInBundle(bundle, sr.subject, index));
+  const requester = resolveInBundle(bundle, sr.requester, index);
+  add(requester);
+  if (requester?.resource.resourceType === 'PractitionerRole') {
+    add(resolveInBundle(bundle, requester.resource.practitioner, requester.index));
+    add(resolveInBundle(bundle, requester.resource.organization, requester.index));
+  }
+  return out;
+}
+
 /** Reads the referral whose ServiceRequest is `Bundle.entry[index]`. */
 export function readInboundReferral(bundle: Bundle, index: number): ReadInbound {
   const sr = bundle.entry?.[index]?.resource;
