@@ -21,11 +21,16 @@ export interface DisclosureLogDeps {
   newId?: () => string;
 }
 
-/** Reads the client's disclosure log and records who read it (`actor`: API key name or `cli`). */
+/**
+ * Reads the client's disclosure log and records who read it (`actor`: API key name or `cli`).
+ * `recordAccess: false` when the caller audits the read itself (the HTTP route does, through
+ * its AuditPort), so one read is one AuditEvent.
+ */
 export async function readDisclosureLog(
   deps: DisclosureLogDeps,
   patientMrn: string,
   actor: string,
+  options: { recordAccess?: boolean } = {},
 ): Promise<DisclosureLogResult> {
   const [records, audits] = await Promise.all([
     deps.store.listRecords({ patientMrn }),
@@ -33,6 +38,8 @@ export async function readDisclosureLog(
   ]);
   // Records, not audits: reading an unknown MRN leaves an access audit under it.
   const found = records.length > 0;
+  if (options.recordAccess === false)
+    return { found, entries: buildDisclosureLog(audits.map((a) => a.event)) };
   await deps.store.appendAudit(
     buildAccessAudit({
       id: (deps.newId ?? randomUUID)(),
