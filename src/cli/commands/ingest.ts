@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
-import type { IngestResult } from '../../app';
+import type { FhirIngestResult, IngestResult } from '../../app';
 import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
 import { runtimeFromEnv } from '../../main';
 import { formatOutcome, formatRows, rowJson } from './outbox-format';
@@ -32,15 +32,7 @@ async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Pro
   const input = readJson(file);
   if (!input.ok)
     return print(format, { status: 'rejected', outcome: input.outcome, outbox: [], changed: [] }, 2);
-  if (kind === 'bundle') {
-    const text =
-      'ingest bundle is not implemented yet: map the referral to a practice record and use ingest referral';
-    return print(
-      format,
-      { status: 'rejected', outcome: errorOutcome('not-supported', text), outbox: [], changed: [] },
-      2,
-    );
-  }
+  if (kind === 'bundle') return runBundle(input.value, format);
   const runtime = await runtimeFromEnv();
   try {
     const result = await runtime.ingest[kind](input.value, { actor: 'cli' });
@@ -48,6 +40,56 @@ async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Pro
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * `ingest bundle FILE`: a `transaction` / `batch` Bundle (as `POST /fhir`) or a `message` Bundle
+ * (as `$process-message`) of inbound referrals. Prints the response Bundle (or the refusal);
+ * exit 0 when every referral was stored, 1 when anything was refused.
+ */
+async function runBundle(input: unknown, format: 'text' | 'json'): Promise<number> {
+  const bundle = input as Partial<Bundle> | null;
+  const type = bundle?.resourceType === 'Bundle' ? bundle.type : undefined;
+  if (type !== 'transaction' && type !== 'batch' && type !== 'message') {
+    const text = 'ingest bundle takes a Bundle of type transaction, batch or message';
+    return printFhir(format, { status: 'rejected', outcome: errorOutcome('value', text, 'Bundle.type') });
+  }
+  const runtime = await runtimeFromEnv();
+  try {
+    const b = bundle as Bundle;
+    const ctx = { actor: 'cli' };
+    return printFhir(
+      format,
+      await (type === 'message' ? runtime.ingest.message(b, ctx) : runtime.ingest.fhirBundle(b, ctx)),
+    );
+  } finally {
+    await runtime.close();
+  }
+}
+
+function printFhir(format: 'text' | 'json', r: FhirIngestResult): number {
+  const body = r.status === 'processed' ? r.response : r.outcome;
+  const header = r.status === 'processed' ? r.response.entry?.[0]?.resource : undefined;
+  const refused =
+    r.status === 'rejected' ||
+    (header?.resourceType === 'MessageHeader' && header.response?.code !== 'ok') ||
+    (r.response.entry ?? []).some((e) => e.response && !/^2/.test(e.response.status ?? ''));
+  if (format === 'json') console.log(JSON.stringify(body, null, 2));
+  else if (r.status === 'rejected') for (const line of formatOutcome(r.outcome)) console.log(line);
+  else {
+    if (header?.resourceType === 'MessageHeader')
+      console.log(`message response: ${header.response?.code ?? ''}`);
+    for (const [i, e] of (r.response.entry ?? []).entries()) {
+      if (e.response)
+        console.log(
+          `entry[${i}] ${e.response.status}${e.response.location ? ` ${e.response.location}` : ''}`,
+        );
+      const oo =
+        e.response?.outcome ?? (e.resource?.resourceType === 'OperationOutcome' ? e.resource : undefined);
+      for (const line of oo ? formatOutcome(oo) : []) console.log(`  ${line}`);
+    }
+  }
+  return refused ? 1 : 0;
 }
 
 function print(format: 'text' | 'json', r: IngestResult, code: number): number {
