@@ -60,6 +60,61 @@ function lookupElement(schema: InternalTypeSchema, key: string): Found {
 }
 
 /**
+ * How one JSON property of a type is walked, computed once per (type, profile): the element, the
+ * value's type, whether it is primitive, and the schema to descend into. A walk is then one map
+ * lookup per property, with no repeated choice-type resolution or registry lookups.
+ */
+interface PropertyRule {
+  element: InternalSchemaElement;
+  type: string;
+  name: string;
+  primitive: boolean;
+  /** Schema of a complex value (undefined for primitives, resources and unknown types). */
+  schema: InternalTypeSchema | undefined;
+}
+
+const ruleTables = new WeakMap<InternalTypeSchema, Map<string, Map<string, PropertyRule | undefined>>>();
+
+function propertyRule(
+  schema: InternalTypeSchema,
+  key: string,
+  profile: string | undefined,
+): PropertyRule | undefined {
+  let byProfile = ruleTables.get(schema);
+  if (!byProfile) ruleTables.set(schema, (byProfile = new Map()));
+  const profileKey = profile ?? '';
+  let table = byProfile.get(profileKey);
+  if (!table) byProfile.set(profileKey, (table = new Map()));
+  let rule = table.get(key);
+  if (rule === undefined && !table.has(key)) {
+    rule = buildRule(schema, key, profile);
+    table.set(key, rule);
+  }
+  return rule;
+}
+
+function buildRule(
+  schema: InternalTypeSchema,
+  key: string,
+  profile: string | undefined,
+): PropertyRule | undefined {
+  const isShadow = key.startsWith('_');
+  const name = isShadow ? key.slice(1) : key;
+  const found = findElement(schema, name);
+  if (!found) return undefined;
+  const type = isShadow ? 'Element' : found.type;
+  const primitive = isPrimitiveType(type) || ELEMENT_TYPE_CODE.test(type);
+  const complex = !primitive && type !== 'Resource';
+  return {
+    element: found.element,
+    type,
+    name,
+    primitive,
+    schema: complex ? tryGetDataType(type, profile) : undefined,
+  };
+}
+
+/**
  * Walks a resource along its type definitions (the profile's where one applies, else the base),
  * calling the visitor for each resource, primitive and complex value. Properties that match no
  * element are skipped: `@medplum/core` already reports them.
@@ -82,37 +137,40 @@ function walkObject(
   visitor: Visitor,
   profile: string | undefined,
 ): void {
-  for (const key of Object.keys(obj)) {
+  for (const key in obj) {
     if (key === 'resourceType') continue;
-    const isShadow = key.startsWith('_');
-    const found = findElement(schema, isShadow ? key.slice(1) : key);
-    if (!found) continue;
-    const type = isShadow ? 'Element' : found.type;
-    const name = isShadow ? key.slice(1) : key;
+    const rule = propertyRule(schema, key, profile);
+    if (!rule) continue;
     const value = obj[key];
-    const visitBase = { element: found.element, type, profile };
     if (Array.isArray(value)) {
-      value.forEach((item, i) => {
-        if (item === null || item === undefined) return;
-        visitValue(
-          { ...visitBase, value: item, path: `${path}.${name}[${i}]`, parent: value, key: i },
-          visitor,
-        );
-      });
+      const base = `${path}.${rule.name}[`;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (item === null || item === undefined) continue;
+        visitValue(rule, item, `${base}${i}]`, value, i, visitor, profile);
+      }
     } else if (value !== null && value !== undefined) {
-      visitValue({ ...visitBase, value, path: `${path}.${name}`, parent: obj, key }, visitor);
+      visitValue(rule, value, `${path}.${rule.name}`, obj, key, visitor, profile);
     }
   }
 }
 
-function visitValue(visit: Visit, visitor: Visitor): void {
-  const { value, path } = visit;
-  if (isPrimitiveType(visit.type) || ELEMENT_TYPE_CODE.test(visit.type)) {
+function visitValue(
+  rule: PropertyRule,
+  value: unknown,
+  path: string,
+  parent: object,
+  key: string | number,
+  visitor: Visitor,
+  profile: string | undefined,
+): void {
+  const visit: Visit = { value, type: rule.type, element: rule.element, path, parent, key, profile };
+  if (rule.primitive) {
     visitor.primitive(visit);
     return;
   }
   if (!isObject(value)) return; // wrong JSON type: reported by @medplum/core
-  if (visit.type === 'Resource') {
+  if (rule.type === 'Resource') {
     const rt = value.resourceType;
     const schema = typeof rt === 'string' ? tryGetDataType(rt) : undefined;
     if (schema) walkResource(value, schema, path, visitor);
@@ -121,13 +179,9 @@ function visitValue(visit: Visit, visitor: Visitor): void {
   visitor.complex(visit);
   // An extension's elements are governed by its own StructureDefinition (bindings, patterns).
   const extension =
-    visit.type === 'Extension' && typeof value.url === 'string'
+    rule.type === 'Extension' && typeof value.url === 'string'
       ? visitor.extensionProfile?.(value.url)
       : undefined;
-  if (extension) {
-    walkObject(value, extension.schema, path, visitor, extension.url);
-    return;
-  }
-  const schema = tryGetDataType(visit.type, visit.profile);
-  if (schema) walkObject(value, schema, path, visitor, visit.profile);
+  if (extension) walkObject(value, extension.schema, path, visitor, extension.url);
+  else if (rule.schema) walkObject(value, rule.schema, path, visitor, profile);
 }
