@@ -47,6 +47,7 @@ export async function storeInboundReferral(
   tx: StoreOps,
   inbound: InboundReferral,
   now: Date,
+  actor?: string,
 ): Promise<InboundResult> {
   const { draft } = inbound;
   const existing = (await tx.getRecord('referral', draft.id))?.json as Referral | undefined;
@@ -68,7 +69,7 @@ export async function storeInboundReferral(
   };
   const parsed = parseReferral(record);
   if (!parsed.ok) return rejected(pointAtSender(parsed.outcome.issue, inbound), draft.id);
-  const result = await ingestWithin(tx, referralSpec(deps), parsed.value, now);
+  const result = await ingestWithin(tx, referralSpec(deps), parsed.value, now, actor);
   if (result.status === 'rejected') return { result };
   const warnings = match.kind === 'new' ? await flagDuplicates(deps, tx, match, now) : [];
   const sr = await tx.getResource('ServiceRequest', resourceId.serviceRequest(draft.id));

@@ -18,7 +18,7 @@ import { decideFor, enqueueItem, patientConsents, reevaluatePending, rowsOfResou
 export function ingestConsent(
   deps: IngestDeps,
   input: unknown,
-  _ctx: IngestContext = {},
+  ctx: IngestContext = {},
 ): Promise<IngestResult> {
   return runIngest<ConsentRecord>(
     deps,
@@ -30,6 +30,7 @@ export function ingestConsent(
       prepare: (tx, consent, now) => prepareConsent(deps, tx, consent, now),
     },
     input,
+    ctx,
   );
 }
 

@@ -22,7 +22,7 @@ import type { IngestContext, IngestDeps } from './ingest-types';
 export async function ingestFhirBundle(
   deps: IngestDeps,
   bundle: Bundle,
-  _ctx: IngestContext = {},
+  ctx: IngestContext = {},
 ): Promise<FhirIngestResult> {
   if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
     return rejectedWith([
@@ -40,8 +40,8 @@ export async function ingestFhirBundle(
       'The Bundle holds no ServiceRequest: kap-bridge takes referrals (a ServiceRequest with its Patient and requester).';
     return rejectedWith([issue({ code: 'required', expression: 'Bundle.entry', text })]);
   }
-  if (bundle.type === 'batch') return runBatch(deps, bundle, plan);
-  const stored = await storeAllOrNothing(deps, plan);
+  if (bundle.type === 'batch') return runBatch(deps, bundle, plan, ctx.actor);
+  const stored = await storeAllOrNothing(deps, plan, ctx.actor);
   if (!stored.ok) return { status: 'rejected', outcome: stored.outcome };
   return {
     status: 'processed',
@@ -60,6 +60,7 @@ function rejectedWith(issues: OperationOutcomeIssue[]): FhirIngestResult {
 export async function storeAllOrNothing(
   deps: IngestDeps,
   plan: InboundPlan,
+  actor?: string,
 ): Promise<{ ok: true; results: Map<number, InboundResult> } | { ok: false; outcome: OperationOutcome }> {
   const issues = [...plan.units.flatMap((u) => u.issues), ...[...plan.orphans.values()].flat()];
   if (issues.length > 0) return { ok: false, outcome: outcome(issues) };
@@ -68,7 +69,7 @@ export async function storeAllOrNothing(
     const results = await deps.store.transaction(async (tx) => {
       const out = new Map<number, InboundResult>();
       for (const unit of plan.units) {
-        const r = await storeInboundReferral(deps, tx, inboundOf(unit), now);
+        const r = await storeInboundReferral(deps, tx, inboundOf(unit), now, actor);
         if (r.result.status === 'rejected') throw new Refusal(r.result.outcome);
         out.set(unit.index, r);
       }
@@ -87,7 +88,12 @@ function inboundOf(unit: InboundUnit): InboundReferral {
 }
 
 // Batch entries are independent (R4 §3.1.0.11.1): one store transaction per referral.
-async function runBatch(deps: IngestDeps, bundle: Bundle, plan: InboundPlan): Promise<FhirIngestResult> {
+async function runBatch(
+  deps: IngestDeps,
+  bundle: Bundle,
+  plan: InboundPlan,
+  actor?: string,
+): Promise<FhirIngestResult> {
   const results = new Map<number, InboundResult>();
   for (const unit of plan.units) {
     const refused = (o: OperationOutcome): InboundResult => ({
@@ -100,7 +106,7 @@ async function runBatch(deps: IngestDeps, bundle: Bundle, plan: InboundPlan): Pr
     try {
       const now = deps.clock();
       const r = await deps.store.transaction(async (tx) => {
-        const one = await storeInboundReferral(deps, tx, inboundOf(unit), now);
+        const one = await storeInboundReferral(deps, tx, inboundOf(unit), now, actor);
         if (one.result.status === 'rejected') throw new Refusal(one.result.outcome);
         return one;
       });

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { buildRecordAudit } from '../audit/record-audit';
 import type { RecordKind } from '../domain/records';
 import { issue, outcome } from '../fhir/outcomes';
 import type { OutboxRow, StoredRecord, StoredResource, StoreOps } from '../store/store-port';
 import { canonicalJson, contentHash } from './content-hash';
-import type { IngestDeps, IngestResult, ResourceValidator } from './ingest-types';
+import type { IngestContext, IngestDeps, IngestResult, ResourceValidator } from './ingest-types';
 
 /**
  * The one shape every record ingest has (DESIGN.md §6, transactional outbox): parse → (in one
@@ -45,11 +47,12 @@ export async function runIngest<T>(
   deps: IngestDeps,
   spec: IngestSpec<T>,
   input: unknown,
+  ctx: IngestContext = {},
 ): Promise<IngestResult> {
   const parsed = spec.parse(input);
   if (!parsed.ok) return { status: 'rejected', outcome: parsed.outcome, outbox: [], changed: [] };
   const now = deps.clock();
-  return deps.store.transaction((tx) => ingestWithin(tx, spec, parsed.value, now));
+  return deps.store.transaction((tx) => ingestWithin(tx, spec, parsed.value, now, ctx.actor));
 }
 
 /**
@@ -61,6 +64,7 @@ export async function ingestWithin<T>(
   spec: IngestSpec<T>,
   value: T,
   now: Date,
+  actor = 'unknown',
 ): Promise<IngestResult> {
   const id = spec.idOf(value);
   const hash = contentHash(value);
@@ -87,6 +91,20 @@ export async function ingestWithin<T>(
     patientMrn: prepared.patientMrn,
     receivedAt: now,
   });
+  // The write is audited in the same transaction: no stored record without its audit entry.
+  await tx.appendAudit(
+    buildRecordAudit({
+      id: randomUUID(),
+      recorded: now,
+      actor,
+      kind: spec.kind,
+      recordId: id,
+      version: record.version,
+      created: !existing,
+      patientMrn: prepared.patientMrn,
+    }),
+    prepared.patientMrn,
+  );
   const effects = await prepared.write(tx, record);
   const status = existing ? 'updated' : 'created';
   return {

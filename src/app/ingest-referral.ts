@@ -24,9 +24,9 @@ import { decideFor, enqueueItem, patientConsents, stateFor } from './outbox-plan
 export function ingestReferral(
   deps: IngestDeps,
   input: unknown,
-  _ctx: IngestContext = {},
+  ctx: IngestContext = {},
 ): Promise<IngestResult> {
-  return runIngest<Referral>(deps, referralSpec(deps), input);
+  return runIngest<Referral>(deps, referralSpec(deps), input, ctx);
 }
 
 /** The referral ingest spec, also run inside a caller's transaction (inbound FHIR Bundles). */

@@ -21,7 +21,7 @@ import { reevaluatePending } from './outbox-planner';
 export function ingestRevocation(
   deps: IngestDeps,
   input: unknown,
-  _ctx: IngestContext = {},
+  ctx: IngestContext = {},
 ): Promise<IngestResult> {
   return runIngest<RevocationRecord>(
     deps,
@@ -33,6 +33,7 @@ export function ingestRevocation(
       prepare: (tx, revocation, now) => prepareRevocation(deps, tx, revocation, now),
     },
     input,
+    ctx,
   );
 }
 

@@ -20,7 +20,7 @@ import { decideFor, enqueueItem, patientConsents, stateFor } from './outbox-plan
 export function ingestUpdate(
   deps: IngestDeps,
   input: unknown,
-  _ctx: IngestContext = {},
+  ctx: IngestContext = {},
 ): Promise<IngestResult> {
   const opts = deps.maxSectionLength === undefined ? {} : { maxSectionLength: deps.maxSectionLength };
   return runIngest<IntegrationUpdate>(
@@ -33,6 +33,7 @@ export function ingestUpdate(
       prepare: (tx, update, now) => prepareUpdate(deps, tx, update, now),
     },
     input,
+    ctx,
   );
 }
 

@@ -28,7 +28,7 @@ export const REFERRAL_EVENTS: ReadonlyArray<{ system: string; code: string }> = 
 export async function processMessage(
   deps: IngestDeps,
   bundle: Bundle,
-  _ctx: IngestContext = {},
+  ctx: IngestContext = {},
 ): Promise<FhirIngestResult> {
   const header = bundle.entry?.[0]?.resource;
   if (bundle.type !== 'message' || header?.resourceType !== 'MessageHeader' || !header.id) {
@@ -47,7 +47,7 @@ export async function processMessage(
   if (!focus.ok) return answer('fatal-error', outcome(focus.issues));
   const plan = planInbound(deps.validator, bundle, { referrals: focus.indexes, checkRequests: false });
   if (plan.bundleIssues.length > 0) return answer('fatal-error', outcome(plan.bundleIssues));
-  const stored = await storeAllOrNothing(deps, plan);
+  const stored = await storeAllOrNothing(deps, plan, ctx.actor);
   if (!stored.ok) return answer('fatal-error', stored.outcome);
   return answer('ok', outcome([...stored.results.values()].flatMap((r) => r.result.outcome.issue)));
 }

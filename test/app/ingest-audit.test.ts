@@ -1,0 +1,58 @@
+import { loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
+
+describe('ingest writes an audit entry for every stored record version', () => {
+  let h: IngestHarness;
+  beforeEach(async () => {
+    h = await openIngestHarness();
+  });
+  afterEach(() => h.dispose());
+
+  const recordAudits = async () =>
+    (await h.store.listAudit()).filter((a) => a.event.source?.observer?.display === 'kap-bridge ingest');
+
+  test('a stored referral is audited with who (the key name), what (kind, id, version) and the patient', async () => {
+    const result = await h.ingest.referral(loadRecord('referral-clinician-full.json'), {
+      actor: 'practice-ehr',
+    });
+    expect(result.status).toBe('created');
+    const audits = await recordAudits();
+    expect(audits).toHaveLength(1);
+    const event = audits[0]!.event;
+    expect(event.action).toBe('C');
+    expect(event.agent?.[0]?.altId).toBe('practice-ehr');
+    expect(event.entity?.[0]?.what?.display).toBe(`referral ${result.recordId} version 1`);
+    expect(audits[0]!.patientMrn).toBe(event.entity?.[1]?.what?.identifier?.value);
+    // No record content in the audit entry: only ids.
+    expect(JSON.stringify(event)).not.toContain('Treatment-resistant');
+  });
+
+  test('re-posting the same content writes no second audit entry; changed content is audited as an update', async () => {
+    const referral = loadRecord('referral-clinician-full.json');
+    await h.ingest.referral(referral, { actor: 'practice-ehr' });
+    await h.ingest.referral(referral, { actor: 'practice-ehr' });
+    expect(await recordAudits()).toHaveLength(1);
+    h.setNow('2026-11-04T17:00:00Z');
+    await h.ingest.referral(
+      loadRecord('referral-clinician-full.json', { note: 'Third SSRI trial stopped.' }),
+      {
+        actor: 'front-desk',
+      },
+    );
+    const audits = await recordAudits();
+    expect(audits.map((a) => [a.event.action, a.event.agent?.[0]?.altId])).toEqual([
+      ['C', 'practice-ehr'],
+      ['U', 'front-desk'],
+    ]);
+  });
+
+  test('a refused record leaves no audit entry of a write (nothing was written)', async () => {
+    const result = await h.ingest.referral(
+      loadRecord('referral-clinician-full.json', { priority: 'whenever' }),
+      {
+        actor: 'practice-ehr',
+      },
+    );
+    expect(result.status).toBe('rejected');
+    expect(await recordAudits()).toHaveLength(0);
+  });
+});
