@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isValidTimeZone } from './consent';
 import { DEFAULT_TIME_ZONE } from './consent';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './store/open-store';
@@ -66,4 +67,81 @@ function positiveInt(env: Env, name: string, problems: string[]): number | undef
     return undefined;
   }
   return Number(raw);
+}
+
+/**
+ * Settings only `kap-bridge serve` needs (DESIGN.md §8), read apart from {@link Config} so a bad
+ * `PORT` does not stop `ingest` or `sync`. Delivery settings (destinations file, sync cron, lease,
+ * retries) are read by `readDeliveryConfig` in `delivery-runtime.ts`.
+ */
+export interface ServiceConfig {
+  /** `HOST` (default `127.0.0.1`): exposure beyond this machine is a decision, not a default. */
+  host: string;
+  /** `PORT` (default 8080; 0 picks a free port). */
+  port: number;
+  /** `KAP_BRIDGE_API_KEYS`: the keys file; absent → a local key is generated under `dataDir`. */
+  apiKeysFile?: string;
+  /** `KAP_BRIDGE_DATA_DIR` (default `./data`): where the generated local key file is kept (0700). */
+  dataDir: string;
+  /** `LOG_LEVEL` (default `info`): a pino level. */
+  logLevel: LogLevel;
+  /** `KAP_BRIDGE_BODY_LIMIT` (default 1 MB): largest request body in bytes (`1048576`, `512kb`, `2mb`). */
+  bodyLimitBytes: number;
+  /** `KAP_BRIDGE_RATE_LIMIT` (default 600): requests per API key per minute before 429. */
+  rateLimitPerMinute: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A DNS name per RFC 1123 (labels of letters, digits and inner hyphens). */
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Reads and validates the `serve` settings; throws {@link ConfigError} listing every problem. */
+export function readServiceConfig(env: Env): ServiceConfig {
+  const problems: string[] = [];
+  const host = nonEmpty(env.HOST) ?? '127.0.0.1';
+  if (isIP(host) === 0 && !HOSTNAME.test(host)) {
+    problems.push(`HOST: "${host}" is neither an IP address nor a host name (e.g. 127.0.0.1, 0.0.0.0, ::1)`);
+  }
+  const rawPort = nonEmpty(env.PORT);
+  let port = 8080;
+  if (rawPort !== undefined) {
+    if (/^\d{1,5}$/.test(rawPort) && Number(rawPort) <= 65535) port = Number(rawPort);
+    else problems.push(`PORT: "${rawPort}" is not a TCP port (0–65535; 0 picks a free one)`);
+  }
+  const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    problems.push(`LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const bodyLimitBytes = byteSize(env, 'KAP_BRIDGE_BODY_LIMIT', 1024 * 1024, problems);
+  const rateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_RATE_LIMIT', problems) ?? 600;
+  const apiKeysFile = nonEmpty(env.KAP_BRIDGE_API_KEYS);
+  const dataDir = nonEmpty(env.KAP_BRIDGE_DATA_DIR) ?? './data';
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    host,
+    port,
+    dataDir,
+    logLevel: logLevel as LogLevel,
+    bodyLimitBytes,
+    rateLimitPerMinute,
+    ...(apiKeysFile ? { apiKeysFile } : {}),
+  };
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 * 1024 };
+
+function byteSize(env: Env, name: string, dflt: number, problems: string[]): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return dflt;
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+  const bytes = m ? Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] ?? 1) : 0;
+  // Below 1 KB not even a small referral fits; above 50 MB one request could exhaust memory.
+  if (!m || bytes < 1024 || bytes > 50 * 1024 * 1024) {
+    problems.push(`${name}: "${raw}" must be a size between 1kb and 50mb (e.g. 1048576, 512kb, 2mb)`);
+    return dflt;
+  }
+  return bytes;
 }

@@ -13,7 +13,7 @@ import {
 } from './delivery/destinations';
 import { createFhirGateway } from './delivery/fhir-gateway';
 import { createGuardedHttpClient } from './delivery/http-client';
-import { createRelay, type Relay, type RelayLogger } from './delivery/relay';
+import { createRelay, type Relay, type RelayDeps, type RelayLogger } from './delivery/relay';
 import type { Runtime } from './main';
 import { nodeCronEngine, isValidCron } from './schedule/node-cron-engine';
 import { createSyncScheduler, DEFAULT_SYNC_CRON, type SyncScheduler } from './schedule/sync-scheduler';
@@ -100,15 +100,27 @@ export interface DeliveryRuntime {
   close(): Promise<void>;
 }
 
+/** Extras `serve` and `demo` pass in (the sync command needs none). */
+export interface DeliveryRuntimeOptions {
+  logger?: RelayLogger;
+  metrics?: RelayDeps['metrics'];
+  /**
+   * Destinations registered besides the file's (the built-in sandbox of `serve`/`demo` when no
+   * destinations file is configured, DESIGN.md §8). Their auth must be `none`.
+   */
+  extraDestinations?: Destination[];
+}
+
 /** Builds the relay and the scheduler on top of the core runtime. */
 export function buildDeliveryRuntime(
   rt: Runtime,
   config: DeliveryConfig,
   env: Env,
-  logger?: RelayLogger,
+  options: DeliveryRuntimeOptions = {},
 ): DeliveryRuntime {
+  const { logger, metrics } = options;
   const loaded = config.destinationsFile ? loadDestinations(config.destinationsFile, env) : undefined;
-  const destinations = loaded?.destinations ?? [];
+  const destinations = [...(loaded?.destinations ?? []), ...(options.extraDestinations ?? [])];
   // A push must end well inside its lease, or a second worker could take the row over mid-send.
   const http = createGuardedHttpClient({ totalTimeoutMs: Math.min(30_000, Math.floor(config.leaseMs / 3)) });
   const now = () => rt.clock().getTime();
@@ -141,6 +153,7 @@ export function buildDeliveryRuntime(
       owner: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     },
     ...(logger ? { logger } : {}),
+    ...(metrics ? { metrics } : {}),
   });
   return {
     config,

@@ -6,6 +6,7 @@ import { registerJwks } from './jwks';
 import { registerMap } from './map';
 import { registerOutbox } from './outbox';
 import { registerSandbox } from './sandbox';
+import { registerServe } from './serve';
 import { registerSync } from './sync';
 import { registerValidate } from './validate';
 
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
     registerJwks,
     registerSync,
     registerDisclosures,
+    registerServe,
   ];
   for (const register of registrations) register(program);
 }
