@@ -1,5 +1,14 @@
-import type { AuditEvent } from '@medplum/fhirtypes';
+import type { AuditEvent, AuditEventEntity } from '@medplum/fhirtypes';
 import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
+
+/** The audit entity naming the client by the practice MRN (no other identifying detail). */
+export function patientByMrn(mrn: string): AuditEventEntity {
+  return {
+    what: { identifier: { system: IDENTIFIER_SYSTEM.mrn, value: mrn } },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+  };
+}
 
 /**
  * AuditEvents for reads of PHI through the API (DESIGN.md §8: "Reads of PHI through the API are
@@ -36,16 +45,6 @@ export function buildAccessAudit(input: AccessAuditInput): AuditEvent {
     source: { observer: { display: 'kap-bridge API' } },
     entity: [{ what: { display: input.what } }],
   };
-  if (input.patientMrn) {
-    event.entity?.push({
-      what: { identifier: { system: IDENTIFIER_SYSTEM.mrn, value: input.patientMrn } },
-      type: {
-        system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
-        code: '1',
-        display: 'Person',
-      },
-      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
-    });
-  }
+  if (input.patientMrn) event.entity?.push(patientByMrn(input.patientMrn));
   return event;
 }

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
+import { patientByMrn } from './access-audit';
 
 /**
  * AuditEvents for practice records written into kap-bridge (45 CFR 164.312(b): record activity in
@@ -46,16 +46,6 @@ export function buildRecordAudit(input: RecordAuditInput): AuditEvent {
       },
     ],
   };
-  if (input.patientMrn) {
-    event.entity?.push({
-      what: { identifier: { system: IDENTIFIER_SYSTEM.mrn, value: input.patientMrn } },
-      type: {
-        system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
-        code: '1',
-        display: 'Person',
-      },
-      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
-    });
-  }
+  if (input.patientMrn) event.entity?.push(patientByMrn(input.patientMrn));
   return event;
 }

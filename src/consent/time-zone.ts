@@ -8,6 +8,10 @@
  * IANA database shipped with Node), no library.
  */
 
+import { wallTimeToInstant } from '../domain/time-zone';
+
+export { isValidTimeZone } from '../domain/time-zone';
+
 /** A half-open interval of epoch milliseconds: lo ≤ t < hi. */
 export interface Interval {
   lo: number;
@@ -17,62 +21,9 @@ export interface Interval {
 const PATTERN =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Per zone, per value (the same string instances recur across calls: no key building). */
 const intervals = new Map<string, Map<string, Interval | null>>();
 const MAX_CACHED = 10_000;
-
-/** True when `zone` is an IANA zone this runtime knows. */
-export function isValidTimeZone(zone: string): boolean {
-  try {
-    formatterFor(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** The zone's offset from UTC at instant `utcMs`, in milliseconds (local = utc + offset). */
-export function zoneOffsetMs(zone: string, utcMs: number): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatterFor(zone).formatToParts(new Date(utcMs))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const asUtc = Date.UTC(
-    parts.year ?? 0,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return asUtc - (utcMs - (((utcMs % 1000) + 1000) % 1000));
-}
-
-/** The instant at which the local wall-clock time (given as a UTC-fields number) occurs in `zone`. */
-function localToUtc(zone: string, wallMs: number): number {
-  const first = wallMs - zoneOffsetMs(zone, wallMs);
-  const second = wallMs - zoneOffsetMs(zone, first);
-  return second;
-}
 
 /**
  * The interval a FHIR date / dateTime / instant covers, at its own precision; values without an
@@ -104,7 +55,7 @@ function computeInterval(value: string, zone: string): Interval | undefined {
   if (h === undefined) return dateOnly(year, month, day, zone);
   if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
   const wall = Date.UTC(year, (month ?? 1) - 1, day ?? 1, Number(h), Number(mi), Number(s ?? 0));
-  const lo = tz === undefined ? localToUtc(zone, wall) : wall - offsetOf(tz);
+  const lo = tz === undefined ? wallTimeToInstant(zone, wall) : wall - offsetOf(tz);
   const fracMs = frac === undefined ? 0 : Math.floor(Number(frac) * 1000);
   const step = s === undefined ? 60_000 : frac === undefined ? 1000 : 1;
   return { lo: lo + fracMs, hi: lo + fracMs + step };
@@ -118,7 +69,7 @@ function dateOnly(year: number, month: number | undefined, day: number | undefin
       : month !== undefined
         ? Date.UTC(year, month, 1)
         : Date.UTC(year + 1, 0, 1);
-  return { lo: localToUtc(zone, start), hi: localToUtc(zone, end) };
+  return { lo: wallTimeToInstant(zone, start), hi: wallTimeToInstant(zone, end) };
 }
 
 function offsetOf(tz: string): number {

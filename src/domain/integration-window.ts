@@ -6,6 +6,8 @@
  * "late" (still delivered, flagged). Pure: the zone is passed in, the clock is the caller's.
  */
 
+import { wallTimeToInstant } from './time-zone';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -23,7 +25,8 @@ export function integrationWindowClose(sessionDate: string, timeZone: string): D
   if (!m) throw new Error(`integrationWindowClose: not a date: ${sessionDate}`);
   // Calendar arithmetic in UTC, where every day has 24 h: month and year ends roll over.
   const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + INTEGRATION_WINDOW_DAYS));
-  return zonedToInstant(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 23, 59, 59, timeZone);
+  const wall = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 23, 59, 59);
+  return new Date(wallTimeToInstant(timeZone, wall));
 }
 
 /** `late` after the close, `at-risk` with less than 24 h left, else `open`. */
@@ -31,47 +34,4 @@ export function integrationWindowStatus(deadline: Date, now: Date): WindowStatus
   const left = deadline.getTime() - now.getTime();
   if (left < 0) return 'late';
   return left < DAY_MS ? 'at-risk' : 'open';
-}
-
-/** The UTC instant of a wall-clock time in `timeZone` (month 0-based, as `Date.UTC`). */
-function zonedToInstant(
-  y: number,
-  mo: number,
-  d: number,
-  h: number,
-  mi: number,
-  s: number,
-  timeZone: string,
-): Date {
-  const wall = Date.UTC(y, mo, d, h, mi, s);
-  // First guess with the offset at the wall time read as UTC, then correct once: this lands on
-  // the right side of a DST change (offsets differ by at most a few hours).
-  let instant = wall - offsetMs(wall, timeZone);
-  instant = wall - offsetMs(instant, timeZone);
-  return new Date(instant);
-}
-
-/** The zone's offset from UTC at `instant` (ms; negative west of Greenwich). */
-function offsetMs(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(instant));
-  const get = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return asUtc - Math.floor(instant / 1000) * 1000;
 }
