@@ -274,7 +274,8 @@ function keysOf(
   return { apiKeys: loadApiKeyFile(localKey.path).registry, localKey };
 }
 
-function sandboxDestination(sandbox: Sandbox): Destination {
+/** The built-in sandbox as a registered destination (`serve` and `demo` without a destinations file). */
+export function sandboxDestination(sandbox: Pick<Sandbox, 'url'>): Destination {
   return {
     id: SANDBOX_DESTINATION_ID,
     baseUrl: sandbox.url,

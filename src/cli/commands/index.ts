@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerConsent } from './consent';
+import { registerDemo } from './demo';
 import { registerDisclosures } from './disclosures';
 import { registerIngest } from './ingest';
 import { registerJwks } from './jwks';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
     registerSync,
     registerDisclosures,
     registerServe,
+    registerDemo,
   ];
   for (const register of registrations) register(program);
 }
