@@ -24,6 +24,11 @@ export interface Runtime {
 export interface RuntimeOverrides {
   /** A fixed or fake clock (tests, demos); the system clock otherwise. */
   clock?: () => Date;
+  /**
+   * Ids of the registered destinations (`serve`, `demo`): a referral naming another one is stored
+   * with a warning that its items wait until that destination is configured.
+   */
+  knownDestinations?: (id: string) => boolean;
 }
 
 /** Opens the store and builds the use cases for `config`. Close the runtime when done. */
@@ -38,6 +43,7 @@ export async function buildRuntime(config: Config, overrides: RuntimeOverrides =
     clock,
     timeZone: config.timeZone,
     defaultDestinationId: config.defaultDestinationId,
+    ...(overrides.knownDestinations ? { knownDestinations: overrides.knownDestinations } : {}),
     ...(config.maxSectionLength ? { maxSectionLength: config.maxSectionLength } : {}),
   });
   return {

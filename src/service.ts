@@ -104,12 +104,13 @@ function readAll(env: Env) {
   const service = attempt(() => readServiceConfig(env));
   const delivery = attempt(() => readDeliveryConfig(env));
   // Fail before anything opens: the destinations file and the keys file must be readable and valid.
-  if (delivery?.destinationsFile) attempt(() => loadDestinations(delivery.destinationsFile as string, env));
+  const file = delivery?.destinationsFile;
+  const registered = file ? attempt(() => loadDestinations(file, env).destinations.map((d) => d.id)) : [];
   const keys = service?.apiKeysFile
     ? attempt(() => loadApiKeyFile(service.apiKeysFile as string))
     : undefined;
   if (problems.length > 0 || !config || !service || !delivery) throw new ConfigError(problems);
-  return { env, config, service, delivery, keys };
+  return { env, config, service, delivery, keys, registered: registered ?? [] };
 }
 
 /** Builds the service for `env` without listening. Throws `ConfigError` for a bad configuration. */
@@ -125,7 +126,11 @@ export async function buildService(env: Env, options: ServiceOptions = {}): Prom
   const sandbox = settings.delivery.destinationsFile ? undefined : await startSandbox({ host: '127.0.0.1' });
   const cleanup: Array<() => Promise<void>> = sandbox ? [() => sandbox.close()] : [];
   try {
-    const runtime = await buildRuntime(settings.config, options.clock ? { clock: options.clock } : {});
+    const known = new Set([...settings.registered, ...(sandbox ? [SANDBOX_DESTINATION_ID] : [])]);
+    const runtime = await buildRuntime(settings.config, {
+      knownDestinations: (id) => known.has(id),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     cleanup.unshift(() => runtime.close());
     if (sandbox) announceSandbox(sandbox, settings.config.defaultDestinationId, logger, notice);
     return await compose(runtime, settings, { logger, apiKeys, localKey, sandbox, cleanup });

@@ -251,3 +251,13 @@ test('the log names the built-in sandbox plainly and carries no PHI from the fix
     expect(log.text).not.toContain(phi);
   }
 });
+
+test('a referral naming a destination that is not registered is stored with a warning that its items wait (the built-in sandbox never stands in for it)', async () => {
+  const res = await post('/referrals', record('referral-clinician-full.json'));
+  expect(res.status).toBe(201);
+  const texts = (res.body.outcome as OperationOutcome).issue?.map((i) => i.details?.text) ?? [];
+  expect(texts).toContain(
+    'destination "lakeside-ehr" is not registered: items for it will wait until it is configured',
+  );
+  expect(res.body.outbox[0]).toMatchObject({ destinationId: 'lakeside-ehr' });
+});
