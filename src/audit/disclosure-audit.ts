@@ -33,6 +33,8 @@ export interface DisclosureAuditInput {
    * there" means an earlier attempt's write committed though its response was lost.
    */
   disclosedAt?: Date;
+  /** The destination already held the item (its conditional create matched an earlier write). */
+  alreadyThere?: boolean;
   late?: boolean;
 }
 
@@ -49,6 +51,7 @@ export const AUDIT_DETAIL = {
   destination: 'kap-destination',
   outbox: 'kap-outbox-id',
   disclosedAt: 'kap-disclosed-at',
+  alreadyThere: 'kap-already-there',
   late: 'kap-late',
 } as const;
 
@@ -135,6 +138,7 @@ function resourceEntity(reference: string, input: DisclosureAuditInput): AuditEv
     detail.push({ type: AUDIT_DETAIL.sections, valueString: input.sections.join(' ') });
   if (input.disclosedAt)
     detail.push({ type: AUDIT_DETAIL.disclosedAt, valueString: input.disclosedAt.toISOString() });
+  if (input.alreadyThere) detail.push({ type: AUDIT_DETAIL.alreadyThere, valueString: 'true' });
   if (input.late) detail.push({ type: AUDIT_DETAIL.late, valueString: 'true' });
   return {
     what: { reference },

@@ -20,12 +20,37 @@ export interface DisclosureLogEntry {
   late: boolean;
 }
 
-/** Turns AuditEvents into disclosure log entries, oldest first. Pure. */
+/**
+ * Turns AuditEvents into disclosure log entries, oldest first. Pure. Each disclosure is listed
+ * once (45 CFR 164.528): an attempt answered "already there" for an outbox item whose delivery is
+ * already logged (an operator replay, say) disclosed nothing new and is left out. One answered
+ * "already there" with no logged delivery stays: its data did reach the destination, through an
+ * earlier attempt whose response was lost or whose worker died before recording it.
+ */
 export function buildDisclosureLog(events: AuditEvent[]): DisclosureLogEntry[] {
-  return events
-    .filter(isDelivered)
-    .map(toEntry)
-    .sort((a, b) => a.date.localeCompare(b.date));
+  const delivered = events.filter(isDelivered).sort((a, b) => dateOf(a).localeCompare(dateOf(b)));
+  const logged = new Set<string>();
+  const entries: DisclosureLogEntry[] = [];
+  for (const event of delivered) {
+    const item = firstDetail(event, AUDIT_DETAIL.outbox);
+    if (item !== undefined && logged.has(item) && firstDetail(event, AUDIT_DETAIL.alreadyThere) === 'true')
+      continue;
+    if (item !== undefined) logged.add(item);
+    entries.push(toEntry(event));
+  }
+  return entries;
+}
+
+function dateOf(event: AuditEvent): string {
+  return event.period?.start ?? event.recorded ?? '';
+}
+
+function firstDetail(event: AuditEvent, type: string): string | undefined {
+  for (const e of event.entity ?? []) {
+    const v = detailOf(e.detail, type);
+    if (v !== undefined) return v;
+  }
+  return undefined;
 }
 
 function isDelivered(event: AuditEvent): boolean {
@@ -41,7 +66,7 @@ function toEntry(event: AuditEvent): DisclosureLogEntry {
   const first = entities[0];
   const recipient = event.agent?.find((a) => a.requestor === false);
   return {
-    date: event.period?.start ?? event.recorded ?? '',
+    date: dateOf(event),
     recipientNpi: recipient?.who?.identifier?.value ?? null,
     destinationId: first ? (detailOf(first.detail, AUDIT_DETAIL.destination) ?? null) : null,
     what: entities.map((e) => e.what?.reference ?? '').filter((r) => r !== ''),

@@ -26,6 +26,8 @@ export interface AttemptEnd {
   description: string;
   /** Set when the destination already held the item: an earlier attempt committed. */
   disclosedAt?: Date;
+  /** The destination answered "already there" (conditional create matched). */
+  alreadyThere?: boolean;
 }
 
 /** Records the end of an attempt; returns the row result, or `lost` when the lease was gone. */
@@ -63,6 +65,7 @@ export async function finishAttempt(
       sections: end.sections,
       outboxId: row.id,
       ...(end.disclosedAt ? { disclosedAt: end.disclosedAt } : {}),
+      ...(end.alreadyThere ? { alreadyThere: true } : {}),
       late: done.row.late,
     });
     await deps.store.appendAudit(event, row.patientMrn);

@@ -172,6 +172,7 @@ export function createRelay(deps: RelayDeps): Relay {
           ? 'delivered (the destination already held it: an earlier attempt committed)'
           : 'delivered',
         ...(disclosedAt ? { disclosedAt } : {}),
+        ...(pushed.alreadyThere ? { alreadyThere: true } : {}),
       };
     }
     if (pushed.kind === 'permanent')

@@ -1,3 +1,4 @@
+import { readDisclosureLog } from '../../src/app/disclosure-log';
 import type { Communication, Consent } from '@medplum/fhirtypes';
 import { createOutboxOperations } from '../../src/app/outbox-operations';
 import { buildDisclosureLog } from '../../src/audit/disclosure-log';
@@ -138,7 +139,10 @@ describe('relay against the sandbox over HTTP', () => {
     const rows = await h.store.listOutbox({ patientMrn: 'KAP-000123', state: 'awaiting-consent' });
     expect(rows.map((r) => r.resourceType).sort()).toEqual(['Communication', 'Consent']);
     // No disclosure attempt was made, so there is no disclosure AuditEvent either.
-    expect(await h.store.listAudit({ patientMrn: 'KAP-000123' })).toHaveLength(0);
+    const disclosureAudits = (await h.store.listAudit({ patientMrn: 'KAP-000123' })).filter(
+      (a) => a.event.type?.code === '110106',
+    );
+    expect(disclosureAudits).toHaveLength(0);
   });
 
   test('operators: a dead item retried goes out once; a delivered item replayed stays one copy on the destination', async () => {
@@ -155,9 +159,28 @@ describe('relay against the sandbox over HTTP', () => {
     expect(await sandboxSearch(h, 'ServiceRequest')).toHaveLength(0);
     const comm = (await ops.list({ state: 'delivered' })).find((r) => r.resourceType === 'Communication')!;
     expect(dead.map((r) => r.id)).toContain(comm.id);
+    const logBefore = await readDisclosureLog(
+      { store: h.store, clock: () => h.clock.now },
+      'KAP-000123',
+      'test',
+      {
+        recordAccess: false,
+      },
+    );
     expect(await ops.replay(comm.id)).toMatchObject({ state: 'queued' });
+    h.clock.set('2026-11-20T19:30:00-08:00');
     expect(await h.relay().drain()).toMatchObject({ delivered: 1 });
     expect(await sandboxSearch(h, 'Communication', UPDATE_ID)).toHaveLength(1);
+    // The replay was answered "already there": it disclosed nothing new, so the log is unchanged.
+    const logAfter = await readDisclosureLog(
+      { store: h.store, clock: () => h.clock.now },
+      'KAP-000123',
+      'test',
+      {
+        recordAccess: false,
+      },
+    );
+    expect(logAfter.entries).toEqual(logBefore.entries);
   });
 
   test('single-flight: cron ticks while a sync is still pushing do nothing, and the item goes out once', async () => {
