@@ -7,7 +7,7 @@ import { prepareProfileSchema } from './profile-schema';
  * Parsed profiles, by canonical URL. `@medplum/core` `validateResource(r, { profile })` re-parses
  * the StructureDefinition on every call (DESIGN.md §4: ~860/s against ~11,500/s for the base);
  * here each profile is parsed once and registered in medplum's type registry under its canonical
- * URL, so `validateTypedValue({ type: url, value })` validates against it at the base's cost.
+ * URL, and the walk (structure-checks.ts) validates against it at the base's cost.
  */
 export interface ProfileCache {
   /** The StructureDefinition for a canonical (version suffix ignored), if known. */

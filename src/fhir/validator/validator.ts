@@ -1,5 +1,6 @@
-import { tryGetDataType, validateResource, validateTypedValue } from '@medplum/core';
-import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { toTypedValue, tryGetDataType } from '@medplum/core';
+import type { TypedValue } from '@medplum/core';
+import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, outcome } from '../outcomes';
 import { loadBaseDefinitions } from './base-definitions';
 import { checkBundle } from './bundle-checks';
@@ -7,15 +8,16 @@ import { checkCoded } from './coded-checks';
 import { checkConformanceResource } from './conformance-checks';
 import type { CheckContext } from './context';
 import { checkExtension } from './extension-checks';
-import { collectIssues } from './medplum-issues';
 import type { ValidateOptions } from './options';
 import type { FhirPackageContents } from './package-contents';
+import { checkJsonShape } from './json-shape';
 import { checkItemValue } from './pattern-checks';
 import { checkExampleUrl, checkPrimitive } from './primitive-checks';
 import { createProfileCache } from './profile-cache';
 import type { ProfileCache } from './profile-cache';
 import { checkAttachment, checkResourceId } from './resource-checks';
 import { parseStrictJson } from './strict-json';
+import { checkObjectStructure } from './structure-checks';
 import type { NumberLexemes } from './strict-json';
 import { createTerminology } from './terminology';
 import type { Terminology } from './terminology';
@@ -103,16 +105,7 @@ function validateParsed(
     return [issue({ code: 'structure', text: `Unknown resource type '${rt}'.`, expression: rt })];
   }
   const { applied, missing } = applicableProfiles(resource, options, deps.profiles);
-  // A profile's snapshot carries every base element and constraint, so validating against it
-  // covers the base: one pass instead of two keeps profile validation as fast as the base.
-  const issues = applied.length ? [] : collectIssues(() => validateResource(resource as unknown as Resource));
-  issues.push(...missing);
-  for (const url of applied) {
-    const found = collectIssues(() => validateTypedValue({ type: url, value: resource }));
-    issues.push(
-      ...found.map((i) => ({ ...i, details: { text: `${i.details?.text ?? ''} (profile ${url})` } })),
-    );
-  }
+  const issues: OperationOutcomeIssue[] = [...missing];
   const ctx: CheckContext = {
     issues,
     options,
@@ -120,9 +113,14 @@ function validateParsed(
     profiles: deps.profiles,
     lexemes,
   };
-  const first = applied[0];
-  const schema = (first && deps.profiles.schema(first)) || baseSchema;
-  walkResource(resource, schema, rt, createVisitor(ctx, deps), first);
+  // A profile's snapshot carries every base element and constraint, so a walk against it covers
+  // the base: one pass per profile (or one against the base) keeps profiles as fast as the base.
+  const root = toTypedValue(resource);
+  const walks: (string | undefined)[] = applied.length ? applied : [undefined];
+  for (const url of walks) {
+    const schema = (url && deps.profiles.schema(url)) || baseSchema;
+    walkResource(resource, schema, rt, createVisitor(ctx, deps, root, url), url);
+  }
   return dedupe(issues);
 }
 
@@ -160,7 +158,9 @@ function applicableProfiles(
   return { applied, missing };
 }
 
-function createVisitor(ctx: CheckContext, deps: Deps): Visitor {
+function createVisitor(ctx: CheckContext, deps: Deps, root: TypedValue, main: string | undefined): Visitor {
+  const labelOf = (profile: string | undefined): string | undefined =>
+    profile === undefined ? undefined : profile === main ? `profile ${profile}` : `extension ${profile}`;
   return {
     extensionProfile(url) {
       const schema = deps.profiles.schema(url);
@@ -171,11 +171,16 @@ function createVisitor(ctx: CheckContext, deps: Deps): Visitor {
       checkBundle(r, path, ctx);
       checkConformanceResource(r, path, ctx, deps.searchParameters);
     },
+    object(visit) {
+      checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile) });
+    },
     primitive(visit) {
+      if (!checkJsonShape(visit, true, ctx)) return;
       checkPrimitive(visit, ctx);
       if (visit.profile) checkItemValue(visit, ctx);
     },
     complex(visit) {
+      if (!checkJsonShape(visit, false, ctx)) return;
       if (visit.profile) checkItemValue(visit, ctx);
       checkCoded(visit, ctx);
       checkExtension(visit, ctx);

@@ -17,11 +17,35 @@ export interface Visit {
   profile?: string;
 }
 
+/**
+ * An element an object's properties matched: the JSON name, and the value's type when one plain
+ * property (no `_x` twin, no second choice type) holds it; otherwise `type` is undefined.
+ */
+export interface Touch {
+  name: string;
+  type: string | undefined;
+}
+
+/** One object of a walk, after its properties were visited. */
+export interface ObjectWalk {
+  obj: Record<string, unknown>;
+  schema: InternalTypeSchema;
+  path: string;
+  touched: ReadonlyMap<string, Touch>;
+  /** The nearest enclosing resource (the object itself when it is one). */
+  resource: Record<string, unknown>;
+  /** True for the walk's root and for an extension walked with its own definition. */
+  root: boolean;
+  profile: string | undefined;
+}
+
 /** Callbacks of a walk. */
 export interface Visitor {
   primitive(visit: Visit): void;
   complex(visit: Visit): void;
   resource(resource: Record<string, unknown>, path: string): void;
+  /** After an object's properties were walked: the elements they matched (element key → JSON name). */
+  object?(visit: ObjectWalk): void;
   /** The profile an Extension is defined by (from its url), so its contents are walked with it. */
   extensionProfile?(url: string): { url: string; schema: InternalTypeSchema } | undefined;
 }
@@ -33,7 +57,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Finds the element for a JSON property, resolving choice types (`valueQuantity` → `value[x]`). */
-type Found = { element: InternalSchemaElement; type: string } | undefined;
+type Found = { element: InternalSchemaElement; type: string; key: string } | undefined;
 const elementCache = new WeakMap<InternalTypeSchema, Map<string, Found>>();
 
 export function findElement(schema: InternalTypeSchema, key: string): Found {
@@ -47,25 +71,27 @@ export function findElement(schema: InternalTypeSchema, key: string): Found {
 
 function lookupElement(schema: InternalTypeSchema, key: string): Found {
   const direct = schema.elements[key];
-  if (direct) return { element: direct, type: direct.type[0]?.code ?? 'Element' };
+  if (direct) return { element: direct, type: direct.type[0]?.code ?? 'Element', key };
   for (const [name, element] of Object.entries(schema.elements)) {
     if (!name.endsWith('[x]')) continue;
     const stem = name.slice(0, -3);
     if (!key.startsWith(stem)) continue;
     const suffix = key.slice(stem.length);
     const t = element.type.find((ty) => capitalize(ty.code) === suffix);
-    if (t) return { element, type: t.code };
+    if (t) return { element, type: t.code, key: name };
   }
   return undefined;
 }
 
 /**
- * How one JSON property of a type is walked, computed once per (type, profile): the element, the
- * value's type, whether it is primitive, and the schema to descend into. A walk is then one map
- * lookup per property, with no repeated choice-type resolution or registry lookups.
+ * How one JSON property of a type is walked, computed once per type: the element, the value's
+ * type, whether it is primitive, and the schema to descend into. A walk is then one map lookup
+ * per property, with no repeated choice-type resolution or registry lookups.
  */
 interface PropertyRule {
   element: InternalSchemaElement;
+  /** Key of the element in the schema (`value[x]` for `valueString`). */
+  elementKey: string;
   type: string;
   name: string;
   primitive: boolean;
@@ -73,31 +99,20 @@ interface PropertyRule {
   schema: InternalTypeSchema | undefined;
 }
 
-const ruleTables = new WeakMap<InternalTypeSchema, Map<string, Map<string, PropertyRule | undefined>>>();
+const ruleTables = new WeakMap<InternalTypeSchema, Map<string, PropertyRule | undefined>>();
 
-function propertyRule(
-  schema: InternalTypeSchema,
-  key: string,
-  profile: string | undefined,
-): PropertyRule | undefined {
-  let byProfile = ruleTables.get(schema);
-  if (!byProfile) ruleTables.set(schema, (byProfile = new Map()));
-  const profileKey = profile ?? '';
-  let table = byProfile.get(profileKey);
-  if (!table) byProfile.set(profileKey, (table = new Map()));
+function propertyRule(schema: InternalTypeSchema, key: string): PropertyRule | undefined {
+  let table = ruleTables.get(schema);
+  if (!table) ruleTables.set(schema, (table = new Map()));
   let rule = table.get(key);
   if (rule === undefined && !table.has(key)) {
-    rule = buildRule(schema, key, profile);
+    rule = buildRule(schema, key);
     table.set(key, rule);
   }
   return rule;
 }
 
-function buildRule(
-  schema: InternalTypeSchema,
-  key: string,
-  profile: string | undefined,
-): PropertyRule | undefined {
+function buildRule(schema: InternalTypeSchema, key: string): PropertyRule | undefined {
   const isShadow = key.startsWith('_');
   const name = isShadow ? key.slice(1) : key;
   const found = findElement(schema, name);
@@ -107,17 +122,35 @@ function buildRule(
   const complex = !primitive && type !== 'Resource';
   return {
     element: found.element,
+    elementKey: found.key,
     type,
     name,
     primitive,
-    schema: complex ? tryGetDataType(type, profile) : undefined,
+    // Below the root, types are the base ones (or a profile's uniquely named inner types, see
+    // profile-schema.ts), as `@medplum/core`'s crawler resolves them.
+    schema: complex ? tryGetDataType(type) : undefined,
   };
+}
+
+function touch(touched: Map<string, Touch>, rule: PropertyRule, key: string): void {
+  const earlier = touched.get(rule.elementKey);
+  const plain = key === rule.name;
+  if (!earlier) touched.set(rule.elementKey, { name: rule.name, type: plain ? rule.type : undefined });
+  else earlier.type = undefined; // a `_x` twin or a second choice type: medplum's resolution decides
+}
+
+/** Where a walk is: the object's schema, path, profile, enclosing resource. */
+interface Place {
+  schema: InternalTypeSchema;
+  path: string;
+  profile: string | undefined;
+  resource: Record<string, unknown>;
 }
 
 /**
  * Walks a resource along its type definitions (the profile's where one applies, else the base),
- * calling the visitor for each resource, primitive and complex value. Properties that match no
- * element are skipped: `@medplum/core` already reports them.
+ * calling the visitor for each resource, object, primitive and complex value. Properties that
+ * match no element are not descended into (the object callback reports them).
  */
 export function walkResource(
   resource: Record<string, unknown>,
@@ -125,34 +158,32 @@ export function walkResource(
   path: string,
   visitor: Visitor,
   profile?: string,
+  root = true,
 ): void {
   visitor.resource(resource, path);
-  walkObject(resource, schema, path, visitor, profile);
+  walkObject(resource, { schema, path, profile, resource }, visitor, root);
 }
 
-function walkObject(
-  obj: Record<string, unknown>,
-  schema: InternalTypeSchema,
-  path: string,
-  visitor: Visitor,
-  profile: string | undefined,
-): void {
+function walkObject(obj: Record<string, unknown>, at: Place, visitor: Visitor, root: boolean): void {
+  const touched = new Map<string, Touch>();
   for (const key in obj) {
     if (key === 'resourceType') continue;
-    const rule = propertyRule(schema, key, profile);
+    const rule = propertyRule(at.schema, key);
     if (!rule) continue;
+    touch(touched, rule, key);
     const value = obj[key];
     if (Array.isArray(value)) {
-      const base = `${path}.${rule.name}[`;
+      const base = `${at.path}.${rule.name}[`;
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (item === null || item === undefined) continue;
-        visitValue(rule, item, `${base}${i}]`, value, i, visitor, profile);
+        visitValue(rule, item, `${base}${i}]`, value, i, visitor, at);
       }
     } else if (value !== null && value !== undefined) {
-      visitValue(rule, value, `${path}.${rule.name}`, obj, key, visitor, profile);
+      visitValue(rule, value, `${at.path}.${rule.name}`, obj, key, visitor, at);
     }
   }
+  visitor.object?.({ obj, ...at, touched, root });
 }
 
 function visitValue(
@@ -162,18 +193,22 @@ function visitValue(
   parent: object,
   key: string | number,
   visitor: Visitor,
-  profile: string | undefined,
+  at: Place,
 ): void {
+  const profile = at.profile;
   const visit: Visit = { value, type: rule.type, element: rule.element, path, parent, key, profile };
   if (rule.primitive) {
     visitor.primitive(visit);
     return;
   }
-  if (!isObject(value)) return; // wrong JSON type: reported by @medplum/core
+  if (!isObject(value)) {
+    visitor.complex(visit); // wrong JSON type: the complex callback reports it
+    return;
+  }
   if (rule.type === 'Resource') {
     const rt = value.resourceType;
     const schema = typeof rt === 'string' ? tryGetDataType(rt) : undefined;
-    if (schema) walkResource(value, schema, path, visitor);
+    if (schema) walkResource(value, schema, path, visitor, undefined, false);
     return;
   }
   visitor.complex(visit);
@@ -182,6 +217,8 @@ function visitValue(
     rule.type === 'Extension' && typeof value.url === 'string'
       ? visitor.extensionProfile?.(value.url)
       : undefined;
-  if (extension) walkObject(value, extension.schema, path, visitor, extension.url);
-  else if (rule.schema) walkObject(value, rule.schema, path, visitor, profile);
+  const next = { path, resource: at.resource };
+  if (extension)
+    walkObject(value, { ...next, schema: extension.schema, profile: extension.url }, visitor, true);
+  else if (rule.schema) walkObject(value, { ...next, schema: rule.schema, profile }, visitor, false);
 }

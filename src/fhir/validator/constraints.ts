@@ -1,0 +1,100 @@
+import { evalFhirPathTyped, isEmpty, parseFhirPath, toTypedValue, UCUM } from '@medplum/core';
+import type { Constraint, FhirPathAtom, TypedValue } from '@medplum/core';
+import { issue } from '../outcomes';
+import type { StructureScope } from './structure-scope';
+import { labelled } from './structure-scope';
+
+/**
+ * Invariants (ElementDefinition.constraint, https://hl7.org/fhir/R4/conformance-rules.html#constraints)
+ * as `@medplum/core` evaluates them — only `error` severity, the same skipped keys, the first
+ * failure per value — but each expression is parsed once per process (medplum keeps an LRU of
+ * 1,000 parsed expressions shared by every caller) and the two invariants every element and
+ * extension carries are decided natively: ele-1 is skipped as medplum skips it, ext-1 is a key test.
+ */
+
+// Skipped as `@medplum/core` 4.5 skips them: ele-1 (empty elements are reported structurally),
+// dom-3 (needs descendants()), org-1 (back compatibility), sdf-19 (FHIR-defined types only).
+const SKIPPED = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
+const EXT_1 = 'extension.exists() != value.exists()';
+const UCUM_VALUE = toTypedValue(UCUM);
+// Bound once: `@medplum/core`'s CommonJS exports are getters, and these run for every invariant.
+const evaluate = evalFhirPathTyped;
+const typedValue = toTypedValue;
+const isEmptyValue = isEmpty;
+const parsed = new Map<string, FhirPathAtom>();
+
+function atomOf(expression: string): FhirPathAtom {
+  let atom = parsed.get(expression);
+  if (!atom) parsed.set(expression, (atom = parseFhirPath(expression)));
+  return atom;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** ext-1 (https://hl7.org/fhir/R4/extensibility.html#Extension): extensions or a value, not both. */
+function extensionOrValue(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const hasExtensions = Array.isArray(value.extension) && value.extension.length > 0;
+  let hasValue = false;
+  for (const key in value) {
+    // `value[x]` as FHIRPath sees it: a non-empty valueXxx, or a primitive's `_valueXxx` twin.
+    const name = key.startsWith('_') ? key.slice(1) : key;
+    if (name.startsWith('value') && name.length > 5 && !isEmptyValue(value[key])) {
+      hasValue = true;
+      break;
+    }
+  }
+  return hasExtensions !== hasValue;
+}
+
+function holds(constraint: Constraint, value: TypedValue, scope: StructureScope, resource: unknown): boolean {
+  if (constraint.expression === EXT_1) return extensionOrValue(value.value);
+  const variables: Record<string, TypedValue> = { '%context': value, '%ucum': UCUM_VALUE };
+  if (resource !== undefined) variables['%resource'] = typedValue(resource);
+  if (scope.root) variables['%rootResource'] = scope.root;
+  const result = evaluate(atomOf(constraint.expression), [value], variables);
+  return result.length === 1 && result[0]?.value === true;
+}
+
+/** Checks the error invariants of one value; reports the first that fails. */
+export function checkConstraints(
+  constraints: Constraint[] | undefined,
+  value: TypedValue,
+  path: string,
+  scope: StructureScope,
+  resource: unknown,
+): void {
+  if (!constraints) return;
+  for (const constraint of constraints) {
+    if (constraint.severity !== 'error' || SKIPPED.has(constraint.key)) continue;
+    let ok: boolean;
+    try {
+      ok = holds(constraint, value, scope, resource);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      scope.issues.push(
+        issue({
+          code: 'processing',
+          text: labelled(
+            `Error evaluating invariant ${constraint.key} (${constraint.expression}): ${why}`,
+            scope,
+          ),
+          expression: path,
+        }),
+      );
+      return;
+    }
+    if (!ok) {
+      scope.issues.push(
+        issue({
+          code: 'invariant',
+          text: labelled(`Constraint ${constraint.key} not met: ${constraint.description}`, scope),
+          expression: path,
+        }),
+      );
+      return;
+    }
+  }
+}

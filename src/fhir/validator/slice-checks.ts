@@ -1,0 +1,43 @@
+import { arrayify, getNestedProperty, matchDiscriminant } from '@medplum/core';
+import type { SlicingRules, TypedValue } from '@medplum/core';
+import { issue } from '../outcomes';
+import type { StructureScope } from './structure-scope';
+import { labelled } from './structure-scope';
+
+/**
+ * Slice cardinality (https://hl7.org/fhir/R4/profiling.html#slicing) with `@medplum/core`'s
+ * discriminator semantics (value, pattern, type; FHIRPath discriminators are not supported).
+ */
+
+/** The slice a value belongs to (medplum's discriminator semantics: value, pattern, type). */
+function sliceOf(value: TypedValue, slicing: SlicingRules): string | undefined {
+  for (const slice of slicing.slices) {
+    const matches = slicing.discriminator.every((d) =>
+      arrayify(getNestedProperty(value, d.path))?.some((v) => matchDiscriminant(v, d, slice)),
+    );
+    if (matches) return slice.name;
+  }
+  return undefined;
+}
+
+/** Counts the values of a sliced element per slice and checks each slice's cardinality. */
+export function checkSliceCounts(
+  values: TypedValue[],
+  slicing: SlicingRules,
+  path: string,
+  scope: StructureScope,
+): void {
+  const counts = new Map<string, number>();
+  for (const v of values) {
+    const name = sliceOf(v, slicing);
+    if (name !== undefined) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  for (const slice of slicing.slices) {
+    const n = counts.get(slice.name) ?? 0;
+    if (n < slice.min || n > slice.max) {
+      const max = Number.isFinite(slice.max) ? slice.max : '*';
+      const text = `Incorrect number of values provided for slice '${slice.name}': expected ${slice.min}..${max}, but found ${n}`;
+      scope.issues.push(issue({ code: 'structure', text: labelled(text, scope), expression: path }));
+    }
+  }
+}

@@ -1,0 +1,273 @@
+import {
+  deepEquals,
+  deepIncludes,
+  getAllDataTypes,
+  getNestedProperty,
+  getTypedPropertyValueWithSchema,
+  isEmpty,
+  isPrimitiveType,
+  tryGetDataType,
+} from '@medplum/core';
+import type {
+  InternalSchemaElement,
+  InternalTypeSchema,
+  TypedValue,
+  TypedValueWithPath,
+} from '@medplum/core';
+import { issue } from '../outcomes';
+import { checkConstraints } from './constraints';
+import { checkPrimitiveValue } from './primitive-values';
+import { checkReferenceTarget } from './reference-targets';
+import { checkSliceCounts } from './slice-checks';
+import type { StructureScope } from './structure-scope';
+import type { Touch } from './walker';
+import { labelled } from './structure-scope';
+import { checkKeys } from './structure-keys';
+
+/**
+ * The structural rules of a type or profile (https://hl7.org/fhir/R4/elementdefinition.html):
+ * required elements, single vs repeating, cardinality, fixed/pattern, slice cardinality,
+ * invariants, reference targets, primitive lexical rules, unknown properties and nulls — the
+ * checks `@medplum/core` `validateResource` makes, with its semantics, but applied to the
+ * properties an object has rather than crawling every element its type defines, in the same walk
+ * as kap-bridge's own checks. medplum's crawler fetches every defined element of every object,
+ * present or not, which is where most of its time goes.
+ */
+
+// Bound once: `@medplum/core` is a CommonJS bundle whose exports are getters, and these run for
+// every value of every walk.
+const isEmptyValue = isEmpty;
+const isPrimitive = isPrimitiveType;
+
+/** One object met by the walk, with the elements its properties matched (element key → {@link Touch}). */
+export interface ObjectVisit {
+  obj: Record<string, unknown>;
+  schema: InternalTypeSchema;
+  path: string;
+  touched: ReadonlyMap<string, Touch>;
+  /** The nearest enclosing resource (FHIRPath `%resource`). */
+  resource: unknown;
+  /** True for the validated root and for an extension checked against its own definition. */
+  root: boolean;
+}
+
+/**
+ * A type's elements split once: required direct elements, and the rules a profile sets on the
+ * children of a datatype element, which medplum keys by dotted path (`identifier.system`).
+ */
+interface ElementTable {
+  required: [string, InternalSchemaElement][];
+  /** First step (an element key) → its dotted elements. */
+  nested: Map<string, [string, InternalSchemaElement][]>;
+}
+
+const tables = new WeakMap<InternalTypeSchema, ElementTable>();
+
+function elementTable(schema: InternalTypeSchema): ElementTable {
+  let table = tables.get(schema);
+  if (!table) {
+    table = { required: [], nested: new Map() };
+    for (const [key, element] of Object.entries(schema.elements)) {
+      const dot = key.indexOf('.');
+      if (dot < 0) {
+        if (element.min > 0) table.required.push([key, element]);
+        continue;
+      }
+      const first = key.slice(0, dot);
+      if (!addsRules(schema, key, element)) continue;
+      const list = table.nested.get(first) ?? [];
+      list.push([key, element]);
+      table.nested.set(first, list);
+    }
+    tables.set(schema, table);
+  }
+  return table;
+}
+
+const names = new WeakMap<InternalTypeSchema, string>();
+
+/**
+ * The name medplum's registry knows a schema by, so that its property lookups (choice types,
+ * dotted profile paths) resolve against this schema: a base type by name, a profile by its URL
+ * (profile-cache.ts), a profile's inner type by its unique name (profile-schema.ts).
+ */
+function registeredName(schema: InternalTypeSchema): string {
+  let name = names.get(schema);
+  if (name === undefined) {
+    const registry = getAllDataTypes();
+    name = schema.url && registry[schema.url] === schema ? schema.url : schema.name;
+    names.set(schema, name);
+  }
+  return name;
+}
+
+function structureIssue(scope: StructureScope, path: string, text: string): void {
+  scope.issues.push(issue({ code: 'structure', text: labelled(text, scope), expression: path }));
+}
+
+/** Checks one object against its type's (or profile's) elements. */
+export function checkObjectStructure(visit: ObjectVisit, scope: StructureScope): void {
+  const parent: TypedValue = { type: registeredName(visit.schema), value: visit.obj };
+  const table = elementTable(visit.schema);
+  if (visit.root) checkConstraints(visit.schema.constraints, parent, visit.path, scope, visit.resource);
+  for (const [key, touch] of visit.touched) {
+    const element = visit.schema.elements[key];
+    if (!element) continue;
+    const path = `${visit.path}.${touch.name}`;
+    const value = propertyValues(parent, key, touch, path, element, scope);
+    checkValue(value, element, path, visit, scope);
+    const nested = table.nested.get(key);
+    if (nested) checkNested(nested, { ...parent, path: visit.path }, visit, scope);
+  }
+  for (const [key, element] of table.required) {
+    if (!visit.touched.has(key)) structureIssue(scope, `${visit.path}.${key}`, describeMissing(element));
+  }
+  checkKeys(parent, visit.schema, visit.path, scope);
+}
+
+function sameConstraints(a: InternalSchemaElement, b: InternalSchemaElement): boolean {
+  const keys = (e: InternalSchemaElement): string =>
+    (e.constraints ?? [])
+      .map((c) => `${c.key}|${c.severity}|${c.expression}`)
+      .sort()
+      .join(';');
+  return keys(a) === keys(b);
+}
+
+function sameTypes(a: InternalSchemaElement, b: InternalSchemaElement): boolean {
+  const types = (e: InternalSchemaElement): string =>
+    JSON.stringify(e.type.map((t) => [t.code, t.targetProfile ?? []]));
+  return types(a) === types(b);
+}
+
+/**
+ * medplum lists every child of a constrained datatype element, most of them copies of the
+ * datatype's own definition; the walk checks the datatype with its own definition anyway, so
+ * only children whose rules differ (cardinality, fixed/pattern, slicing, invariants, types) are
+ * checked again.
+ */
+function addsRules(schema: InternalTypeSchema, key: string, element: InternalSchemaElement): boolean {
+  const steps = key.split('.');
+  const owner = steps.length === 2 ? schema.elements[steps[0] ?? ''] : undefined;
+  const ownerType = owner?.type.length === 1 ? owner.type[0]?.code : undefined;
+  const base = ownerType ? tryGetDataType(ownerType)?.elements[steps[1] ?? ''] : undefined;
+  if (!base) return true;
+  return (
+    element.min !== base.min ||
+    element.max !== base.max ||
+    element.isArray !== base.isArray ||
+    !!element.fixed ||
+    !!element.pattern ||
+    !!element.slicing ||
+    !sameConstraints(element, base) ||
+    !sameTypes(element, base)
+  );
+}
+
+/** Profile rules on children of datatype elements, per occurrence of the datatype. */
+function checkNested(
+  nested: [string, InternalSchemaElement][],
+  parent: TypedValueWithPath,
+  visit: ObjectVisit,
+  scope: StructureScope,
+): void {
+  for (const [key, element] of nested) {
+    let found: (TypedValueWithPath | TypedValueWithPath[])[];
+    try {
+      found = getNestedProperty(parent, key, { withPath: true });
+    } catch (err) {
+      structureIssue(scope, `${parent.path}.${key}`, err instanceof Error ? err.message : String(err));
+      continue;
+    }
+    for (const entry of found) {
+      const first = Array.isArray(entry) ? entry[0] : entry;
+      if (!first) continue;
+      const path = Array.isArray(entry) ? first.path.replace(/\[\d+\]$/, '') : first.path;
+      checkValue(first.value === undefined ? undefined : entry, element, path, visit, scope);
+    }
+  }
+}
+
+function describeMissing(element: InternalSchemaElement): string {
+  return `Missing required property (${element.path} is ${element.min}..${Number.isFinite(element.max) ? element.max : '*'})`;
+}
+
+function typed(value: unknown, type: string): TypedValue {
+  const rt = type === 'Resource' ? (value as { resourceType?: unknown }).resourceType : undefined;
+  return { type: typeof rt === 'string' ? rt : type, value };
+}
+
+/**
+ * The typed values of a property, as `getTypedPropertyValueWithSchema` gives them. A plain
+ * property (the common case) is typed directly from the type the walk resolved; a primitive with
+ * a `_x` twin, or conflicting choice types, go through medplum, which merges and picks.
+ */
+function propertyValues(
+  parent: TypedValue,
+  key: string,
+  touch: Touch,
+  path: string,
+  element: InternalSchemaElement,
+  scope: StructureScope,
+): TypedValue | TypedValue[] | undefined {
+  if (touch.type !== undefined) {
+    const raw = (parent.value as Record<string, unknown>)[touch.name];
+    if (isEmptyValue(raw)) return undefined;
+    const generic = touch.type === 'Element' || touch.type === 'BackboneElement';
+    const type = generic ? (element.type[0]?.code ?? touch.type) : touch.type;
+    return Array.isArray(raw) ? raw.map((v) => typed(v, type)) : typed(raw, type);
+  }
+  try {
+    return getTypedPropertyValueWithSchema(parent, key, element);
+  } catch (err) {
+    // e.g. a primitive extension (`_x`) that is not an object
+    structureIssue(scope, path, err instanceof Error ? err.message : String(err));
+    return undefined;
+  }
+}
+
+function checkValue(
+  value: TypedValue | TypedValue[] | undefined,
+  element: InternalSchemaElement,
+  path: string,
+  visit: ObjectVisit,
+  scope: StructureScope,
+): void {
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+    if (element.min > 0) structureIssue(scope, path, describeMissing(element));
+    return;
+  }
+  if (element.isArray !== Array.isArray(value)) {
+    const what = element.isArray ? 'an array of values' : 'a single value';
+    structureIssue(scope, path, `Expected ${what} for property`);
+    return;
+  }
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length < element.min || values.length > element.max) {
+    const max = Number.isFinite(element.max) ? element.max : '*';
+    structureIssue(
+      scope,
+      path,
+      `Invalid number of values: expected ${element.min}..${max}, but found ${values.length}`,
+    );
+  }
+  if (!matchesSpecifiedValue(value, element))
+    structureIssue(scope, path, 'Value did not match expected pattern');
+  values.forEach((v, i) => {
+    const itemPath = element.isArray ? `${path}[${i}]` : path;
+    checkConstraints(element.constraints, v, itemPath, scope, visit.resource);
+    checkReferenceTarget(v, element, itemPath, scope);
+    if (isPrimitive(v.type)) checkPrimitiveValue(v, itemPath, scope);
+    else if (isEmptyValue(v.value)) structureIssue(scope, itemPath, 'Invalid empty non-primitive value');
+  });
+  if (element.slicing) checkSliceCounts(values, element.slicing, path, scope);
+}
+
+function matchesSpecifiedValue(value: TypedValue | TypedValue[], element: InternalSchemaElement): boolean {
+  if (!element.pattern && !element.fixed) return true;
+  const plain = Array.isArray(value)
+    ? value.map((v) => ({ type: v.type, value: v.value }))
+    : { type: value.type, value: value.value };
+  if (element.pattern && !deepIncludes(plain, element.pattern)) return false;
+  return !element.fixed || deepEquals(plain, element.fixed);
+}
