@@ -54,6 +54,18 @@ export function readConfig(env: Env): Config {
   return { databaseUrl, timeZone, defaultDestinationId, ...(maxSectionLength ? { maxSectionLength } : {}) };
 }
 
+/**
+ * `KAP_BRIDGE_MAX_SECTION_LENGTH` alone, for commands that check records without opening a store
+ * (`map`): the same bound as ingest, so `map` never accepts an update that ingest refuses.
+ * Throws {@link ConfigError} on a bad value.
+ */
+export function readMaxSectionLength(env: Env): number | undefined {
+  const problems: string[] = [];
+  const max = positiveInt(env, 'KAP_BRIDGE_MAX_SECTION_LENGTH', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return max;
+}
+
 function nonEmpty(v: string | undefined): string | undefined {
   const t = v?.trim();
   return t ? t : undefined;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
@@ -8,9 +8,26 @@ const cli = path.join(__dirname, '../../dist/cli/main.js');
 const records = path.join(__dirname, '../../fixtures/records');
 const rec = (f: string) => path.join(records, f);
 
-function run(...args: string[]): { code: number | null; json: unknown; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'map', ...args], { encoding: 'utf8' });
+function runWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): { code: number | null; json: unknown; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, 'map', ...args], { encoding: 'utf8', env });
   return { code: r.status, json: r.stdout ? (JSON.parse(r.stdout) as unknown) : undefined, stderr: r.stderr };
+}
+
+function run(...args: string[]): { code: number | null; json: unknown; stderr: string } {
+  return runWith(process.env, ...args);
+}
+
+/** The record of a fixture case in `fixtures/invalid-records/`, written alone to a temp file. */
+function invalidRecordFile(name: string): string {
+  const fixture = JSON.parse(
+    readFileSync(path.join(__dirname, '../../fixtures/invalid-records', name), 'utf8'),
+  ) as { record: unknown };
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'kap-map-')), name);
+  writeFileSync(file, JSON.stringify(fixture.record));
+  return file;
 }
 
 describe('kap-bridge map', () => {
@@ -96,6 +113,23 @@ describe('kap-bridge map', () => {
     const r = run('referral', file);
     expect(r.code).toBe(2);
     expect((r.json as OperationOutcome).issue?.[0]?.severity).toBe('fatal');
+  });
+
+  test('when KAP_BRIDGE_MAX_SECTION_LENGTH is lower than a section, map refuses the update as ingest does (exit 1)', () => {
+    const file = invalidRecordFile('update-custom-bound.json');
+    const referral = rec('referral-clinician-full.json');
+    expect(run('update', file, '--referral', referral).code).toBe(0);
+    const env = { ...process.env, KAP_BRIDGE_MAX_SECTION_LENGTH: '100' };
+    const r = runWith(env, 'update', file, '--referral', referral);
+    expect(r.code).toBe(1);
+    expect((r.json as OperationOutcome).issue?.[0]?.expression).toEqual(['observations.sensory']);
+  });
+
+  test('when KAP_BRIDGE_MAX_SECTION_LENGTH is not a positive number, map names the variable and exits 2', () => {
+    const env = { ...process.env, KAP_BRIDGE_MAX_SECTION_LENGTH: 'abc' };
+    const r = runWith(env, 'referral', rec('referral-clinician-full.json'));
+    expect(r.code).toBe(2);
+    expect((r.json as OperationOutcome).issue?.[0]?.expression).toEqual(['KAP_BRIDGE_MAX_SECTION_LENGTH']);
   });
 
   test('when the file does not exist, it prints an OperationOutcome and exits 2', () => {

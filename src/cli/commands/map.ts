@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
+import { ConfigError, readMaxSectionLength } from '../../config';
 import { checkConsentAgainstReferral, checkUpdateAgainstReferral } from '../../domain/cross-record';
 import { parseConsent, parseIntegrationUpdate, parseReferral } from '../../domain/parse-records';
 import type { Referral } from '../../domain/records';
@@ -11,7 +12,8 @@ import { bundleConsent, bundleReferral, bundleUpdate } from '../../mapping/bundl
  * `kap-bridge map referral|consent|update FILE [--referral FILE]` (DESIGN.md §8): prints the
  * `collection` Bundle of the mapped record; stores nothing. Exit codes: 0 mapped; 1 the record
  * (or its referral) breaks a rule — the OperationOutcome is printed on stdout; 2 usage, or a file
- * that cannot be read or is not JSON — also printed as an OperationOutcome.
+ * that cannot be read or is not JSON, or a bad `KAP_BRIDGE_MAX_SECTION_LENGTH` — also printed as an
+ * OperationOutcome. Updates are held to `KAP_BRIDGE_MAX_SECTION_LENGTH`, as ingest holds them.
  */
 
 type Kind = 'referral' | 'consent' | 'update';
@@ -20,6 +22,8 @@ type Step<T> = { ok: true; value: T } | { ok: false; outcome: OperationOutcome; 
 interface MapOptions {
   referral?: string;
   basedOn: 'reference' | 'identifier';
+  /** Longest update section (`KAP_BRIDGE_MAX_SECTION_LENGTH`); the domain default when absent. */
+  maxSectionLength?: number;
 }
 
 function readJsonFile(path: string): Step<unknown> {
@@ -66,7 +70,8 @@ function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
       ? { ok: true, value: bundleReferral(r.value) }
       : { ok: false, exitCode: 1, outcome: r.outcome };
   }
-  const parsed = kind === 'consent' ? parseConsent(input) : parseIntegrationUpdate(input);
+  const bound = opts.maxSectionLength === undefined ? {} : { maxSectionLength: opts.maxSectionLength };
+  const parsed = kind === 'consent' ? parseConsent(input) : parseIntegrationUpdate(input, bound);
   if (!parsed.ok) return { ok: false, exitCode: 1, outcome: parsed.outcome };
   const referral = loadReferral(opts.referral, kind);
   if (!referral.ok) return referral;
@@ -108,6 +113,24 @@ export function registerMap(program: Command): void {
         .default('reference'),
     )
     .action((kind: Kind, file: string, opts: MapOptions) => {
-      process.exitCode = runMap(kind, file, opts);
+      const max = sectionBound(process.env);
+      if (!max.ok) {
+        process.stdout.write(`${JSON.stringify(max.outcome, null, 2)}\n`);
+        process.exitCode = max.exitCode;
+        return;
+      }
+      process.exitCode = runMap(kind, file, { ...opts, ...max.value });
     });
+}
+
+/** The configured section bound, or exit 2 naming the variable (configuration is checked first). */
+function sectionBound(env: NodeJS.ProcessEnv): Step<{ maxSectionLength?: number }> {
+  try {
+    const max = readMaxSectionLength(env);
+    return { ok: true, value: max === undefined ? {} : { maxSectionLength: max } };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const text = err.problems.join('; ');
+    return { ok: false, exitCode: 2, outcome: errorOutcome('value', text, 'KAP_BRIDGE_MAX_SECTION_LENGTH') };
+  }
 }
