@@ -10,7 +10,10 @@ import { registerCommands } from './commands';
 export function buildProgram(): Command {
   const program = new Command('kap-bridge')
     .description('FHIR R4 adapter for a KAP practice: map, validate, decide consent, deliver.')
-    .version(readVersion());
+    .version(readVersion())
+    // Exit 2 for usage errors (README "CLI reference"): commander's default is 1, which means
+    // "the input broke a rule" here. Set before registering: sub-commands inherit it.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   registerCommands(program);
   return program;
 }

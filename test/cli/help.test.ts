@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const cli = path.join(__dirname, '../../dist/cli/main.js');
@@ -7,5 +7,26 @@ describe('kap-bridge CLI', () => {
   test('when asked for help, it names the program and exits 0', () => {
     const out = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
     expect(out).toContain('Usage: kap-bridge');
+  });
+
+  test('when asked for a sub-command help or the version, it exits 0', () => {
+    for (const args of [['ingest', '--help'], ['outbox', 'list', '--help'], ['--version']]) {
+      expect(spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' }).status).toBe(0);
+    }
+  });
+
+  // README "CLI reference": exit 2 is usage; commander's own default for usage errors is 1,
+  // which would read as "the input broke a rule".
+  test.each([
+    ['an unknown command', ['no-such-command']],
+    ['an unknown record kind for ingest', ['ingest', 'letter', 'x.json']],
+    ['an unknown record kind for map', ['map', 'letter', 'x.json']],
+    ['a missing argument', ['ingest', 'referral']],
+    ['an unknown option', ['outbox', 'list', '--colour']],
+    ['a value outside the choices', ['outbox', 'list', '--state', 'lost']],
+  ])('when given %s, it prints the usage error and exits 2', (_situation, args) => {
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/error:/);
+    expect(r.status).toBe(2);
   });
 });
