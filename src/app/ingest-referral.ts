@@ -102,7 +102,8 @@ async function latestConsentIdFor(tx: StoreOps, referral: Referral): Promise<str
 
 /**
  * Where this referral's items go: the destination the referral names, else the configured default
- * (DESIGN.md §6: destinations are registered; incoming data only names one by id).
+ * (DESIGN.md §6: destinations are registered; incoming data only names one by id). Either one
+ * not being registered is said at once: otherwise the items only show up later as waiting.
  */
 export function destinationOf(
   deps: IngestDeps,
@@ -111,13 +112,14 @@ export function destinationOf(
   const named = referral.referringClinician.destination;
   const destinationId = named ?? deps.defaultDestinationId;
   const warnings: OperationOutcomeIssue[] = [];
-  if (named && deps.knownDestinations && !deps.knownDestinations(named)) {
+  if (deps.knownDestinations && !deps.knownDestinations(destinationId)) {
+    const which = named ? `destination "${named}"` : `the default destination "${destinationId}"`;
     warnings.push(
       issue({
         severity: 'warning',
         code: 'not-found',
-        expression: 'referringClinician.destination',
-        text: `destination "${named}" is not registered: items for it will wait until it is configured`,
+        ...(named ? { expression: 'referringClinician.destination' } : {}),
+        text: `${which} is not registered: items for it will wait until it is configured`,
       }),
     );
   }

@@ -51,6 +51,24 @@ describe('ingest details', () => {
     ).toBe(true);
   });
 
+  test('a referral naming no destination, when the default destination is not registered, is stored with a warning', async () => {
+    await h.dispose();
+    h = await openIngestHarness({ knownDestinations: (id) => id === 'lakeside-ehr' });
+    const result = await h.ingest.referral(loadRecord('referral-self.json'));
+    expect(result.status).toBe('created');
+    const warnings = result.outcome.issue.filter((i) => i.severity === 'warning');
+    expect(warnings.map((i) => i.details?.text)).toEqual([
+      'the default destination "default-dest" is not registered: items for it will wait until it is configured',
+    ]);
+  });
+
+  test('a referral naming no destination, when the default destination is registered, has no warning', async () => {
+    await h.dispose();
+    h = await openIngestHarness({ knownDestinations: (id) => id === 'default-dest' });
+    const result = await h.ingest.referral(loadRecord('referral-self.json'));
+    expect(result.outcome.issue.filter((i) => i.severity === 'warning')).toEqual([]);
+  });
+
   test('a revocation posted for a consent id in the path is stored like the file form', async () => {
     h.setNow('2026-11-28T15:10:00-08:00');
     await h.ingest.referral(loadRecord('referral-clinician-full.json'));
