@@ -21,6 +21,8 @@ export type ClientMatch =
 export type MatchResult = { ok: true; match: ClientMatch } | { ok: false; issues: OperationOutcomeIssue[] };
 
 const MRN = /^KAP-(\d+)$/;
+/** The store counter of practice MRN sequence numbers. */
+const MRN_COUNTER = 'mrn';
 
 /** Every client on file (latest referral per MRN), read inside the caller's transaction. */
 async function knownClients(tx: StoreOps): Promise<Map<string, ReferralClient>> {
@@ -33,9 +35,11 @@ async function knownClients(tx: StoreOps): Promise<Map<string, ReferralClient>> 
 }
 
 /**
- * The next practice MRN: `KAP-` + the highest sequence on file + 1, zero-padded to 6 digits.
- * Derived from the records inside the same transaction, so the MRNs given to two new clients of
- * one Bundle differ (SQLite serialises writers with BEGIN IMMEDIATE).
+ * The next practice MRN: `KAP-` + a number from the store's `mrn` counter, zero-padded to 6
+ * digits. The counter is taken above the highest sequence on file, so MRNs the practice assigned
+ * itself (practice records carry them) are never handed out again; the counter itself keeps two
+ * concurrent transactions — two instances sharing one PostgreSQL database — from assigning the
+ * same MRN to two new clients (reading the highest MRN alone would race).
  */
 export async function nextMrn(tx: StoreOps): Promise<string> {
   let max = 0;
@@ -43,7 +47,8 @@ export async function nextMrn(tx: StoreOps): Promise<string> {
     const seq = MRN.exec(r.patientMrn ?? '')?.[1];
     if (seq) max = Math.max(max, Number(seq));
   }
-  return `KAP-${String(max + 1).padStart(6, '0')}`;
+  const next = await tx.nextInSequence(MRN_COUNTER, max);
+  return `KAP-${String(next).padStart(6, '0')}`;
 }
 
 const norm = (s: string | undefined): string => (s ?? '').normalize('NFKC').trim().toLowerCase();

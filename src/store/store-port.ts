@@ -210,6 +210,14 @@ export interface StoreOps {
     now: Date,
   ): Promise<OutboxRow | null>;
 
+  /**
+   * Takes the next number of the counter `name`: greater than `above` and than every number the
+   * counter gave before. Inside a transaction the counter stays locked until commit, so two
+   * concurrent transactions (also on two instances sharing one database) never get the same
+   * number; a rolled-back transaction gives its number back.
+   */
+  nextInSequence(name: string, above: number): Promise<number>;
+
   /** Appends an AuditEvent (it must carry an `id` and `recorded`). */
   appendAudit(event: AuditEvent, patientMrn: string | null): Promise<StoredAuditEvent>;
   /** AuditEvents matching the filter, oldest first. */

@@ -4,6 +4,7 @@ import { startPostgresCluster, type PostgresCluster } from '../support/postgres-
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
 import path from 'node:path';
+import { MIGRATIONS } from '../../src/store/migrations';
 
 jest.setTimeout(120_000);
 
@@ -35,9 +36,31 @@ describe('PostgreSQL store specifics', () => {
     const c = new Client({ connectionString: url });
     await c.connect();
     try {
-      expect((await c.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+      expect((await c.query('SELECT version FROM schema_migrations')).rows).toEqual(
+        MIGRATIONS.map((m) => ({ version: m.version })),
+      );
     } finally {
       await c.end();
+      await cluster.dropDatabase(url);
+    }
+  });
+
+  test('two instances taking numbers of one counter at the same time never get the same number', async () => {
+    const url = await cluster.createDatabase();
+    const [one, two] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
+    try {
+      const taken = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (i % 2 === 0 ? one : two).transaction(async (tx) => {
+            const n = await tx.nextInSequence('mrn', 0);
+            await new Promise((r) => setTimeout(r, 2)); // hold the counter a moment, as an ingest does
+            return n;
+          }),
+        ),
+      );
+      expect([...taken].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    } finally {
+      await Promise.all([one.close(), two.close()]);
       await cluster.dropDatabase(url);
     }
   });

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
+import { MIGRATIONS } from '../../src/store/migrations';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kap-store-'));
@@ -50,7 +51,9 @@ describe('SQLite store specifics', () => {
     await openSqliteStore(file).close();
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+      expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual(
+        MIGRATIONS.map((m) => ({ version: m.version })),
+      );
     } finally {
       db.close();
     }

@@ -145,6 +145,28 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       expect(await store.listOutbox({ state: 'queued' })).toHaveLength(1);
     });
 
+    test('a counter hands out increasing numbers above the floor given; a rolled-back number is given again', async () => {
+      expect(await store.nextInSequence('mrn', 0)).toBe(1);
+      expect(await store.nextInSequence('mrn', 0)).toBe(2);
+      expect(await store.nextInSequence('mrn', 130)).toBe(131);
+      expect(await store.nextInSequence('mrn', 5)).toBe(132);
+      expect(await store.nextInSequence('other', 0)).toBe(1);
+      await expect(
+        store.transaction(async (tx) => {
+          expect(await tx.nextInSequence('mrn', 0)).toBe(133);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await store.transaction((tx) => tx.nextInSequence('mrn', 0))).toBe(133);
+    });
+
+    test('transactions taking numbers of one counter at the same time never get the same number', async () => {
+      const taken = await Promise.all(
+        Array.from({ length: 20 }, () => store.transaction((tx) => tx.nextInSequence('mrn', 0))),
+      );
+      expect([...taken].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
     test('leasing takes due rows earliest deadline first, nulls last, and marks them in flight', async () => {
       await seed(store, 1, { deadline: null }, at(0));
       await seed(store, 2, { deadline: at(3000) }, at(1));

@@ -1,7 +1,8 @@
 import { migration001 } from './001-initial';
+import { migration002 } from './002-counters';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every migration, in version order. Append new ones here. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];

@@ -222,6 +222,19 @@ export class SqlOps implements StoreOps {
     return rows[0] ? toOutboxRow(rows[0]) : null;
   }
 
+  async nextInSequence(name: string, above: number): Promise<number> {
+    // An upsert is one statement holding the row lock to commit: a concurrent taker waits and
+    // then sees the committed value (PostgreSQL re-reads the row it waited for).
+    const rows = await this.exec.all<Row>(
+      `INSERT INTO counters (name, last) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET last =
+         CASE WHEN counters.last >= excluded.last THEN counters.last + 1 ELSE excluded.last END
+       RETURNING last`,
+      [name, above + 1],
+    );
+    return Number(first(rows).last);
+  }
+
   async appendAudit(event: AuditEvent, patientMrn: string | null): Promise<StoredAuditEvent> {
     if (!event.id) throw new Error('store: an AuditEvent needs an id before it is appended');
     const recorded = new Date(event.recorded);
