@@ -51,6 +51,10 @@ function extensionOrValue(value: unknown): boolean {
 
 function holds(constraint: Constraint, value: TypedValue, scope: StructureScope, resource: unknown): boolean {
   if (constraint.expression === EXT_1) return extensionOrValue(value.value);
+  // A rule about the enclosing resource (e.g. ref-1: a local reference names a contained
+  // resource) cannot be decided for a value validated on its own, outside any resource.
+  if (resource === undefined && constraint.expression.includes('%resource')) return true;
+  if (!scope.root && constraint.expression.includes('%rootResource')) return true;
   const variables: Record<string, TypedValue> = { '%context': value, '%ucum': UCUM_VALUE };
   if (resource !== undefined) variables['%resource'] = typedValue(resource);
   if (scope.root) variables['%rootResource'] = scope.root;

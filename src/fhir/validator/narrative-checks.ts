@@ -2,10 +2,10 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../outcomes';
 
 /**
- * Narrative XHTML rules (https://hl7.org/fhir/R4/narrative.html#xhtml, invariant txt-1/txt-2):
- * a `div` in the XHTML namespace holding only basic HTML formatting — no scripts, forms, frames,
- * event handler attributes or `javascript:` URLs — and well-formed XML, which knows only the five
- * predefined entities (`&reg;` is HTML, not XML).
+ * XHTML rules (https://hl7.org/fhir/R4/narrative.html#xhtml, invariants txt-1/txt-2), split in
+ * two: what any xhtml value must be — only basic HTML formatting (no scripts, forms, frames, event
+ * handler attributes or `javascript:` URLs) and well-formed XML, which knows only the five
+ * predefined entities (`&reg;` is HTML, not XML) — and what Narrative.div must be besides.
  */
 const ALLOWED_ELEMENTS = new Set(
   (
@@ -19,19 +19,37 @@ const TAG = /<\s*(\/?)\s*([A-Za-z][\w:.-]*)([^>]*)>/g;
 const ATTR = /([A-Za-z_:][\w:.-]*)\s*=\s*("[^"]*"|'[^']*')/g;
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';
 
-/** Checks one narrative `div`; returns its issues (none when it is safe and well-formed). */
-export function checkNarrativeXhtml(xhtml: string, path: string): OperationOutcomeIssue[] {
+/**
+ * Rules of the narrative `div` itself (https://hl7.org/fhir/R4/narrative.html#xhtml): the root is
+ * a `div` in the XHTML namespace, with some non-whitespace content (txt-2). They apply to
+ * Narrative.div, not to every value of the xhtml type.
+ */
+export function checkNarrativeDiv(xhtml: string, path: string): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   const fail = (code: 'invalid' | 'invariant', text: string): void => {
     issues.push(issue({ code, text, expression: path }));
   };
   const trimmed = xhtml.trim();
   const root = /^<div(\s[^>]*)?>/.exec(trimmed);
-  if (!root) fail('invalid', "The narrative must start with a 'div' element.");
+  if (!trimmed) fail('invariant', 'The narrative SHALL have some non-whitespace content (txt-2).');
+  else if (!root) fail('invalid', "The narrative must start with a 'div' element.");
   else if (!(root[1] ?? '').includes(`xmlns="${XHTML_NS}"`)) {
     fail('invalid', `The narrative 'div' must be in the XHTML namespace (xmlns="${XHTML_NS}").`);
   }
-  for (const m of trimmed.matchAll(TAG)) {
+  return issues;
+}
+
+/**
+ * Rules of any xhtml value (https://hl7.org/fhir/R4/narrative.html#xhtml, txt-1): only basic
+ * HTML formatting elements, no event handler attributes or script URLs, and only the entities
+ * XML knows. Returns the issues (none when the content is safe and well-formed).
+ */
+export function checkXhtmlContent(xhtml: string, path: string): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const fail = (code: 'invalid' | 'invariant', text: string): void => {
+    issues.push(issue({ code, text, expression: path }));
+  };
+  for (const m of xhtml.matchAll(TAG)) {
     const name = (m[2] ?? '').toLowerCase();
     if (!ALLOWED_ELEMENTS.has(name)) {
       fail(
@@ -41,7 +59,7 @@ export function checkNarrativeXhtml(xhtml: string, path: string): OperationOutco
     }
     checkAttributes(m[3] ?? '', fail);
   }
-  for (const m of trimmed.matchAll(/&([^;&<\s]*);?/g)) {
+  for (const m of xhtml.matchAll(/&([^;&<\s]*);?/g)) {
     const ref = m[1] ?? '';
     const ok = m[0].endsWith(';') && (XML_ENTITIES.has(ref) || /^#(\d+|x[0-9a-fA-F]+)$/.test(ref));
     if (!ok)

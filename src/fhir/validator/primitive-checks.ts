@@ -2,13 +2,14 @@ import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 import { withProfile } from './context';
 import { checkCode } from './coded-checks';
-import { checkNarrativeXhtml } from './narrative-checks';
+import { checkNarrativeDiv, checkXhtmlContent } from './narrative-checks';
 import type { Visit } from './walker';
 
 // R4 regexes (https://hl7.org/fhir/R4/datatypes.html#dateTime): when a time is given, seconds
 // and a time zone are required; medplum's own pattern accepts both as optional.
 const DATE_TIME =
   /^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$/;
+const NARRATIVE_DIV = 'Narrative.div';
 const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);
 const URI_TYPES = new Set(['uri', 'url', 'canonical']);
 // HL7 validator heuristic: a `<` followed by a tag name (or `/tag`) looks like markup.
@@ -33,7 +34,9 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
       }),
     );
   } else if (type === 'xhtml') {
-    ctx.issues.push(...checkNarrativeXhtml(value, path));
+    ctx.issues.push(...checkXhtmlContent(value, path));
+    // R4 has one xhtml element, Narrative.div; its own rules do not bind a free-standing value.
+    if (visit.element.path === NARRATIVE_DIV) ctx.issues.push(...checkNarrativeDiv(value, path));
   } else if (type === 'string') {
     checkHtmlInString(value, path, ctx);
   } else if (type === 'markdown') {

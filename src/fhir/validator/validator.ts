@@ -1,28 +1,20 @@
 import { toTypedValue, tryGetDataType } from '@medplum/core';
-import type { TypedValue } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, outcome } from '../outcomes';
 import { loadBaseDefinitions } from './base-definitions';
-import { checkBundle } from './bundle-checks';
-import { checkCoded } from './coded-checks';
-import { checkConformanceResource } from './conformance-checks';
 import type { CheckContext } from './context';
-import { checkExtension } from './extension-checks';
 import type { ValidateOptions } from './options';
 import type { FhirPackageContents } from './package-contents';
-import { checkJsonShape } from './json-shape';
-import { checkItemValue } from './pattern-checks';
-import { checkExampleUrl, checkPrimitive } from './primitive-checks';
 import { createProfileCache } from './profile-cache';
 import type { ProfileCache } from './profile-cache';
-import { checkAttachment, checkResourceId } from './resource-checks';
 import { parseStrictJson } from './strict-json';
-import { checkObjectStructure } from './structure-checks';
 import type { NumberLexemes } from './strict-json';
 import { createTerminology } from './terminology';
-import type { Terminology } from './terminology';
-import type { Visitor } from './walker';
 import { walkResource } from './walker';
+import type { Deps } from './visitor';
+import { createVisitor } from './visitor';
+import { validateFreeValue } from './value-validation';
+import type { ValueHolder } from './value-validation';
 
 /** A validator over the R4 base plus the given packages (profiles, extensions, terminology). */
 export interface FhirValidator {
@@ -30,6 +22,13 @@ export interface FhirValidator {
   validate(resource: unknown, options?: ValidateOptions & { lexemes?: NumberLexemes }): OperationOutcome;
   /** Parses JSON text strictly (malformed JSON is one `fatal` issue), then validates it. */
   validateText(text: string, options?: ValidateOptions): OperationOutcome;
+  /**
+   * Judges a value as a value of a FHIR datatype (`string`, `dateTime`, `xhtml`, `Reference`, ...):
+   * the type's own rules, without those of an element or an enclosing resource. `null` is no value.
+   */
+  validateValue(type: string, value: unknown, options?: ValidateOptions): OperationOutcome;
+  /** Parses one JSON literal strictly (so `1.0` stays a decimal literal), then judges it as `type`. */
+  validateValueText(type: string, text: string, options?: ValidateOptions): OperationOutcome;
   /** Canonical URLs of the profiles (constraint StructureDefinitions) loaded from packages. */
   profileUrls(): string[];
 }
@@ -63,29 +62,40 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
   const validate: FhirValidator['validate'] = (resource, options = {}) =>
     outcome(validateParsed(resource, { ...input.options, ...options }, deps, options.lexemes));
 
+  const validateValue = (
+    type: string,
+    value: unknown,
+    options: ValidateOptions = {},
+    lexemes?: NumberLexemes,
+    holder: ValueHolder = { parent: [value], key: 0 },
+  ): OperationOutcome => {
+    const ctx: CheckContext = { ...deps, issues: [], options: { ...input.options, ...options }, lexemes };
+    validateFreeValue(type, value, holder, ctx, deps);
+    return outcome(dedupe(ctx.issues));
+  };
+
   return {
     validate,
     validateText(text, options) {
       const parsed = parseStrictJson(text);
-      if (!parsed.ok) {
-        return outcome([
-          issue({
-            severity: 'fatal',
-            code: 'structure',
-            text: `Error parsing JSON: ${parsed.message} at line ${parsed.line}, column ${parsed.column}.`,
-          }),
-        ]);
-      }
+      if (!parsed.ok) return parseFailure(parsed.message, parsed.line, parsed.column);
       return validate(parsed.value, { ...options, lexemes: parsed.numberLexemes });
+    },
+    validateValue: (type, value, options) => validateValue(type, value, options),
+    validateValueText(type, text, options) {
+      // Parsed inside an array so that a bare number literal keeps its text (strict-json.ts
+      // records lexemes by container); positions are reported for `text` itself.
+      const parsed = parseStrictJson(`[${text}\n]`);
+      if (!parsed.ok) {
+        const column = parsed.line === 1 ? parsed.column - 1 : parsed.column;
+        return parseFailure(parsed.message, parsed.line, column);
+      }
+      const holder = parsed.value as unknown[];
+      if (holder.length !== 1) return parseFailure('Expected exactly one JSON value', 1, 1);
+      return validateValue(type, holder[0], options, parsed.numberLexemes, { parent: holder, key: 0 });
     },
     profileUrls: () => [...profileUrls],
   };
-}
-
-interface Deps {
-  profiles: ProfileCache;
-  terminology: Terminology;
-  searchParameters: ReadonlyMap<string, import('@medplum/fhirtypes').SearchParameter>;
 }
 
 function validateParsed(
@@ -158,43 +168,14 @@ function applicableProfiles(
   return { applied, missing };
 }
 
-function createVisitor(ctx: CheckContext, deps: Deps, root: TypedValue, main: string | undefined): Visitor {
-  const labelOf = (profile: string | undefined): string | undefined =>
-    profile === undefined ? undefined : profile === main ? `profile ${profile}` : `extension ${profile}`;
-  return {
-    extensionProfile(url) {
-      const schema = deps.profiles.schema(url);
-      return schema ? { url: url.split('|')[0] ?? url, schema } : undefined;
-    },
-    resource(r, path) {
-      checkResourceId(r, path, ctx);
-      checkBundle(r, path, ctx);
-      checkConformanceResource(r, path, ctx, deps.searchParameters);
-    },
-    object(visit) {
-      checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile) });
-    },
-    primitive(visit) {
-      if (!checkJsonShape(visit, true, ctx)) return;
-      checkPrimitive(visit, ctx);
-      if (visit.profile) checkItemValue(visit, ctx);
-    },
-    complex(visit) {
-      if (!checkJsonShape(visit, false, ctx)) return;
-      if (visit.profile) checkItemValue(visit, ctx);
-      checkCoded(visit, ctx);
-      checkExtension(visit, ctx);
-      checkAttachment(visit, ctx);
-      if (
-        visit.type === 'Reference' &&
-        ctx.options.forbidExampleUrls &&
-        isRecord(visit.value) &&
-        typeof visit.value.reference === 'string'
-      ) {
-        checkExampleUrl(visit.value.reference, `${visit.path}.reference`, ctx);
-      }
-    },
-  };
+function parseFailure(message: string, line: number, column: number): OperationOutcome {
+  return outcome([
+    issue({
+      severity: 'fatal',
+      code: 'structure',
+      text: `Error parsing JSON: ${message} at line ${line}, column ${column}.`,
+    }),
+  ]);
 }
 
 function dedupe(issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {

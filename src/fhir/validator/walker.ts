@@ -32,8 +32,8 @@ export interface ObjectWalk {
   schema: InternalTypeSchema;
   path: string;
   touched: ReadonlyMap<string, Touch>;
-  /** The nearest enclosing resource (the object itself when it is one). */
-  resource: Record<string, unknown>;
+  /** The nearest enclosing resource (the object itself when it is one); none for a free value. */
+  resource: Record<string, unknown> | undefined;
   /** True for the walk's root and for an extension walked with its own definition. */
   root: boolean;
   profile: string | undefined;
@@ -144,7 +144,7 @@ interface Place {
   schema: InternalTypeSchema;
   path: string;
   profile: string | undefined;
-  resource: Record<string, unknown>;
+  resource: Record<string, unknown> | undefined;
 }
 
 /**
@@ -162,6 +162,16 @@ export function walkResource(
 ): void {
   visitor.resource(resource, path);
   walkObject(resource, { schema, path, profile, resource }, visitor, root);
+}
+
+/** Walks a complex value on its own (not in a resource) as the root of a walk, e.g. a Reference. */
+export function walkValue(
+  value: Record<string, unknown>,
+  schema: InternalTypeSchema,
+  path: string,
+  visitor: Visitor,
+): void {
+  walkObject(value, { schema, path, profile: undefined, resource: undefined }, visitor, true);
 }
 
 function walkObject(obj: Record<string, unknown>, at: Place, visitor: Visitor, root: boolean): void {

@@ -1,0 +1,75 @@
+import type { TypedValue } from '@medplum/core';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { checkBundle } from './bundle-checks';
+import { checkCoded } from './coded-checks';
+import { checkConformanceResource } from './conformance-checks';
+import type { CheckContext } from './context';
+import { checkExtension } from './extension-checks';
+import { checkJsonShape } from './json-shape';
+import { checkItemValue } from './pattern-checks';
+import { checkExampleUrl, checkPrimitive } from './primitive-checks';
+import type { ProfileCache } from './profile-cache';
+import { checkAttachment, checkResourceId } from './resource-checks';
+import { checkObjectStructure } from './structure-checks';
+import type { Terminology } from './terminology';
+import type { Visitor } from './walker';
+
+/** The loaded definitions every walk uses. */
+export interface Deps {
+  profiles: ProfileCache;
+  terminology: Terminology;
+  searchParameters: ReadonlyMap<string, SearchParameter>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The checks of one walk: structural rules per object (structure-checks.ts) and kap-bridge's own
+ * checks per resource and value. `root` is the validated resource, if any (`%rootResource`);
+ * `main` the profile the walk applies, so that extension rules are told apart from it.
+ */
+export function createVisitor(
+  ctx: CheckContext,
+  deps: Deps,
+  root: TypedValue | undefined,
+  main: string | undefined,
+): Visitor {
+  const labelOf = (profile: string | undefined): string | undefined =>
+    profile === undefined ? undefined : profile === main ? `profile ${profile}` : `extension ${profile}`;
+  return {
+    extensionProfile(url) {
+      const schema = deps.profiles.schema(url);
+      return schema ? { url: url.split('|')[0] ?? url, schema } : undefined;
+    },
+    resource(r, path) {
+      checkResourceId(r, path, ctx);
+      checkBundle(r, path, ctx);
+      checkConformanceResource(r, path, ctx, deps.searchParameters);
+    },
+    object(visit) {
+      checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile) });
+    },
+    primitive(visit) {
+      if (!checkJsonShape(visit, true, ctx)) return;
+      checkPrimitive(visit, ctx);
+      if (visit.profile) checkItemValue(visit, ctx);
+    },
+    complex(visit) {
+      if (!checkJsonShape(visit, false, ctx)) return;
+      if (visit.profile) checkItemValue(visit, ctx);
+      checkCoded(visit, ctx);
+      checkExtension(visit, ctx);
+      checkAttachment(visit, ctx);
+      if (
+        visit.type === 'Reference' &&
+        ctx.options.forbidExampleUrls &&
+        isRecord(visit.value) &&
+        typeof visit.value.reference === 'string'
+      ) {
+        checkExampleUrl(visit.value.reference, `${visit.path}.reference`, ctx);
+      }
+    },
+  };
+}
