@@ -65,11 +65,8 @@ export function readDeliveryConfig(env: Env): DeliveryConfig {
   return { leaseMs, retryBaseMs, maxAttempts, syncCron, ...(destinationsFile ? { destinationsFile } : {}) };
 }
 
-/** Reads and checks the destinations file and its secrets; throws `ConfigError` on any problem. */
-export function loadDestinations(
-  file: string,
-  env: Env,
-): { destinations: Destination[]; secrets: ReturnType<typeof loadAuthSecrets> } {
+/** Reads and checks the destinations file (not its secrets); throws `ConfigError` on any problem. */
+function readDestinationsFile(file: string): Destination[] {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -80,13 +77,30 @@ export function loadDestinations(
   if (!parsed.ok) {
     throw new ConfigError((parsed.outcome.issue ?? []).map((i) => `${file}: ${i.details?.text ?? i.code}`));
   }
-  const secrets = loadAuthSecrets(parsed.destinations, {
+  return parsed.destinations;
+}
+
+/**
+ * The ids registered in the destinations file, for commands that only queue (`ingest`): they warn
+ * about a referral whose destination is not registered, and need no delivery secrets for that.
+ */
+export function registeredDestinationIds(file: string): Set<string> {
+  return new Set(readDestinationsFile(file).map((d) => d.id));
+}
+
+/** Reads and checks the destinations file and its secrets; throws `ConfigError` on any problem. */
+export function loadDestinations(
+  file: string,
+  env: Env,
+): { destinations: Destination[]; secrets: ReturnType<typeof loadAuthSecrets> } {
+  const destinations = readDestinationsFile(file);
+  const secrets = loadAuthSecrets(destinations, {
     env,
     readTextFile: (f) => fs.readFileSync(f, 'utf8'),
     baseDir: path.dirname(path.resolve(file)),
   });
   if (!secrets.ok) throw new ConfigError(secrets.errors);
-  return { destinations: parsed.destinations, secrets };
+  return { destinations, secrets };
 }
 
 export interface DeliveryRuntime {

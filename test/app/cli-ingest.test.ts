@@ -13,14 +13,24 @@ let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-cli-'))));
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = {
+function runEnv(
+  extra: Record<string, string>,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: 'sqlite:./data/kap-bridge.db',
     KAP_BRIDGE_TIMEZONE: 'America/Los_Angeles',
+    ...extra,
   };
+  if (!('KAP_BRIDGE_DESTINATIONS' in extra)) delete env.KAP_BRIDGE_DESTINATIONS;
+  if (!('KAP_BRIDGE_DEFAULT_DESTINATION' in extra)) delete env.KAP_BRIDGE_DEFAULT_DESTINATION;
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, env, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return runEnv({}, ...args);
 }
 
 describe('kap-bridge ingest and outbox list', () => {
@@ -64,6 +74,37 @@ describe('kap-bridge ingest and outbox list', () => {
     const r = run('ingest', 'referral', 'bad.json');
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('fatal: bad.json is not valid JSON');
+  });
+
+  test('with a destinations file, a referral whose items go to an unregistered destination is stored with a warning', () => {
+    const destinations = path.join(dir, 'destinations.json');
+    const entry = { id: 'local', baseUrl: 'https://fhir.local.example/r4', auth: { type: 'none' } };
+    fs.writeFileSync(destinations, JSON.stringify([entry]));
+    const withFile = { KAP_BRIDGE_DESTINATIONS: destinations };
+    const named = runEnv(withFile, 'ingest', 'referral', path.join(records, 'referral-clinician-full.json'));
+    expect(named.status).toBe(0);
+    expect(named.stdout).toContain('warning: destination "lakeside-ehr" is not registered');
+    const byDefault = runEnv(withFile, 'ingest', 'referral', path.join(records, 'referral-self.json'));
+    expect(byDefault.stdout).toContain('warning: the default destination "sandbox" is not registered');
+    const registered = runEnv(
+      { ...withFile, KAP_BRIDGE_DEFAULT_DESTINATION: 'local' },
+      'ingest',
+      'referral',
+      path.join(records, 'referral-psychiatrist-urgent.json'),
+    );
+    expect(registered.status).toBe(0);
+    expect(registered.stdout).not.toContain('warning');
+  });
+
+  test('a destinations file that cannot be read stops ingest with a message naming the variable (exit 2)', () => {
+    const r = runEnv(
+      { KAP_BRIDGE_DESTINATIONS: path.join(dir, 'missing.json') },
+      'ingest',
+      'referral',
+      path.join(records, 'referral-self.json'),
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('KAP_BRIDGE_DESTINATIONS');
   });
 
   test('a bad time zone stops the command with a message naming the variable', () => {

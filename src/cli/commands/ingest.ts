@@ -2,15 +2,19 @@ import { readFileSync } from 'node:fs';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
 import type { FhirIngestResult, IngestResult } from '../../app';
+import { readConfig } from '../../config';
+import { registeredDestinationIds } from '../../delivery-runtime';
 import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
-import { runtimeFromEnv } from '../../main';
+import { buildRuntime, type Runtime } from '../../main';
 import { formatOutcome, formatRows, rowJson } from './outbox-format';
 
 /**
  * `kap-bridge ingest referral|consent|revocation|update|bundle FILE` (DESIGN.md §8): stores the
  * record and queues its items through the same use cases as HTTP, then prints the outcome and the
  * outbox rows created. Exit 0 stored (or unchanged), 1 refused (nothing changed), 2 usage, an
- * unreadable file, or a bad configuration. Uses `DATABASE_URL` and `KAP_BRIDGE_TIMEZONE`.
+ * unreadable file, or a bad configuration. Uses `DATABASE_URL`, `KAP_BRIDGE_TIMEZONE`,
+ * `KAP_BRIDGE_DEFAULT_DESTINATION` and, when set, `KAP_BRIDGE_DESTINATIONS` (to warn at once when
+ * a referral's items go to a destination that is not registered, as `serve` does).
  */
 
 const KINDS = ['referral', 'consent', 'revocation', 'update', 'bundle'] as const;
@@ -33,7 +37,7 @@ async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Pro
   if (!input.ok)
     return print(format, { status: 'rejected', outcome: input.outcome, outbox: [], changed: [] }, 2);
   if (kind === 'bundle') return runBundle(input.value, format);
-  const runtime = await runtimeFromEnv();
+  const runtime = await openRuntime(process.env);
   try {
     const result = await runtime.ingest[kind](input.value, { actor: 'cli' });
     return print(format, result, result.status === 'rejected' ? 1 : 0);
@@ -54,7 +58,7 @@ async function runBundle(input: unknown, format: 'text' | 'json'): Promise<numbe
     const text = 'ingest bundle takes a Bundle of type transaction, batch or message';
     return printFhir(format, { status: 'rejected', outcome: errorOutcome('value', text, 'Bundle.type') });
   }
-  const runtime = await runtimeFromEnv();
+  const runtime = await openRuntime(process.env);
   try {
     const b = bundle as Bundle;
     const ctx = { actor: 'cli' };
@@ -65,6 +69,15 @@ async function runBundle(input: unknown, format: 'text' | 'json'): Promise<numbe
   } finally {
     await runtime.close();
   }
+}
+
+/** The runtime, knowing the registered destinations when a destinations file is configured. */
+function openRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
+  const config = readConfig(env);
+  const file = env.KAP_BRIDGE_DESTINATIONS?.trim();
+  if (!file) return buildRuntime(config);
+  const ids = registeredDestinationIds(file);
+  return buildRuntime(config, { knownDestinations: (id) => ids.has(id) });
 }
 
 function printFhir(format: 'text' | 'json', r: FhirIngestResult): number {
