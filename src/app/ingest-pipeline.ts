@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { provenanceForAuthored } from '../audit/provenance';
 import { buildRecordAudit } from '../audit/record-audit';
 import type { RecordKind } from '../domain/records';
 import { issue, outcome } from '../fhir/outcomes';
@@ -153,7 +154,11 @@ export function validateAll(
   return errors.length > 0 ? { ok: false, outcome: outcome(errors) } : { ok: true, warnings };
 }
 
-/** Stores a resource unless its latest version has the same content (no version churn). */
+/**
+ * Stores a resource unless its latest version has the same content (no version churn). A new
+ * version of a resource the practice authored gets its Provenance in the same transaction
+ * (DESIGN.md §2: Provenance for resources the practice authored).
+ */
 export async function putIfChanged<T extends Resource>(
   tx: StoreOps,
   resource: T & { id: string },
@@ -162,7 +167,10 @@ export async function putIfChanged<T extends Resource>(
 ): Promise<StoredResource> {
   const latest = await tx.getResource(resource.resourceType, resource.id);
   if (latest && sameContent(latest.resource, resource)) return latest;
-  return tx.putResource(resource, patientMrn, now);
+  const stored = await tx.putResource(resource, patientMrn, now);
+  const provenance = provenanceForAuthored(stored.resource, stored.versionId, now);
+  if (provenance) await tx.putResource(withId(provenance), patientMrn, now);
+  return stored;
 }
 
 /** Resources compared without `meta.versionId` / `meta.lastUpdated` (the store sets those). */

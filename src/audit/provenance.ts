@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
 import type {
+  Communication,
+  Consent,
+  Resource,
   Device,
   Organization,
   Patient,
@@ -57,4 +61,31 @@ export function buildProvenance(input: ProvenanceInput): Provenance {
     },
     agent: agents,
   };
+}
+
+/**
+ * The Provenance of a resource version the practice authored, or undefined for resources it only
+ * relays (a referral's ServiceRequest is the referrer's order; Patient and Practitioner are
+ * reference data): an integration update (`Communication`, by its sender, on behalf of the
+ * practice) and a consent record (`Consent`, kept by the practice). The id is derived from the
+ * target, so storing it twice is harmless.
+ */
+export function provenanceForAuthored(
+  resource: Resource,
+  versionId: number,
+  recorded: Date,
+): Provenance | undefined {
+  if (resource.resourceType !== 'Communication' && resource.resourceType !== 'Consent') return undefined;
+  const target = `${resource.resourceType}/${resource.id ?? ''}/_history/${versionId}`;
+  const organization =
+    resource.resourceType === 'Consent' ? (resource as Consent).organization?.[0] : undefined;
+  const sender = resource.resourceType === 'Communication' ? (resource as Communication).sender : undefined;
+  return buildProvenance({
+    id: `prov-${createHash('sha256').update(target).digest('hex').slice(0, 40)}`,
+    target,
+    recorded,
+    ...(sender ? { author: sender as ProvenanceInput['author'] } : {}),
+    ...(organization ? { organization } : {}),
+    activity: versionId === 1 ? 'CREATE' : 'UPDATE',
+  });
 }

@@ -1,4 +1,9 @@
+import type { Provenance } from '@medplum/fhirtypes';
+import { loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { createValidator } from '../../src/fhir/validator';
 import { loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
+
+const validator = createValidator({ packages: loadProjectProfiles() });
 
 describe('ingest writes an audit entry for every stored record version', () => {
   let h: IngestHarness;
@@ -54,5 +59,35 @@ describe('ingest writes an audit entry for every stored record version', () => {
     );
     expect(result.status).toBe('rejected');
     expect(await recordAudits()).toHaveLength(0);
+  });
+});
+
+describe('resources the practice authored get a Provenance per version', () => {
+  let h: IngestHarness;
+  beforeEach(async () => {
+    h = await openIngestHarness();
+  });
+  afterEach(() => h.dispose());
+
+  test('a consent and an update each get a valid Provenance naming who authored them; a re-post adds none', async () => {
+    await h.ingest.referral(loadRecord('referral-clinician-full.json'));
+    h.setNow('2026-11-05T19:00:00Z');
+    await h.ingest.consent(loadRecord('consent-client-full.json'));
+    h.setNow('2026-11-21T03:00:00Z');
+    const update = loadRecord('update-all-observations.json');
+    await h.ingest.update(update);
+    await h.ingest.update(update);
+    const provenances = (await h.store.listResources({ resourceType: 'Provenance' })).map((p) => p.resource);
+    const targets = provenances.map((p) => (p as Provenance).target[0]?.reference).sort();
+    expect(targets).toEqual([
+      expect.stringMatching(/^Communication\/.+\/_history\/1$/),
+      expect.stringMatching(/^Consent\/.+\/_history\/1$/),
+    ]);
+    const forUpdate = provenances.find((p) =>
+      (p as Provenance).target[0]?.reference?.startsWith('Communication/'),
+    ) as Provenance;
+    expect(forUpdate.agent[0]?.who?.reference).toMatch(/^Practitioner\//);
+    for (const p of provenances)
+      expect(validator.validate(p).issue?.filter((i) => i.severity === 'error')).toEqual([]);
   });
 });
