@@ -3,14 +3,21 @@ import type { OutboxRow } from '../../store/store-port';
 
 /** Outbox rows and outcomes for people (text) and programs (JSON), shared by `ingest` and `outbox`. */
 
-/** One line per row: id, state, what, where, deadline (flags: late). */
+/**
+ * One line per row: id, state, what, where, deadline (flags: late), attempts, and when a waiting
+ * row is due again; then the row's last outcome, if any, one indented line per issue — without it
+ * a `retry-wait` or `dead` row does not say why (the reason was only in `--format json`).
+ */
 export function formatRows(rows: OutboxRow[]): string[] {
-  return rows.map((r) => {
+  return rows.flatMap((r) => {
     const what = `${r.resourceType}/${r.resourceId} v${r.resourceVersion}`;
     const deadline = r.deadline ? ` deadline ${r.deadline.toISOString()}` : '';
     const late = r.late ? ' LATE' : '';
     const tries = r.attempts > 0 ? ` attempts ${r.attempts}` : '';
-    return `  ${r.id}  ${r.state.padEnd(16)} ${what} → ${r.destinationId}${deadline}${late}${tries}`;
+    const next = r.state === 'retry-wait' && r.nextAttemptAt ? ` next ${r.nextAttemptAt.toISOString()}` : '';
+    const line = `  ${r.id}  ${r.state.padEnd(16)} ${what} → ${r.destinationId}${deadline}${late}${tries}${next}`;
+    const last = r.lastOutcome ? formatOutcome(r.lastOutcome).map((l) => `      last: ${l}`) : [];
+    return [line, ...last];
   });
 }
 
