@@ -124,4 +124,12 @@ describe('kap-bridge jwks', () => {
     expect(run.stderr).toContain(`"kid": "${key!.kid}"`);
     expect(runJwks({ generate: true, alg: 'ES384', out }, {})).toMatchObject({ exitCode: 2 });
   });
+
+  test('--generate into a folder that does not exist yet (README: --out keys/lakeside.pem) creates it, owner-only', () => {
+    const out = path.join(dir, 'keys', 'lakeside.pem');
+    const run = runJwks({ generate: true, alg: 'ES384', out }, {});
+    expect(run.exitCode).toBe(0);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(out)).mode & 0o777).toBe(0o700);
+  });
 });

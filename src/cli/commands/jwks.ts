@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildJwks, generateSigningKey, publicJwkFromPrivatePem, type PublicJwk } from '../../delivery/auth';
@@ -59,6 +59,9 @@ function runGenerate(opts: JwksOptions): JwksRun {
   if (!opts.out) return fail('--generate needs --out FILE (where the private key is written)');
   const { privateKeyPem, publicJwk } = generateSigningKey(alg);
   try {
+    // A new key folder (README: `--out keys/lakeside.pem`) is created owner-only; an existing one
+    // is left as it is.
+    mkdirSync(path.dirname(opts.out), { recursive: true, mode: 0o700 });
     // 'wx': never overwrite an existing key; 0600: the private key is readable by its owner only.
     writeFileSync(opts.out, privateKeyPem, { flag: 'wx', mode: 0o600 });
   } catch (err) {
