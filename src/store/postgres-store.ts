@@ -28,26 +28,66 @@ export async function openPostgresStore(config: PoolConfig | string): Promise<St
     await pool.end();
     throw err;
   }
-  const runTransaction: TransactionRunner = async (fn) => {
-    const client = await pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(clientExecutor(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true; // connection lost mid-transaction: the server rolls back by itself
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  };
+  const runTransaction: TransactionRunner = (fn) => retryOnConflict(() => runOnce(pool, fn));
   return new SqlStore(poolExecutor(pool), runTransaction, DIALECT, () => pool.end());
+}
+
+/**
+ * SQLSTATEs after which a whole transaction is run again: `40001` serialization_failure (a
+ * concurrent transaction made this one's reads stale), `40P01` deadlock_detected, and `23505`
+ * unique_violation — two instances inserting the same key (the same record id arriving at both,
+ * a first version of a shared resource) when PostgreSQL reports it as such rather than as 40001.
+ * Run again, the transaction reads what the other committed (`unchanged`, or the next version).
+ */
+const CONFLICT_CODES = new Set(['40001', '40P01', '23505']);
+const MAX_TRIES = 12;
+
+/**
+ * One unit of work at SERIALIZABLE isolation (PostgreSQL §13.2.3): every ingest reads, decides
+ * and writes (latest version + 1, the next MRN, "same content → no-op"); serializable makes two
+ * instances doing that at once behave as if one ran after the other, or fail one of them with
+ * 40001 — which {@link retryOnConflict} then runs again.
+ */
+async function runOnce<T>(pool: Pool, fn: (exec: SqlExecutor) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    const result = await fn(clientExecutor(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true; // connection lost mid-transaction: the server rolls back by itself
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * Runs `attempt` again after a conflict with a concurrent transaction, with full-jitter backoff
+ * (so colliding instances do not collide again in lockstep); other errors, and a conflict that
+ * persists after {@link MAX_TRIES} runs, are thrown.
+ */
+async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (tries >= MAX_TRIES || !isConflict(err)) throw err;
+      const capMs = Math.min(200, 5 * 2 ** tries);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
+    }
+  }
+}
+
+function isConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONFLICT_CODES.has(code);
 }
 
 async function migratePostgres(pool: Pool): Promise<void> {

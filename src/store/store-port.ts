@@ -230,6 +230,11 @@ export interface Store extends StoreOps {
    * Runs `fn` as one unit of work: everything it writes through `tx` commits together or not at
    * all (the transactional outbox of DESIGN.md §6). If `fn` throws, nothing is kept and the error
    * is rethrown. Do not call other `Store` methods from inside `fn` — use `tx`.
+   *
+   * Concurrent units of work behave as if run one after the other (SQLite serialises writers;
+   * PostgreSQL runs them SERIALIZABLE). On PostgreSQL a unit of work that conflicts with a
+   * concurrent one (another instance storing the same record) is rolled back and `fn` is run
+   * again, so `fn` must have no effects outside `tx` (or be safe to repeat).
    */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
 

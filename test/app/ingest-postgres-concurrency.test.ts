@@ -5,7 +5,7 @@ import type { FhirIngestResult } from '../../src/app';
 import type { Referral } from '../../src/domain/records';
 import { openPostgresStore } from '../../src/store/postgres-store';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
-import { openIngestHarness, type IngestHarness } from './ingest-harness';
+import { loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
 
 /**
  * Two kap-bridge instances sharing one PostgreSQL database (DESIGN.md §7) receive referrals at
@@ -60,5 +60,37 @@ describe('concurrent inbound referrals on PostgreSQL', () => {
     expect(mrns).toEqual(Array.from({ length: n + 1 }, (_, i) => `KAP-${String(i + 1).padStart(6, '0')}`));
     const patients = await a.store.listResources({ resourceType: 'Patient' });
     expect(patients.map((p) => p.versionId)).toEqual(new Array(n + 1).fill(1));
+  });
+});
+
+describe('the same record arriving at once on PostgreSQL', () => {
+  test('one referral posted eight times at once through two instances is stored once: one created, the rest unchanged', async () => {
+    const referral = loadRecord('referral-self.json');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? b : a).ingest.referral(referral)),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual(['created', ...new Array(7).fill('unchanged')]);
+    expect(results.map((r) => r.version)).toEqual(new Array(8).fill(1));
+    expect((await a.store.getRecord('referral', 'REF-2026-0057'))?.version).toBe(1);
+    const requests = await a.store.listResources({ resourceType: 'ServiceRequest' });
+    expect(requests.map((r) => r.versionId)).toEqual([1]);
+    expect(await b.store.listOutbox()).toHaveLength(1);
+    expect(await a.store.listAudit({ patientMrn: 'KAP-000131' })).toHaveLength(1);
+  });
+
+  test('different referrals from one new referrer arriving at once on an empty database are all stored', async () => {
+    const base = loadRecord('referral-self.json') as Record<string, unknown> & { client: object };
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? b : a).ingest.referral({
+          ...base,
+          id: `REF-2026-07${i}`,
+          client: { ...base.client, mrn: `KAP-00070${i}` },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(new Array(6).fill('created'));
+    const practitioners = await a.store.listResources({ resourceType: 'Practitioner' });
+    expect(practitioners.map((p) => p.versionId)).toEqual([1]);
   });
 });

@@ -65,6 +65,34 @@ describe('PostgreSQL store specifics', () => {
     }
   });
 
+  test('two instances appending versions of one record at once: every unit of work commits, versions 1…n', async () => {
+    const url = await cluster.createDatabase();
+    const [one, two] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
+    try {
+      const stored = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? one : two).transaction(async (tx) => {
+            const latest = await tx.getRecord('update', 'U-SAME');
+            return tx.putRecord({
+              kind: 'update',
+              id: 'U-SAME',
+              contentHash: `h${i}`,
+              json: { after: latest?.version ?? 0 },
+              patientMrn: 'KAP-000001',
+              receivedAt: new Date('2026-11-20T18:00:00Z'),
+            });
+          }),
+        ),
+      );
+      expect(stored.map((r) => r.version).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      // Serializable: each unit of work saw the version before its own.
+      expect(stored.every((r) => (r.json as { after: number }).after === r.version - 1)).toBe(true);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+      await cluster.dropDatabase(url);
+    }
+  });
+
   test('a writer killed in the middle of a transaction leaves no record, resource or outbox row', async () => {
     const url = await cluster.createDatabase();
     const writer = path.join(__dirname, 'crash-writer.ts');
