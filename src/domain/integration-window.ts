@@ -16,6 +16,9 @@ export const INTEGRATION_WINDOW_DAYS = 3;
 
 export type WindowStatus = 'open' | 'at-risk' | 'late';
 
+/** An undelivered item with less than this left before its window closes is "at risk". */
+export const AT_RISK_MS = DAY_MS;
+
 /**
  * The instant the window of a session on `sessionDate` (`YYYY-MM-DD`) closes, in `timeZone`
  * (IANA name). Throws on a malformed date or unknown zone: callers pass parsed records.
@@ -33,5 +36,5 @@ export function integrationWindowClose(sessionDate: string, timeZone: string): D
 export function integrationWindowStatus(deadline: Date, now: Date): WindowStatus {
   const left = deadline.getTime() - now.getTime();
   if (left < 0) return 'late';
-  return left < DAY_MS ? 'at-risk' : 'open';
+  return left < AT_RISK_MS ? 'at-risk' : 'open';
 }

@@ -197,6 +197,14 @@ export interface StoreOps {
   getOutbox(id: string): Promise<OutboxRow | null>;
   /** Rows matching the filter, ordered by deadline (nulls last) then creation time. */
   listOutbox(filter?: OutboxFilter): Promise<OutboxRow[]>;
+  /** How many rows are in each state (every state named, 0 for none), counted by the database. */
+  countOutboxByState(): Promise<Record<OutboxState, number>>;
+  /**
+   * How many undelivered rows (any state but `delivered`, `withheld`, `cancelled`) have their
+   * deadline in [`now`, `now + withinMs`): the "at risk" items of DESIGN.md §6 for
+   * `withinMs` = 24 h. Counted by the database (a `/metrics` scrape reads no rows).
+   */
+  countOutboxAtRisk(now: Date, withinMs: number): Promise<number>;
   /** The client's rows waiting for a consent (re-evaluated when a consent is recorded). */
   awaitingConsentFor(patientMrn: string): Promise<OutboxRow[]>;
   /**
@@ -277,6 +285,9 @@ export interface Store extends StoreOps {
 
   close(): Promise<void>;
 }
+
+/** States in which a row will not be delivered without a person acting (not "undelivered"). */
+export const SETTLED_STATES: readonly OutboxState[] = ['delivered', 'withheld', 'cancelled'];
 
 /** States an operator retry may start from. */
 export const RETRYABLE_STATES: readonly OutboxState[] = [

@@ -1,5 +1,5 @@
 import type { AuditEvent, Communication, OperationOutcome } from '@medplum/fhirtypes';
-import type { NewOutboxRow, Store } from '../../src/store/store-port';
+import { OUTBOX_STATES, type NewOutboxRow, type Store } from '../../src/store/store-port';
 
 /**
  * The store contract (DESIGN.md §7): one suite, run against every adapter. A harness opens fresh,
@@ -174,6 +174,36 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         Array.from({ length: 20 }, () => store.transaction((tx) => tx.nextInSequence('mrn', 0))),
       );
       expect([...taken].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    test('the outbox is counted per state, every state named, and at-risk rows are the undelivered ones closing within the window', async () => {
+      const empty = await store.countOutboxByState();
+      expect(Object.values(empty).every((n) => n === 0)).toBe(true);
+      expect(Object.keys(empty).sort()).toEqual([...OUTBOX_STATES].sort());
+      const now = at(0);
+      const hours = (h: number) => at(h * 60);
+      await seed(store, 1, { state: 'queued', deadline: hours(2) }); // at risk
+      await seed(store, 2, { state: 'awaiting-consent', deadline: hours(23.9) }); // at risk
+      await seed(store, 3, { state: 'dead', deadline: now }); // at risk: closes this instant
+      await seed(store, 4, { state: 'queued', deadline: hours(24) }); // a full day left: open
+      await seed(store, 5, { state: 'queued', deadline: hours(-1) }); // late, not at risk
+      await seed(store, 6, { state: 'withheld', deadline: hours(1) }); // will not be sent
+      await seed(store, 7, { state: 'cancelled', deadline: hours(1) });
+      await seed(store, 8, { state: 'queued', deadline: null }); // no window
+      const delivered = await seed(store, 9, { state: 'queued', deadline: hours(1) });
+      await store.transitionOutbox(delivered.id, ['queued'], { state: 'delivered' }, now);
+      expect(await store.countOutboxByState()).toEqual({
+        'awaiting-consent': 1,
+        queued: 4,
+        'in-flight': 0,
+        delivered: 1,
+        withheld: 1,
+        'retry-wait': 0,
+        dead: 1,
+        cancelled: 1,
+      });
+      expect(await store.countOutboxAtRisk(now, 24 * 3_600_000)).toBe(3);
+      expect(await store.countOutboxAtRisk(now, 3 * 3_600_000)).toBe(2);
     });
 
     test('leasing takes due rows earliest deadline first, nulls last, and marks them in flight', async () => {

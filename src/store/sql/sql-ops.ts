@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, Resource } from '@medplum/fhirtypes';
 import type { RecordKind } from '../../domain/records';
-import type {
-  AuditFilter,
-  NewOutboxRow,
-  NewRecord,
-  OutboxFilter,
-  OutboxPatch,
-  OutboxRow,
-  OutboxState,
-  StoredAuditEvent,
-  StoredRecord,
-  StoredResource,
-  StoreOps,
+import {
+  OUTBOX_STATES,
+  SETTLED_STATES,
+  type AuditFilter,
+  type NewOutboxRow,
+  type NewRecord,
+  type OutboxFilter,
+  type OutboxPatch,
+  type OutboxRow,
+  type OutboxState,
+  type StoredAuditEvent,
+  type StoredRecord,
+  type StoredResource,
+  type StoreOps,
 } from '../store-port';
 import type { SqlExecutor, SqlParam } from './sql-executor';
 import { iso, toAudit, toOutboxRow, toRecord, toResource, type Row } from './sql-rows';
@@ -201,6 +203,23 @@ export class SqlOps implements StoreOps {
     ]);
     const rows = await this.exec.all<Row>(`SELECT * FROM outbox ${clause} ${OUTBOX_ORDER}`, params);
     return rows.map(toOutboxRow);
+  }
+
+  async countOutboxByState(): Promise<Record<OutboxState, number>> {
+    const counts = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
+    const rows = await this.exec.all<Row>('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state');
+    // PostgreSQL's COUNT is a bigint, which pg hands over as a string.
+    for (const r of rows) counts[r.state as OutboxState] = Number(r.n);
+    return counts;
+  }
+
+  async countOutboxAtRisk(now: Date, withinMs: number): Promise<number> {
+    const rows = await this.exec.all<Row>(
+      `SELECT COUNT(*) AS n FROM outbox
+       WHERE deadline >= ? AND deadline < ? AND state NOT IN ${inList(SETTLED_STATES.length)}`,
+      [iso(now), iso(new Date(now.getTime() + withinMs)), ...SETTLED_STATES],
+    );
+    return Number(first(rows).n);
   }
 
   awaitingConsentFor(patientMrn: string): Promise<OutboxRow[]> {
