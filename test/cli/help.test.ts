@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { RETRYABLE_STATES } from '../../src/store/store-port';
 
 const cli = path.join(__dirname, '../../dist/cli/main.js');
 
@@ -28,5 +29,11 @@ describe('kap-bridge CLI', () => {
     const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
     expect(r.stderr).toMatch(/error:/);
     expect(r.status).toBe(2);
+  });
+
+  test('when asked for outbox retry help, it names every state a retry starts from, cancelled included', () => {
+    const out = execFileSync(process.execPath, [cli, 'outbox', 'retry', '--help'], { encoding: 'utf8' });
+    const description = out.split('\n').slice(1).join(' ').replace(/\s+/g, ' ');
+    for (const state of RETRYABLE_STATES) expect(description).toContain(state);
   });
 });

@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
 import { runtimeFromEnv } from '../../main';
-import { OUTBOX_STATES, type OutboxRow, type OutboxState } from '../../store/store-port';
+import { OUTBOX_STATES, RETRYABLE_STATES, type OutboxRow, type OutboxState } from '../../store/store-port';
 import { formatRows, rowJson } from './outbox-format';
 
 /**
  * `kap-bridge outbox list|retry|replay` (DESIGN.md §6, §8): operators see the queue and send
  * items again. `list` filters by state, destination and patient; `retry ID` (or
- * `retry --destination D`) queues dead / waiting / withheld rows again; `replay ID` re-sends a
+ * `retry --destination D`) queues a row in any of `RETRYABLE_STATES` again; `replay ID` re-sends a
  * delivered one. Exit 0 done, 1 nothing retryable found, 2 usage or configuration.
  */
 export function registerOutbox(program: Command): void {
@@ -26,7 +26,10 @@ export function registerOutbox(program: Command): void {
     });
   outbox
     .command('retry')
-    .description('queue a dead, waiting or withheld row again (or every one of a destination)')
+    // Listed from the store's own rule, so the help cannot drift from what retry accepts.
+    .description(
+      `queue a row in state ${listOr(RETRYABLE_STATES)} again (or every such row of a destination); consent is re-checked before sending`,
+    )
     .argument('[id]', 'outbox row id')
     .option('--destination <id>', 'every retryable row of this destination')
     .action(async (id: string | undefined, opts: { destination?: string }) => {
@@ -46,6 +49,10 @@ export function registerOutbox(program: Command): void {
       const row = await withRuntime((rt) => rt.outbox.replay(id));
       report(row ? [row] : [], 'queued for replay');
     });
+}
+
+function listOr(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1) ?? ''}`;
 }
 
 async function withRuntime<T>(
