@@ -31,6 +31,12 @@ export type Prepared =
 export interface Effects {
   outbox: OutboxRow[];
   changed: OutboxRow[];
+  /**
+   * What a person wants to know first, when the stored record's own version is not it (a
+   * revocation is record version 1, but what changed is the Consent's version). Replaces the
+   * generic "stored (version N)" summary.
+   */
+  headline?: string;
 }
 
 export interface IngestSpec<T> {
@@ -106,16 +112,15 @@ export async function ingestWithin<T>(
     }),
     prepared.patientMrn,
   );
-  const effects = await prepared.write(tx, record);
+  const { headline, ...effects } = await prepared.write(tx, record);
   const status = existing ? 'updated' : 'created';
+  const text = headline ?? summary(spec.label, record, effects);
   return {
     status,
-    outcome: outcome([
-      ...prepared.warnings,
-      issue({ severity: 'information', code: 'informational', text: summary(spec.label, record, effects) }),
-    ]),
+    outcome: outcome([...prepared.warnings, issue({ severity: 'information', code: 'informational', text })]),
     recordId: id,
     version: record.version,
+    ...(headline ? { headline } : {}),
     ...effects,
   };
 }

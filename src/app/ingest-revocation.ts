@@ -4,7 +4,7 @@ import { parseRevocation } from '../domain/parse-records';
 import type { ConsentRecord, Referral, RevocationRecord } from '../domain/records';
 import { errorOutcome } from '../fhir/outcomes';
 import { mapRevocation, resourceId } from '../mapping';
-import type { StoreOps } from '../store/store-port';
+import type { OutboxRow, StoreOps } from '../store/store-port';
 import { enqueueConsentChange } from './ingest-consent';
 import { putIfChanged, runIngest, validateAll, withId, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
@@ -85,7 +85,32 @@ async function prepareRevocation(
       const target = { patientMrn: mrn, recipientNpi: record.recipientNpi, destinationId, now };
       const effects = await enqueueConsentChange(wtx, stored, target);
       effects.changed.push(...(await reevaluatePending(wtx, mrn, now, deps.timeZone)));
-      return effects;
+      return {
+        ...effects,
+        headline: revocationHeadline(record.id, stored.versionId, destinationId, effects),
+      };
     },
   };
+}
+
+/**
+ * "consent CON-… revoked: Consent version 2 (inactive) queued for lakeside-ehr; earlier items: …".
+ * The revocation record's own version (1) says nothing to a person; the Consent's new version and
+ * whether the clinician's copy will turn inactive do.
+ */
+function revocationHeadline(
+  consentId: string,
+  consentVersion: number,
+  destinationId: string,
+  effects: { outbox: OutboxRow[]; changed: OutboxRow[] },
+): string {
+  const where =
+    effects.outbox.length > 0
+      ? `queued for ${destinationId}`
+      : `not sent: ${destinationId} was never due a copy of this consent`;
+  const counts = new Map<string, number>();
+  for (const row of effects.changed) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
+  const moved = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+  const earlier = moved ? `; earlier items not yet delivered: ${moved}` : '';
+  return `consent ${consentId} revoked: Consent version ${consentVersion} (inactive) ${where}${earlier}`;
 }

@@ -45,6 +45,11 @@ export interface IngestResult {
   recordId?: string;
   /** The record version stored (absent when rejected). */
   version?: number;
+  /**
+   * One line saying what changed, when the record version is not what a person cares about
+   * (a revocation: the Consent's new version and where it goes). Also the outcome's information text.
+   */
+  headline?: string;
   /** Outbox rows this ingest created. */
   outbox: OutboxRow[];
   /** Existing rows this ingest moved (re-evaluated consent, superseded versions cancelled). */

@@ -62,6 +62,29 @@ describe('kap-bridge ingest and outbox list', () => {
     expect(fs.statSync(path.join(dir, 'data', 'kap-bridge.db')).mode & 0o777).toBe(0o600);
   });
 
+  test('a revocation prints the Consent version it made and where it goes, not the revocation record version', () => {
+    expect(run('ingest', 'referral', path.join(records, 'referral-self.json')).status).toBe(0);
+    expect(run('ingest', 'consent', path.join(records, 'consent-partial.json')).status).toBe(0);
+    // The real clock: a revocation records something that already happened.
+    const revokedAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const revocation = {
+      consentId: 'CON-2026-0057-1',
+      revokedAt,
+      reason: 'Client asked to stop',
+      receivedBy: 'front desk',
+      method: 'verbal',
+    };
+    fs.writeFileSync(path.join(dir, 'revocation.json'), JSON.stringify(revocation));
+    const r = run('ingest', 'revocation', 'revocation.json');
+    expect(r.status).toBe(0);
+    const [first] = r.stdout.split('\n');
+    expect(first).toMatch(
+      /^consent CON-2026-0057-1 revoked: Consent version 2 \(inactive\) queued for sandbox/,
+    );
+    expect(r.stdout).not.toContain('(version 1)');
+    expect(r.stdout).toMatch(/queued\s+Consent\/consent-CON-2026-0057-1 v2 → sandbox/);
+  });
+
   test('a refused record prints its OperationOutcome and exits 1', () => {
     const r = run('ingest', 'update', path.join(records, 'update-all-observations.json'));
     expect(r.status).toBe(1);

@@ -115,8 +115,10 @@ function print(format: 'text' | 'json', r: IngestResult, code: number): number {
   }
   const id = r.recordId ? ` ${r.recordId}` : '';
   const version = r.version ? ` (version ${r.version})` : '';
-  console.log(`${r.status}${id}${version}`);
-  for (const line of formatOutcome(r.outcome)) console.log(line);
+  // A revocation's own record version is not what the user asked about: print its headline.
+  console.log(r.headline ?? `${r.status}${id}${version}`);
+  const rest = (r.outcome.issue ?? []).filter((i) => !r.headline || i.details?.text !== r.headline);
+  for (const line of formatOutcome({ ...r.outcome, issue: rest })) console.log(line);
   if (r.outbox.length > 0)
     console.log([`outbox rows created (${r.outbox.length}):`, ...formatRows(r.outbox)].join('\n'));
   if (r.changed.length > 0)
