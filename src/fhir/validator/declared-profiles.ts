@@ -1,0 +1,76 @@
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue } from '../outcomes';
+import type { ValidateOptions } from './options';
+import type { ProfileCache } from './profile-cache';
+
+/** The profiles a walk applies to a resource, and why a claimed or requested one is not applied. */
+export interface ApplicableProfiles {
+  applied: string[];
+  issues: OperationOutcomeIssue[];
+}
+
+const BASE_DEFINITION = 'http://hl7.org/fhir/StructureDefinition/';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function canonicalKey(url: string): string {
+  return url.split('|')[0] ?? url;
+}
+
+/**
+ * The profiles to validate `resource` against: the one requested (`--profile`) and those it
+ * claims in `meta.profile` (https://hl7.org/fhir/R4/resource.html#Meta). A claim that cannot be
+ * checked is a warning, not silence: a reader of "All OK" would otherwise believe the resource
+ * conforms to it. The HL7 validator does the same (a `structure` warning "Profile reference … has
+ * not been checked because it could not be found"); an unchecked claim is not an error, since
+ * the resource may well conform.
+ */
+export function applicableProfiles(
+  resource: Record<string, unknown>,
+  options: ValidateOptions,
+  profiles: ProfileCache,
+): ApplicableProfiles {
+  const applied: string[] = [];
+  const issues: OperationOutcomeIssue[] = [];
+  if (options.profile) {
+    if (profiles.schema(options.profile)) applied.push(canonicalKey(options.profile));
+    else
+      issues.push(
+        issue({
+          code: 'not-found',
+          text: `Profile ${options.profile} is not loaded (load its package with --ig).`,
+        }),
+      );
+  }
+  const rt = String(resource.resourceType);
+  const meta = isRecord(resource.meta) ? resource.meta : undefined;
+  const declared: unknown[] = Array.isArray(meta?.profile) ? meta.profile : [];
+  declared.forEach((url, i) => {
+    if (typeof url !== 'string') return; // a wrong JSON type is the structural walk's finding
+    const key = canonicalKey(url);
+    // Claiming the base definition of the resource's own type is claiming plain R4.
+    if (applied.includes(key) || key === `${BASE_DEFINITION}${rt}`) return;
+    const why = uncheckedReason(key, rt, profiles);
+    if (why === undefined) applied.push(key);
+    else
+      issues.push(
+        issue({
+          severity: 'warning',
+          code: 'structure',
+          text: `Profile ${url} was not checked: ${why}`,
+          expression: `${rt}.meta.profile[${i}]`,
+        }),
+      );
+  });
+  return { applied, issues };
+}
+
+function uncheckedReason(key: string, rt: string, profiles: ProfileCache): string | undefined {
+  const definition = profiles.definition(key);
+  if (!definition) return 'it is not loaded (load its package with --ig).';
+  if (definition.type !== rt) return `it is a profile of ${definition.type ?? 'another type'}, not of ${rt}.`;
+  if (!profiles.schema(key)) return 'its StructureDefinition has no snapshot this validator can use.';
+  return undefined;
+}
