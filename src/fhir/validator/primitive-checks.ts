@@ -1,4 +1,5 @@
 import { issue } from '../outcomes';
+import { checkCalendarDate } from './calendar-dates';
 import type { CheckContext } from './context';
 import { withProfile } from './context';
 import { checkCode } from './coded-checks';
@@ -25,6 +26,7 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
     return;
   }
   if (typeof value !== 'string') return;
+  checkCalendarDate(value, type, path, ctx);
   if (type === 'dateTime' && !DATE_TIME.test(value)) {
     ctx.issues.push(
       issue({
