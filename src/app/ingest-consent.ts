@@ -27,6 +27,7 @@ export function ingestConsent(
       label: 'consent',
       parse: parseConsent,
       idOf: (c) => c.id,
+      recordedAt: (c) => ({ field: 'signedAt', at: c.signedAt }),
       prepare: (tx, consent, now) => prepareConsent(deps, tx, consent, now),
     },
     input,

@@ -6,6 +6,7 @@ import type { RecordKind } from '../domain/records';
 import { issue, outcome } from '../fhir/outcomes';
 import type { OutboxRow, StoredRecord, StoredResource, StoreOps } from '../store/store-port';
 import { canonicalJson, contentHash } from './content-hash';
+import { refuseFutureInstant, type RecordedAt } from './not-in-future';
 import type { IngestContext, IngestDeps, IngestResult, ResourceValidator } from './ingest-types';
 
 /**
@@ -45,6 +46,8 @@ export interface IngestSpec<T> {
   label: string;
   parse(input: unknown): ParseResult<T>;
   idOf(value: T): string;
+  /** When the record's event happened (refused when later than now); absent: not checked. */
+  recordedAt?(value: T): RecordedAt;
   /** Reads what it needs through `tx`, maps and validates; must not write. */
   prepare(tx: StoreOps, value: T, now: Date): Promise<Prepared>;
 }
@@ -59,6 +62,8 @@ export async function runIngest<T>(
   const parsed = spec.parse(input);
   if (!parsed.ok) return { status: 'rejected', outcome: parsed.outcome, outbox: [], changed: [] };
   const now = deps.clock();
+  const future = spec.recordedAt && refuseFutureInstant(spec.label, spec.recordedAt(parsed.value), now);
+  if (future) return { status: 'rejected', outcome: future, outbox: [], changed: [] };
   return deps.store.transaction((tx) => ingestWithin(tx, spec, parsed.value, now, ctx.actor));
 }
 

@@ -30,6 +30,7 @@ export function ingestRevocation(
       label: 'revocation of consent',
       parse: parseRevocation,
       idOf: (r) => r.consentId,
+      recordedAt: (r) => ({ field: 'revokedAt', at: r.revokedAt }),
       prepare: (tx, revocation, now) => prepareRevocation(deps, tx, revocation, now),
     },
     input,

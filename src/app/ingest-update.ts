@@ -30,6 +30,7 @@ export function ingestUpdate(
       label: 'integration update',
       parse: (input) => parseIntegrationUpdate(input, opts),
       idOf: (u) => u.id,
+      recordedAt: (u) => ({ field: 'writtenAt', at: u.writtenAt }),
       prepare: (tx, update, now) => prepareUpdate(deps, tx, update, now),
     },
     input,

@@ -69,6 +69,30 @@ describe('ingest details', () => {
     expect(result.outcome.issue.filter((i) => i.severity === 'warning')).toEqual([]);
   });
 
+  test('a revocation dated within the 5-minute clock skew of now is accepted', async () => {
+    h.setNow('2026-11-28T15:00:00-08:00');
+    await h.ingest.referral(loadRecord('referral-clinician-full.json'));
+    await h.ingest.consent(loadRecord('consent-client-full.json'));
+    const result = await h.ingest.revocation(
+      loadRecord('revocation.json', { revokedAt: '2026-11-28T15:04:59-08:00' }),
+    );
+    expect(result.status).toBe('created');
+  });
+
+  test('a revocation dated in the future is refused with 422-class outcome naming revokedAt, and the Consent stays active', async () => {
+    h.setNow('2026-11-26T09:00:00-08:00');
+    await h.ingest.referral(loadRecord('referral-clinician-full.json'));
+    await h.ingest.consent(loadRecord('consent-client-full.json'));
+    const result = await h.ingest.revocation(loadRecord('revocation.json'));
+    expect(result.status).toBe('rejected');
+    expect(result.outcome.issue.map((i) => [i.code, i.expression])).toEqual([
+      ['business-rule', ['revokedAt']],
+    ]);
+    expect((await h.store.getResource('Consent', 'consent-CON-2026-0042-1'))?.resource).toMatchObject({
+      status: 'active',
+    });
+  });
+
   test('a revocation posted for a consent id in the path is stored like the file form', async () => {
     h.setNow('2026-11-28T15:10:00-08:00');
     await h.ingest.referral(loadRecord('referral-clinician-full.json'));

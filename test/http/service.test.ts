@@ -99,6 +99,17 @@ test('referral, partial consent and update posted over HTTP: the update reaches 
   expect(sections.sort()).toEqual(['integration-suggestions', 'session-focus']);
 });
 
+test('a revocation dated later than now answers 422 naming revokedAt, and the Consent on the sandbox stays active', async () => {
+  now = new Date('2026-11-26T09:00:00-08:00');
+  const { consentId: _fromPath, ...revocation } = record('revocation.json'); // dated 2026-11-28
+  const res = await post('/consents/CON-2026-0057-1/revoke', revocation);
+  expect(res.status).toBe(422);
+  const oo = res.body as OperationOutcome;
+  expect(oo.issue.map((i) => [i.code, i.expression])).toEqual([['business-rule', ['revokedAt']]]);
+  const consents = await onSandbox<Consent>('Consent', `${SID}/consent`, 'CON-2026-0057-1');
+  expect(consents.map((c) => c.status)).toEqual(['active']);
+});
+
 test('after the consent is revoked through /consents/{id}/revoke, the Consent turns inactive on the sandbox and the next update is withheld, nothing sent', async () => {
   now = new Date('2026-11-28T15:05:00-08:00');
   const { consentId: _fromPath, ...revocation } = record('revocation.json');
