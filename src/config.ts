@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { isValidTimeZone } from './consent';
 import { DEFAULT_TIME_ZONE } from './consent';
+import { isValidNpi } from './domain/npi';
+import { mappingOptions, practiceInfo, type MappingOptions } from './mapping';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './store/open-store';
 
 /**
@@ -20,6 +22,12 @@ export interface Config {
   defaultDestinationId: string;
   /** `KAP_BRIDGE_MAX_SECTION_LENGTH`: longest update section in characters (default: domain's, 1,200). */
   maxSectionLength?: number;
+  /**
+   * Who the practice is, for every mapping (`KAP_BRIDGE_PRACTICE_ID`, `_NAME`, `_NPI`): the
+   * Organization that performs referrals, keeps consents and sends updates. Defaults are a
+   * placeholder for local use.
+   */
+  mapping: MappingOptions;
 }
 
 /** Thrown by {@link readConfig}; `problems` lists every bad variable. */
@@ -50,20 +58,49 @@ export function readConfig(env: Env): Config {
     problems.push('KAP_BRIDGE_DEFAULT_DESTINATION: must be a destination id (letters, digits, . _ -)');
   }
   const maxSectionLength = positiveInt(env, 'KAP_BRIDGE_MAX_SECTION_LENGTH', problems);
+  const mapping = readMapping(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { databaseUrl, timeZone, defaultDestinationId, ...(maxSectionLength ? { maxSectionLength } : {}) };
+  return {
+    databaseUrl,
+    timeZone,
+    defaultDestinationId,
+    mapping,
+    ...(maxSectionLength ? { maxSectionLength } : {}),
+  };
 }
 
 /**
- * `KAP_BRIDGE_MAX_SECTION_LENGTH` alone, for commands that check records without opening a store
- * (`map`): the same bound as ingest, so `map` never accepts an update that ingest refuses.
- * Throws {@link ConfigError} on a bad value.
+ * What `map` needs without opening a store: the section bound (the same as ingest's, so `map`
+ * never accepts an update that ingest refuses) and the practice (so `map` prints the
+ * Organization ingest would store). Throws {@link ConfigError} listing every problem.
  */
-export function readMaxSectionLength(env: Env): number | undefined {
+export function readMappingConfig(env: Env): { maxSectionLength?: number; mapping: MappingOptions } {
   const problems: string[] = [];
   const max = positiveInt(env, 'KAP_BRIDGE_MAX_SECTION_LENGTH', problems);
+  const mapping = readMapping(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return max;
+  return { mapping, ...(max ? { maxSectionLength: max } : {}) };
+}
+
+/** FHIR id rule (http://hl7.org/fhir/R4/datatypes.html#id). */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+function readMapping(env: Env, problems: string[]): MappingOptions {
+  const id = nonEmpty(env.KAP_BRIDGE_PRACTICE_ID);
+  if (id !== undefined && !FHIR_ID.test(id)) {
+    problems.push(`KAP_BRIDGE_PRACTICE_ID: "${id}" is not a FHIR id (1–64 letters, digits, - or .)`);
+  }
+  const name = nonEmpty(env.KAP_BRIDGE_PRACTICE_NAME);
+  // Control characters would end up in every Organization.name and reference display.
+  // eslint-disable-next-line no-control-regex
+  if (name !== undefined && (name.length > 200 || /[\u0000-\u001f\u007f]/.test(name))) {
+    problems.push('KAP_BRIDGE_PRACTICE_NAME: must be at most 200 characters, without control characters');
+  }
+  const npi = nonEmpty(env.KAP_BRIDGE_PRACTICE_NPI);
+  if (npi !== undefined && !isValidNpi(npi)) {
+    problems.push(`KAP_BRIDGE_PRACTICE_NPI: "${npi}" is not an NPI (10 digits passing the check digit)`);
+  }
+  return mappingOptions({ practice: practiceInfo({ id, name, npi }) });
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -43,6 +43,7 @@ export async function buildRuntime(config: Config, overrides: RuntimeOverrides =
     clock,
     timeZone: config.timeZone,
     defaultDestinationId: config.defaultDestinationId,
+    mapping: config.mapping,
     ...(overrides.knownDestinations ? { knownDestinations: overrides.knownDestinations } : {}),
     ...(config.maxSectionLength ? { maxSectionLength: config.maxSectionLength } : {}),
   });

@@ -18,6 +18,7 @@ export {
   DEFAULT_MAPPING_OPTIONS,
   DEFAULT_PRACTICE,
   mappingOptions,
+  practiceInfo,
   type MappingOptions,
   type PracticeInfo,
 } from './options';

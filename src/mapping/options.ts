@@ -29,6 +29,21 @@ export const DEFAULT_MAPPING_OPTIONS: MappingOptions = {
   fullUrlBase: CANONICAL_BASE,
 };
 
+/**
+ * The practice as configured (`KAP_BRIDGE_PRACTICE_ID`, `_NAME`, `_NPI`): each part not given
+ * keeps the placeholder of {@link DEFAULT_PRACTICE}. The business identifier follows the id, so
+ * a destination finds (or conditionally creates) the Organization the references name.
+ */
+export function practiceInfo(parts: { id?: string; name?: string; npi?: string }): PracticeInfo {
+  const id = parts.id ?? DEFAULT_PRACTICE.id;
+  return {
+    id,
+    name: parts.name ?? DEFAULT_PRACTICE.name,
+    identifier: { system: IDENTIFIER_SYSTEM.organization, value: id },
+    ...(parts.npi ? { npi: parts.npi } : {}),
+  };
+}
+
 /** Fills the defaults of partial options. */
 export function mappingOptions(partial: Partial<MappingOptions> = {}): MappingOptions {
   return { ...DEFAULT_MAPPING_OPTIONS, ...partial };

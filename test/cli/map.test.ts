@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, ServiceRequest } from '@medplum/fhirtypes';
 
 const cli = path.join(__dirname, '../../dist/cli/main.js');
 const records = path.join(__dirname, '../../fixtures/records');
@@ -130,6 +130,42 @@ describe('kap-bridge map', () => {
     const r = runWith(env, 'referral', rec('referral-clinician-full.json'));
     expect(r.code).toBe(2);
     expect((r.json as OperationOutcome).issue?.[0]?.expression).toEqual(['KAP_BRIDGE_MAX_SECTION_LENGTH']);
+  });
+
+  test('when KAP_BRIDGE_PRACTICE_ID, _NAME and _NPI are set, the referral is performed by that Organization, carrying its NPI', () => {
+    const env = {
+      ...process.env,
+      KAP_BRIDGE_PRACTICE_ID: 'bright-path-kap',
+      KAP_BRIDGE_PRACTICE_NAME: 'Bright Path Ketamine-Assisted Therapy',
+      KAP_BRIDGE_PRACTICE_NPI: '1306142997',
+    };
+    const r = runWith(env, 'referral', rec('referral-clinician-full.json'));
+    expect(r.code).toBe(0);
+    const resources = (r.json as Bundle).entry?.map((e) => e.resource) ?? [];
+    const sr = resources[0] as ServiceRequest;
+    expect(sr.performer).toEqual([
+      { reference: 'Organization/bright-path-kap', display: 'Bright Path Ketamine-Assisted Therapy' },
+    ]);
+    expect(resources.find((x) => x?.id === 'bright-path-kap')).toMatchObject({
+      resourceType: 'Organization',
+      name: 'Bright Path Ketamine-Assisted Therapy',
+      identifier: [
+        { system: 'https://kap-bridge.example/fhir/sid/organization', value: 'bright-path-kap' },
+        { system: 'http://hl7.org/fhir/sid/us-npi', value: '1306142997' },
+      ],
+    });
+  });
+
+  test('when KAP_BRIDGE_PRACTICE_NPI fails its check digit, map names the variable and exits 2', () => {
+    const r = runWith(
+      { ...process.env, KAP_BRIDGE_PRACTICE_NPI: '1306142998' },
+      'referral',
+      rec('referral-self.json'),
+    );
+    expect(r.code).toBe(2);
+    const oo = r.json as OperationOutcome;
+    expect(oo.issue[0]?.expression).toEqual(['KAP_BRIDGE_PRACTICE_NPI']);
+    expect(oo.issue[0]?.details?.text).toContain('KAP_BRIDGE_PRACTICE_NPI');
   });
 
   test('when the file does not exist, it prints an OperationOutcome and exits 2', () => {

@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
-import { ConfigError, readMaxSectionLength } from '../../config';
+import { ConfigError, readMappingConfig } from '../../config';
 import { checkConsentAgainstReferral, checkUpdateAgainstReferral } from '../../domain/cross-record';
 import { parseConsent, parseIntegrationUpdate, parseReferral } from '../../domain/parse-records';
 import type { Referral } from '../../domain/records';
 import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
+import type { MappingOptions } from '../../mapping';
 import { bundleConsent, bundleReferral, bundleUpdate } from '../../mapping/bundle';
 
 /**
  * `kap-bridge map referral|consent|update FILE [--referral FILE]` (DESIGN.md §8): prints the
  * `collection` Bundle of the mapped record; stores nothing. Exit codes: 0 mapped; 1 the record
  * (or its referral) breaks a rule — the OperationOutcome is printed on stdout; 2 usage, or a file
- * that cannot be read or is not JSON, or a bad `KAP_BRIDGE_MAX_SECTION_LENGTH` — also printed as an
- * OperationOutcome. Updates are held to `KAP_BRIDGE_MAX_SECTION_LENGTH`, as ingest holds them.
+ * that cannot be read or is not JSON, or a bad `KAP_BRIDGE_MAX_SECTION_LENGTH` / `KAP_BRIDGE_PRACTICE_*`
+ * — also printed as an OperationOutcome. Updates are held to `KAP_BRIDGE_MAX_SECTION_LENGTH`, and
+ * the practice is the configured one, as in ingest.
  */
 
 type Kind = 'referral' | 'consent' | 'update';
@@ -24,6 +26,8 @@ interface MapOptions {
   basedOn: 'reference' | 'identifier';
   /** Longest update section (`KAP_BRIDGE_MAX_SECTION_LENGTH`); the domain default when absent. */
   maxSectionLength?: number;
+  /** The practice (`KAP_BRIDGE_PRACTICE_*`); the placeholder practice when absent. */
+  mapping?: MappingOptions;
 }
 
 function readJsonFile(path: string): Step<unknown> {
@@ -67,7 +71,7 @@ function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
   if (kind === 'referral') {
     const r = parseReferral(input);
     return r.ok
-      ? { ok: true, value: bundleReferral(r.value) }
+      ? { ok: true, value: bundleReferral(r.value, opts.mapping) }
       : { ok: false, exitCode: 1, outcome: r.outcome };
   }
   const bound = opts.maxSectionLength === undefined ? {} : { maxSectionLength: opts.maxSectionLength };
@@ -79,11 +83,14 @@ function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
     const bad = checkConsentAgainstReferral(parsed.value, referral.value);
     return bad
       ? { ok: false, exitCode: 1, outcome: bad }
-      : { ok: true, value: bundleConsent(parsed.value, referral.value) };
+      : { ok: true, value: bundleConsent(parsed.value, referral.value, opts.mapping) };
   }
   const bad = checkUpdateAgainstReferral(parsed.value, referral.value);
   if (bad) return { ok: false, exitCode: 1, outcome: bad };
-  return { ok: true, value: bundleUpdate(parsed.value, referral.value, { basedOn: opts.basedOn }) };
+  return {
+    ok: true,
+    value: bundleUpdate(parsed.value, referral.value, { ...opts.mapping, basedOn: opts.basedOn }),
+  };
 }
 
 /** Runs `map` and returns the exit code (the JSON is written to stdout). */
@@ -113,24 +120,24 @@ export function registerMap(program: Command): void {
         .default('reference'),
     )
     .action((kind: Kind, file: string, opts: MapOptions) => {
-      const max = sectionBound(process.env);
-      if (!max.ok) {
-        process.stdout.write(`${JSON.stringify(max.outcome, null, 2)}\n`);
-        process.exitCode = max.exitCode;
+      const config = mappingConfig(process.env);
+      if (!config.ok) {
+        process.stdout.write(`${JSON.stringify(config.outcome, null, 2)}\n`);
+        process.exitCode = config.exitCode;
         return;
       }
-      process.exitCode = runMap(kind, file, { ...opts, ...max.value });
+      process.exitCode = runMap(kind, file, { ...opts, ...config.value });
     });
 }
 
-/** The configured section bound, or exit 2 naming the variable (configuration is checked first). */
-function sectionBound(env: NodeJS.ProcessEnv): Step<{ maxSectionLength?: number }> {
+/** The section bound and the practice, or exit 2 naming the variables (configuration is checked first). */
+function mappingConfig(env: NodeJS.ProcessEnv): Step<{ maxSectionLength?: number; mapping: MappingOptions }> {
   try {
-    const max = readMaxSectionLength(env);
-    return { ok: true, value: max === undefined ? {} : { maxSectionLength: max } };
+    return { ok: true, value: readMappingConfig(env) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const text = err.problems.join('; ');
-    return { ok: false, exitCode: 2, outcome: errorOutcome('value', text, 'KAP_BRIDGE_MAX_SECTION_LENGTH') };
+    const names = err.problems.map((p) => p.split(':')[0] ?? '');
+    return { ok: false, exitCode: 2, outcome: errorOutcome('value', text, names) };
   }
 }
