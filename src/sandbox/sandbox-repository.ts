@@ -10,7 +10,6 @@ import {
   OperationOutcomeError,
   Operator,
   preconditionFailed,
-  validateResource,
 } from '@medplum/core';
 import type {
   CreateResourceOptions,
@@ -19,8 +18,10 @@ import type {
   UpdateResourceOptions,
 } from '@medplum/fhir-router';
 import { FhirRepository } from '@medplum/fhir-router';
-import type { Bundle, BundleEntry, OperationOutcome, Reference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcomeIssue, Reference, Resource } from '@medplum/fhirtypes';
 import { errorOutcome } from '../fhir/outcomes';
+import { createValidator } from '../fhir/validator';
+import type { FhirValidator } from '../fhir/validator';
 import { loadR4Definitions } from './definitions';
 import { ResourceStore } from './resource-store';
 import { ExclusiveLock } from './transaction-journal';
@@ -37,7 +38,8 @@ export interface SandboxRepositoryOptions {
 
 /**
  * The sandbox's FHIR repository for medplum's `FhirRouter`: in memory, but unlike medplum's
- * `MemoryRepository` it validates what it stores against base R4, indexes identifier and
+ * `MemoryRepository` it validates what it stores against base R4 with the project validator
+ * (required bindings included, as a strict FHIR server checks them), indexes identifier and
  * patient/subject searches, numbers versions, and makes transactions all-or-nothing. Every write
  * is serialised ({@link ExclusiveLock}), so conditional creates cannot race.
  */
@@ -45,11 +47,16 @@ export class SandboxRepository extends FhirRepository<undefined> {
   private readonly store = new ResourceStore();
   private readonly lock = new ExclusiveLock();
   private readonly clock: () => Date;
+  // Base R4 only: a stand-in EHR does not know kap-bridge's profiles or extensions. A meta.profile
+  // claim is at most a warning; an unknown extension is ignored (an unknown modifier extension is
+  // refused), as FHIR's extensibility rules ask of a receiver.
+  private readonly validator: FhirValidator;
 
   constructor(options: SandboxRepositoryOptions) {
     super();
     loadR4Definitions();
     this.clock = options.clock;
+    this.validator = createValidator({ options: { allowAnyExtensions: true } });
   }
 
   /** Number of current (not deleted) resources — for tests and the benchmark. */
@@ -192,7 +199,7 @@ export class SandboxRepository extends FhirRepository<undefined> {
 
   /** Validates and stores a new version; the caller holds the lock. */
   private put<T extends Resource>(resource: T & { id: string }): WithId<T> {
-    checkResource(resource);
+    checkResource(resource, this.validator);
     const stored = this.store.write(
       resource.resourceType,
       resource.id,
@@ -209,26 +216,26 @@ export class SandboxRepository extends FhirRepository<undefined> {
 }
 
 /**
- * Validates against the base R4 StructureDefinitions. A resource that parses but breaks the
- * specification answers 422 (R4 http.html#2.21.0.17: "the proposed resource violated applicable
- * FHIR profiles or server business rules"); medplum's `getStatus` maps the `business-rule` id
- * to 422, so the router and batch responses agree on the status.
+ * Validates against base R4. A resource that parses but breaks the specification answers 422
+ * (R4 http.html#2.21.0.17: "the proposed resource violated applicable FHIR profiles or server
+ * business rules"). The outcome carries medplum's `business-rule` status token as its id because
+ * the router derives every status from it (`getStatus`), batch entries included; the server
+ * removes such tokens before the outcome goes on the wire (sandbox-server.ts).
  */
-function checkResource(resource: Resource): void {
+function checkResource(resource: Resource, validator: FhirValidator): void {
   if (!isResourceType(resource.resourceType)) {
     throw new OperationOutcomeError(badRequest(`Unknown resource type: ${String(resource.resourceType)}`));
   }
-  try {
-    validateResource(resource);
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) throw new OperationOutcomeError(unprocessable(err.outcome));
-    throw err;
-  }
+  const issues = validator.validate(resource).issue ?? [];
+  const isError = (i: OperationOutcomeIssue): boolean => i.severity === 'error' || i.severity === 'fatal';
+  if (!issues.some(isError)) return;
+  // Errors first: a client (and a person) reads the first issue as the reason.
+  const ordered = [...issues.filter(isError), ...issues.filter((i) => !isError(i))];
+  throw new OperationOutcomeError({ resourceType: 'OperationOutcome', id: UNPROCESSABLE, issue: ordered });
 }
 
-function unprocessable(outcome: OperationOutcome): OperationOutcome {
-  return { ...outcome, id: 'business-rule' };
-}
+/** medplum's status token for 422 (`getStatus` in @medplum/core outcomes.ts). */
+const UNPROCESSABLE = 'business-rule';
 
 function compareBy(a: Resource, b: Resource, rule: SortRule): number {
   const expression = globalSchema.types[a.resourceType]?.searchParams?.[rule.code]?.expression;

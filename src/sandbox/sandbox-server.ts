@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getStatus, isOk } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import { FhirRouter } from '@medplum/fhir-router';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { errorOutcome } from '../fhir/outcomes';
 import { buildCapabilityStatement } from './capability-statement';
 import { BodyError, readJsonBody, sendFhir, versionHeaders } from './http-io';
@@ -110,7 +110,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
     ctx.router.handleRequest(request, ctx.repository),
   );
   const status = getStatus(outcome);
-  if (!resource || !isOk(outcome)) return sendFhir(res, status, outcome);
+  if (!resource || !isOk(outcome)) return sendFhir(res, status, withoutStatusToken(outcome));
   if (resource.resourceType === 'Bundle') annotateBundleResponse(resource, ctx.state.baseUrl);
   sendFhir(res, status, resource, versionHeaders(resource, ctx.state.baseUrl, status));
 }
@@ -122,6 +122,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
 function annotateBundleResponse(bundle: Bundle, baseUrl: string): void {
   if (bundle.type !== 'transaction-response' && bundle.type !== 'batch-response') return;
   for (const entry of bundle.entry ?? []) {
+    if (entry.response?.outcome) entry.response.outcome = withoutStatusToken(entry.response.outcome);
     const resource: Resource | undefined = entry.resource;
     const meta = resource?.meta;
     if (!entry.response || !resource?.id || !meta?.versionId) continue;
@@ -130,6 +131,17 @@ function annotateBundleResponse(bundle: Bundle, baseUrl: string): void {
     entry.response.etag = `W/"${meta.versionId}"`;
     if (meta.lastUpdated) entry.response.lastModified = meta.lastUpdated;
   }
+}
+
+/**
+ * medplum's outcomes carry a status token as their id (`ok`, `created`, `not-found`,
+ * `business-rule`, …) from which `getStatus` derives the HTTP status. Once the status is known the
+ * token is an internal detail: an OperationOutcome answered inline has no identity (R4
+ * operationoutcome.html), so it goes out without an id.
+ */
+function withoutStatusToken(outcome: OperationOutcome): OperationOutcome {
+  const { id: _token, ...rest } = outcome;
+  return rest;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

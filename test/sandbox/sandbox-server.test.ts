@@ -168,6 +168,9 @@ describe('sandbox FHIR server over HTTP', () => {
       '404',
     ]);
     expect(reply.body.entry[1].response.outcome.resourceType).toBe('OperationOutcome');
+    expect(
+      reply.body.entry.map((e: { response: { outcome?: { id?: string } } }) => e.response.outcome?.id),
+    ).toEqual([undefined, undefined, undefined]);
     expect(await countByIdentifier('Patient', MRN, 'batch-1')).toBe(1);
   });
 
@@ -200,11 +203,30 @@ describe('sandbox FHIR server over HTTP', () => {
     expect(await countByIdentifier('Patient', MRN, 'delete-1')).toBe(0);
   });
 
-  test.each(refusedCreates)('a create with $name answers $status with an OperationOutcome', async (c) => {
-    const reply = await fhir(`${sandbox.url}/${c.path}`, { body: c.body });
-    expect(reply.status).toBe(c.status);
-    expect(reply.body.resourceType).toBe('OperationOutcome');
-    expect(reply.body.issue[0].code).toBe(c.code);
+  test.each(refusedCreates)(
+    'a create with $name answers $status with an OperationOutcome and stores nothing',
+    async (c) => {
+      const before = sandbox.repository.size;
+      const reply = await fhir(`${sandbox.url}/${c.path}`, { body: c.body });
+      expect(reply.status).toBe(c.status);
+      expect(reply.body.resourceType).toBe('OperationOutcome');
+      expect(reply.body.issue[0].code).toBe(c.code);
+      // The outcome is answered inline: no id (medplum's status token is not for clients).
+      expect(reply.body.id).toBeUndefined();
+      expect(sandbox.repository.size).toBe(before);
+    },
+  );
+
+  test('a create carrying an extension the sandbox does not know is stored: a receiver may ignore it', async () => {
+    const body = {
+      ...patient(MRN, 'unknown-extension'),
+      extension: [
+        { url: 'https://ehr.invalid/fhir/StructureDefinition/favourite-colour', valueString: 'blue' },
+      ],
+    };
+    const reply = await fhir(`${sandbox.url}/Patient`, { body });
+    expect(reply.status).toBe(201);
+    expect(reply.body.extension).toEqual(body.extension);
   });
 
   test('a path outside /fhir answers 404 with an OperationOutcome', async () => {

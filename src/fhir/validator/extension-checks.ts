@@ -35,7 +35,7 @@ export function checkExtension(visit: Visit, ctx: CheckContext): void {
       }),
     );
   }
-  if (ctx.profiles.definition(url) || isAllowedUnknown(url, ctx)) return;
+  if (ctx.profiles.definition(url) || isAllowedUnknown(url, isModifier(visit), ctx)) return;
   ctx.issues.push(
     issue({
       code: 'structure',
@@ -45,7 +45,12 @@ export function checkExtension(visit: Visit, ctx: CheckContext): void {
   );
 }
 
-function isAllowedUnknown(url: string, ctx: CheckContext): boolean {
+function isModifier(visit: Visit): boolean {
+  return visit.element.path.endsWith('.modifierExtension');
+}
+
+function isAllowedUnknown(url: string, modifier: boolean, ctx: CheckContext): boolean {
   if (ALWAYS_ALLOWED.some((re) => re.test(url))) return true;
+  if (ctx.options.allowAnyExtensions && !modifier) return true;
   return !ctx.options.forbidExampleUrls && EXAMPLE_DOMAINS.test(url);
 }

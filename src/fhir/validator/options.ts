@@ -8,4 +8,11 @@ export interface ValidateOptions {
   noHtmlInMarkdown?: boolean;
   /** References and URLs to example.org / example.com are errors (the HL7 `-examples` off). */
   forbidExampleUrls?: boolean;
+  /**
+   * Extensions whose definition is not loaded are accepted unchecked (the HL7 validator's
+   * `-allow-any-extensions`), as a server that ignores what it does not know does
+   * (https://hl7.org/fhir/R4/extensibility.html#exchange). Unknown modifier extensions stay errors:
+   * they change the meaning of what holds them.
+   */
+  allowAnyExtensions?: boolean;
 }
