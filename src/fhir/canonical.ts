@@ -72,6 +72,3 @@ export const IDENTIFIER_SYSTEM = {
 
 /** The practice's information-sharing policy (Consent.policy.uri, satisfies R4 invariant ppc-1). */
 export const SHARING_POLICY_URI = `${CANONICAL_BASE}/policy/information-sharing`;
-
-/** US Core Patient (3.1.0): the profile US EHRs expect of an incoming Patient. */
-export const US_CORE_PATIENT_PROFILE = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient';

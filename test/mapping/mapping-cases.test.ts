@@ -68,7 +68,6 @@ describe('mapping practice records to FHIR (fixtures/mapping)', () => {
         'gender',
         'id',
         'identifier',
-        'meta',
         'name',
         'resourceType',
       ]);
