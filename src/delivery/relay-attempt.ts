@@ -38,6 +38,7 @@ export async function finishAttempt(
   end: AttemptEnd,
 ): Promise<RowResult> {
   const finishedAt = deps.clock();
+  const audit = end.audit;
   const done = await deps.store.completeAttempt(
     row.id,
     deps.config.owner,
@@ -49,27 +50,27 @@ export async function finishAttempt(
       outcome: end.outcome,
     },
     end.patch,
+    audit
+      ? (updated) =>
+          buildDisclosureAudit({
+            id: (deps.newId ?? randomUUID)(),
+            recorded: finishedAt,
+            result: audit,
+            description: end.description,
+            patient: { reference: `Patient/${resourceId.patient(row.patientMrn)}`, mrn: row.patientMrn },
+            recipient: { npi: row.recipientNpi },
+            destinationId: row.destinationId,
+            resources: end.resources,
+            consentRef: end.consentRef,
+            sections: end.sections,
+            outboxId: row.id,
+            ...(end.disclosedAt ? { disclosedAt: end.disclosedAt } : {}),
+            ...(end.alreadyThere ? { alreadyThere: true } : {}),
+            late: updated.late,
+          })
+      : undefined,
   );
   if (!done) return 'lost';
-  if (end.audit) {
-    const event = buildDisclosureAudit({
-      id: (deps.newId ?? randomUUID)(),
-      recorded: finishedAt,
-      result: end.audit,
-      description: end.description,
-      patient: { reference: `Patient/${resourceId.patient(row.patientMrn)}`, mrn: row.patientMrn },
-      recipient: { npi: row.recipientNpi },
-      destinationId: row.destinationId,
-      resources: end.resources,
-      consentRef: end.consentRef,
-      sections: end.sections,
-      outboxId: row.id,
-      ...(end.disclosedAt ? { disclosedAt: end.disclosedAt } : {}),
-      ...(end.alreadyThere ? { alreadyThere: true } : {}),
-      late: done.row.late,
-    });
-    await deps.store.appendAudit(event, row.patientMrn);
-  }
   return end.result;
 }
 

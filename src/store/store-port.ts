@@ -232,6 +232,12 @@ export interface StoreOps {
   listAudit(filter?: AuditFilter): Promise<StoredAuditEvent[]>;
 }
 
+/**
+ * The AuditEvent of a finished attempt, built from the updated row (its `late` flag, state), and
+ * appended in the same transaction as the attempt (45 CFR 164.312(b): no attempt unaudited).
+ */
+export type AttemptAudit = (row: OutboxRow) => AuditEvent;
+
 /** Operations that must run alone, not inside a caller's transaction. */
 export interface Store extends StoreOps {
   /**
@@ -260,14 +266,15 @@ export interface Store extends StoreOps {
   updateOutboxState(id: string, owner: string, patch: OutboxPatch, now: Date): Promise<OutboxRow | null>;
   /**
    * Records a finished attempt and moves the leased row to its next state in one transaction,
-   * incrementing `attempts` and releasing the lease. Null when `owner` no longer holds the lease
-   * (then nothing is written).
+   * incrementing `attempts` and releasing the lease; `audit`, when given, is appended in that same
+   * transaction. Null when `owner` no longer holds the lease (then nothing is written).
    */
   completeAttempt(
     id: string,
     owner: string,
     attempt: NewDeliveryAttempt,
     patch: OutboxPatch,
+    audit?: AttemptAudit,
   ): Promise<{ row: OutboxRow; attempt: DeliveryAttempt } | null>;
   /** Records an attempt without changing the row (e.g. a refused destination). */
   recordAttempt(attempt: NewDeliveryAttempt & { outboxId: string }): Promise<DeliveryAttempt>;

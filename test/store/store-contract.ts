@@ -1,5 +1,5 @@
 import type { AuditEvent, Communication, OperationOutcome } from '@medplum/fhirtypes';
-import { OUTBOX_STATES, type NewOutboxRow, type Store } from '../../src/store/store-port';
+import { OUTBOX_STATES, type NewOutboxRow, type OutboxRow, type Store } from '../../src/store/store-port';
 
 /**
  * The store contract (DESIGN.md §7): one suite, run against every adapter. A harness opens fresh,
@@ -281,6 +281,35 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         [2, 201],
       ]);
       expect(await store.getOutbox(row.id)).toMatchObject({ state: 'delivered', attempts: 2 });
+    });
+
+    test("an attempt's AuditEvent is written with it, from the updated row; a lost lease writes neither", async () => {
+      const row = await seed(store, 1);
+      await store.leaseDue(at(1), 1, 'w1', 60_000);
+      const attempt = {
+        startedAt: at(1),
+        finishedAt: at(1.1),
+        httpStatus: 201,
+        result: 'delivered',
+        outcome: null,
+      };
+      const audit = (r: OutboxRow): AuditEvent => ({
+        resourceType: 'AuditEvent',
+        id: `audit-${r.id}-${r.attempts}`,
+        type: { code: '110106' },
+        recorded: at(1.1).toISOString(),
+        agent: [{ requestor: false }],
+        source: { observer: { display: `late=${r.late}` } },
+      });
+      expect(
+        await store.completeAttempt(row.id, 'stranger', attempt, { state: 'delivered' }, audit),
+      ).toBeNull();
+      expect(await store.listAudit({ patientMrn: row.patientMrn })).toHaveLength(0);
+      await store.completeAttempt(row.id, 'w1', attempt, { state: 'delivered', late: true }, audit);
+      const events = await store.listAudit({ patientMrn: row.patientMrn });
+      expect(events.map((e) => [e.id, e.event.source?.observer?.display])).toEqual([
+        [`audit-${row.id}-1`, 'late=true'],
+      ]);
     });
 
     test('an operator retry queues a dead row again, and replay queues a delivered one', async () => {

@@ -7,6 +7,7 @@ import {
   type OutboxRow,
   type Store,
   type StoreOps,
+  type AttemptAudit,
 } from '../store-port';
 import type { SqlDialect, SqlExecutor, TransactionRunner } from './sql-executor';
 import { first, inList, opsInTransaction, patchSql, SqlOps } from './sql-ops';
@@ -66,6 +67,7 @@ export class SqlStore extends SqlOps implements Store {
     owner: string,
     attempt: NewDeliveryAttempt,
     patch: OutboxPatch,
+    audit?: AttemptAudit,
   ): Promise<{ row: OutboxRow; attempt: DeliveryAttempt } | null> {
     return this.runTransaction(async (tx) => {
       // `attempts` is counted here, never taken from the patch.
@@ -77,8 +79,11 @@ export class SqlStore extends SqlOps implements Store {
         [...params, id, owner],
       );
       if (!rows[0]) return null;
+      const row = toOutboxRow(rows[0]);
       const saved = await insertAttempt(tx, { ...attempt, outboxId: id });
-      return { row: toOutboxRow(rows[0]), attempt: saved };
+      // The attempt and its AuditEvent commit together: no attempt without its audit entry.
+      if (audit) await opsInTransaction(tx).appendAudit(audit(row), row.patientMrn);
+      return { row, attempt: saved };
     });
   }
 
