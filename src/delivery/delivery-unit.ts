@@ -45,10 +45,12 @@ export interface DeliveredLocation {
 /**
  * The result of one push. `alreadyThere`: the main resource's conditional create answered 200,
  * so an earlier attempt had committed (its response was lost) — the disclosure log counts that
- * earlier attempt as the delivery (DESIGN.md §2).
+ * earlier attempt as the delivery (DESIGN.md §2). `httpStatus`: the status of the destination's
+ * last response (the transaction's, or the last per-resource write or search of `conditional`).
  */
 export type PushResult =
-  { kind: 'delivered'; alreadyThere: boolean; locations: DeliveredLocation[] } | DeliveryFailure;
+  | { kind: 'delivered'; alreadyThere: boolean; locations: DeliveredLocation[]; httpStatus?: number }
+  | DeliveryFailure;
 
 /** Resource types that may be referenced instead of created (`referencedResources`). */
 const REFERENCEABLE = new Set([

@@ -31,6 +31,9 @@ export interface DestinationSession {
     type: string,
     id: BusinessIdentifier,
   ): Promise<{ ok: true; matches: Resource[] } | { ok: false; failure: DeliveryFailure }>;
+  /** The HTTP status of the last request's response; undefined when it got none (network
+   * error, timeout, guard refusal, auth failure) or nothing was sent yet. */
+  lastStatus(): number | undefined;
 }
 
 function parseJson(text: string): unknown {
@@ -50,10 +53,12 @@ export function openSession(
   now: () => number,
 ): DestinationSession {
   let refreshed = false;
+  let lastStatus: number | undefined;
 
   async function send(req: SessionRequest): Promise<SessionReply> {
     const what = `${req.method} ${req.path.split('?')[0] || '(transaction)'}`;
     for (;;) {
+      lastStatus = undefined;
       const authz = await auth.authorize();
       if (!authz.ok) return { ok: false, failure: authz.failure };
       const headers: Record<string, string> = { accept: FHIR_JSON, ...req.headers };
@@ -66,6 +71,7 @@ export function openSession(
         body: req.body ? JSON.stringify(req.body) : undefined,
       });
       if (res.kind !== 'response') return { ok: false, failure: classifyHttpError(res, what) };
+      lastStatus = res.status;
       if (res.status === 401 && !refreshed && auth.invalidate()) {
         refreshed = true; // one refresh per push; a second 401 is permanent
         continue;
@@ -94,7 +100,7 @@ export function openSession(
     return { ok: true as const, matches };
   }
 
-  return { send, searchByIdentifier };
+  return { send, searchByIdentifier, lastStatus: () => lastStatus };
 }
 
 /** The `Type/id` a response names: the body's id, else the Location header (R4 http.html#create). */

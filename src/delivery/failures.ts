@@ -8,9 +8,11 @@ import type { HttpError, HttpResponse } from './http-client';
  * (the item goes `dead` at once, no head-of-line blocking). Redirects are never followed.
  */
 
+/** `httpStatus`: the destination's response that decided the failure; absent when there was
+ * none (network error, timeout, URL-guard refusal, a policy refusal before any push). */
 export type DeliveryFailure =
-  | { kind: 'retry'; reason: string; retryAfterMs?: number; outcome: OperationOutcome }
-  | { kind: 'permanent'; outcome: OperationOutcome };
+  | { kind: 'retry'; reason: string; retryAfterMs?: number; outcome: OperationOutcome; httpStatus?: number }
+  | { kind: 'permanent'; outcome: OperationOutcome; httpStatus?: number };
 
 /** A permanent failure with one issue. */
 export function permanent(

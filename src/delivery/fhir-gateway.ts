@@ -66,8 +66,9 @@ export function createFhirGateway(deps: FhirGatewayDeps): FhirGateway {
   async function push(dest: Destination, unit: DeliveryUnit): Promise<PushResult> {
     assertUnit(unit);
     const session = openSession(dest, deps.authFor(dest), deps.http, deps.now);
+    const stamp = (r: PushResult) => withStatus(r, session.lastStatus());
     const capsReply = await capabilitiesOf(dest, session);
-    if (!capsReply.ok) return capsReply.failure;
+    if (!capsReply.ok) return stamp(capsReply.failure);
     const order = dependencyOrder(unit);
     const methods = unit.map((item, i) => effectiveMethod(item, i, dest));
     const writes: WriteItem[] = [];
@@ -82,17 +83,18 @@ export function createFhirGateway(deps: FhirGatewayDeps): FhirGateway {
       capsReply.caps,
       writes.map((w) => ({ resourceType: w.item.resource.resourceType, method: w.method })),
     );
+    // kap-bridge's own refusal (no transport fits): no destination response decided it.
     if (!planned.ok) return { kind: 'permanent', outcome: planned.outcome };
     const found = await resolveMustExist(session, unit, methods);
-    if (!found.ok) return found.failure;
+    if (!found.ok) return stamp(found.failure);
     const pushed =
       planned.plan.transport === 'transaction'
         ? await pushTransaction(session, writes, found.resolved, deps.newUuid ?? randomUUID)
         : await pushConditional(session, writes, found.resolved, planned.plan.emulate);
-    if (!pushed.ok) return pushed.failure;
+    if (!pushed.ok) return stamp(pushed.failure);
     const locations = [...found.locations, ...pushed.locations];
     const main = pushed.locations.find((l) => l.identifier === unit[0]?.identifier);
-    return { kind: 'delivered', alreadyThere: main?.outcome === 'already-there', locations };
+    return stamp({ kind: 'delivered', alreadyThere: main?.outcome === 'already-there', locations });
   }
 
   return {
@@ -102,6 +104,11 @@ export function createFhirGateway(deps: FhirGatewayDeps): FhirGateway {
       else for (const k of cache.keys()) if (k.startsWith(`${id} `)) cache.delete(k);
     },
   };
+}
+
+/** `result` with the status of the destination response that decided it, when there was one. */
+function withStatus(result: PushResult, httpStatus: number | undefined): PushResult {
+  return httpStatus === undefined ? result : { ...result, httpStatus };
 }
 
 /**

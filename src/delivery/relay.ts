@@ -163,7 +163,7 @@ export function createRelay(deps: RelayDeps): Relay {
           consentRef,
           nextAttemptAt: null,
         },
-        httpStatus: null,
+        httpStatus: pushed.httpStatus ?? null,
         outcome: null,
         resources: built.references,
         consentRef,
@@ -175,13 +175,15 @@ export function createRelay(deps: RelayDeps): Relay {
         ...(pushed.alreadyThere ? { alreadyThere: true } : {}),
       };
     }
+    const httpStatus = pushed.httpStatus ?? null;
     if (pushed.kind === 'permanent')
-      return { ...failed('dead', pushed.outcome, built.references, consentRef), sections };
+      return { ...failed('dead', pushed.outcome, built.references, consentRef), httpStatus, sections };
     const decision = nextRetry(policy, row.attempts + 1, deps.random, pushed.retryAfterMs);
     if (decision.kind === 'dead')
-      return { ...failed('dead', pushed.outcome, built.references, consentRef), sections };
+      return { ...failed('dead', pushed.outcome, built.references, consentRef), httpStatus, sections };
     return {
       ...failed('retried', pushed.outcome, built.references, consentRef),
+      httpStatus,
       patch: {
         state: 'retry-wait',
         nextAttemptAt: new Date(now.getTime() + decision.delayMs),

@@ -45,6 +45,9 @@ describe.each(['transaction', 'conditional'] as const)('transport %s against the
     expect(second.locations.map((l) => l.reference).sort()).toEqual(
       first.locations.map((l) => l.reference).sort(),
     );
+    // transaction: the Bundle's 200; conditional: the main resource's create (201), then its match (200)
+    expect(first.httpStatus).toBe(transport === 'transaction' ? 200 : 201);
+    expect(second.httpStatus).toBe(200);
   });
 
   test('references are rewritten to the ids the destination assigned', async () => {
@@ -134,7 +137,7 @@ describe('faults between kap-bridge and the destination', () => {
   test('a 503 is retried', async () => {
     proxy.enqueue({ kind: 'status', status: 503 }, { match: { method: 'POST' } });
     const result = await gateway.push(destination(proxy.url), communicationUnit(unique()));
-    expect(result).toMatchObject({ kind: 'retry', reason: 'HTTP 503' });
+    expect(result).toMatchObject({ kind: 'retry', reason: 'HTTP 503', httpStatus: 503 });
     if (result.kind !== 'retry') throw new Error('expected retry');
     expect(result.outcome.issue?.[0]?.code).toBe('transient');
   });
@@ -142,7 +145,7 @@ describe('faults between kap-bridge and the destination', () => {
   test('a 429 with Retry-After in seconds gives retryAfterMs', async () => {
     proxy.enqueue({ kind: 'status', status: 429, retryAfter: 120 }, { match: { method: 'POST' } });
     const result = await gateway.push(destination(proxy.url), communicationUnit(unique()));
-    expect(result).toMatchObject({ kind: 'retry', retryAfterMs: 120_000 });
+    expect(result).toMatchObject({ kind: 'retry', retryAfterMs: 120_000, httpStatus: 429 });
     if (result.kind !== 'retry') throw new Error('expected retry');
     expect(result.outcome.issue?.[0]?.code).toBe('throttled');
   });
@@ -163,6 +166,7 @@ describe('faults between kap-bridge and the destination', () => {
     const result = await gateway.push(destination(proxy.url), communicationUnit(unique()));
     expect(result).toMatchObject({
       kind: 'permanent',
+      httpStatus: 400,
       outcome: { issue: [{ code: 'processing' }, { code: 'invalid' }] },
     });
   });
@@ -170,10 +174,9 @@ describe('faults between kap-bridge and the destination', () => {
   test('a connection reset before the request reached the server is retried and nothing was stored', async () => {
     const unit = communicationUnit(unique());
     proxy.enqueue({ kind: 'reset' }, { match: { method: 'POST' } });
-    expect(await gateway.push(destination(proxy.url), unit)).toMatchObject({
-      kind: 'retry',
-      reason: 'network-error',
-    });
+    const result = await gateway.push(destination(proxy.url), unit);
+    expect(result).toMatchObject({ kind: 'retry', reason: 'network-error' });
+    expect(result.httpStatus).toBeUndefined(); // no response: no status to record
     expect(await countByIdentifier(sandbox.url, 'Communication', main(unit).identifier)).toBe(0);
   });
 
@@ -184,7 +187,7 @@ describe('faults between kap-bridge and the destination', () => {
     );
     const unit = communicationUnit(unique());
     const result = await gateway.push(destination(proxy.url), unit);
-    expect(result).toMatchObject({ kind: 'permanent' });
+    expect(result).toMatchObject({ kind: 'permanent', httpStatus: 307 });
     if (result.kind !== 'permanent') throw new Error('expected permanent');
     expect(result.outcome.issue?.[0]?.details?.text).toMatch(/307.*redirects are never followed/);
     expect(proxy.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -202,7 +205,10 @@ describe('CapabilityStatement', () => {
 
   test('with transport auto and a server that offers transactions, one transaction Bundle is sent', async () => {
     const dest = destination(proxy.url, { id: 'auto-check' });
-    expect(await gateway.push(dest, communicationUnit(unique()))).toMatchObject({ kind: 'delivered' });
+    expect(await gateway.push(dest, communicationUnit(unique()))).toMatchObject({
+      kind: 'delivered',
+      httpStatus: 200,
+    });
     const posts = proxy.requests.filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(1);
     expect(JSON.parse(posts[0]!.body)).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });

@@ -59,6 +59,8 @@ describe('relay under faults between it and the sandbox', () => {
     expect(await sandboxSearch(h, 'Communication', UPDATE_ID)).toHaveLength(1);
     const attempts = await h.store.listAttempts(row.id);
     expect(attempts.map((a) => a.result)).toEqual(['retry', 'retry', 'retry', 'delivered']);
+    // The destination's answer to each attempt; the success is the transaction Bundle's 200.
+    expect(attempts.map((a) => a.httpStatus)).toEqual([503, 503, 503, 200]);
   });
 
   test('a response lost after the destination committed: the retry finds it there, one copy, and the disclosure log dates it to the first attempt', async () => {
@@ -121,6 +123,7 @@ describe('relay under faults between it and the sandbox', () => {
     expect((await rowNow(second.outbox[0]!.id)).state).toBe('delivered');
     const failed = (await h.store.listAudit({ patientMrn: MRN })).filter((a) => a.outcome === '8');
     expect(failed).toHaveLength(1);
+    expect((await h.store.listAttempts(row.id)).map((a) => a.httpStatus)).toEqual([400]);
   });
 
   test('a worker killed after the send but before recording it: the lease expires, another relay takes over, one copy on the destination', async () => {
