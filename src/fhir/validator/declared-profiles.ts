@@ -45,26 +45,59 @@ export function applicableProfiles(
       );
   }
   const rt = String(resource.resourceType);
+  for (const claim of profileClaims(resource, profiles)) {
+    if (applied.includes(claim.key)) continue;
+    if (claim.unchecked === undefined) {
+      applied.push(claim.key);
+      continue;
+    }
+    issues.push(
+      issue({
+        severity: 'warning',
+        code: 'structure',
+        text: `Profile ${claim.url} was not checked: ${claim.unchecked}`,
+        expression: `${rt}.meta.profile[${claim.index}]`,
+      }),
+    );
+  }
+  return { applied, issues };
+}
+
+/** One `meta.profile` claim: its canonical key, and why it cannot be checked (undefined: it can). */
+interface ProfileClaim {
+  url: string;
+  key: string;
+  index: number;
+  unchecked: string | undefined;
+}
+
+function profileClaims(resource: Record<string, unknown>, profiles: ProfileCache): ProfileClaim[] {
+  const rt = String(resource.resourceType);
   const meta = isRecord(resource.meta) ? resource.meta : undefined;
   const declared: unknown[] = Array.isArray(meta?.profile) ? meta.profile : [];
-  declared.forEach((url, i) => {
+  const claims: ProfileClaim[] = [];
+  declared.forEach((url, index) => {
     if (typeof url !== 'string') return; // a wrong JSON type is the structural walk's finding
     const key = canonicalKey(url);
     // Claiming the base definition of the resource's own type is claiming plain R4.
-    if (applied.includes(key) || key === `${BASE_DEFINITION}${rt}`) return;
-    const why = uncheckedReason(key, rt, profiles);
-    if (why === undefined) applied.push(key);
-    else
-      issues.push(
-        issue({
-          severity: 'warning',
-          code: 'structure',
-          text: `Profile ${url} was not checked: ${why}`,
-          expression: `${rt}.meta.profile[${i}]`,
-        }),
-      );
+    if (key === `${BASE_DEFINITION}${rt}`) return;
+    claims.push({ url, key, index, unchecked: uncheckedReason(key, rt, profiles) });
   });
-  return { applied, issues };
+  return claims;
+}
+
+/**
+ * The loaded profiles a resource nested in the validated one (a Bundle entry, a contained
+ * resource) claims, so that it is walked against them instead of the base
+ * (https://hl7.org/fhir/R4/validation.html: each resource is checked against the profiles it
+ * claims). Claims that cannot be checked are left silent here: the HL7 validator reports them on
+ * the validated resource itself, and for every entry of a Bundle they would be noise.
+ */
+export function nestedProfiles(resource: Record<string, unknown>, profiles: ProfileCache): string[] {
+  const keys = profileClaims(resource, profiles)
+    .filter((c) => c.unchecked === undefined)
+    .map((c) => c.key);
+  return [...new Set(keys)];
 }
 
 function uncheckedReason(key: string, rt: string, profiles: ProfileCache): string | undefined {

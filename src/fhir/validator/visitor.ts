@@ -4,6 +4,7 @@ import { checkBundle } from './bundle-checks';
 import { checkCoded } from './coded-checks';
 import { checkConformanceResource } from './conformance-checks';
 import type { CheckContext } from './context';
+import { nestedProfiles } from './declared-profiles';
 import { checkExtension } from './extension-checks';
 import { checkJsonShape } from './json-shape';
 import { checkItemValue } from './pattern-checks';
@@ -36,12 +37,24 @@ export function createVisitor(
   root: TypedValue | undefined,
   main: string | undefined,
 ): Visitor {
-  const labelOf = (profile: string | undefined): string | undefined =>
-    profile === undefined ? undefined : profile === main ? `profile ${profile}` : `extension ${profile}`;
+  // Profiles a nested resource claims are resource profiles too, not extension definitions.
+  const nested = new Set<string>();
+  const labelOf = (profile: string | undefined): string | undefined => {
+    if (profile === undefined) return undefined;
+    return profile === main || nested.has(profile) ? `profile ${profile}` : `extension ${profile}`;
+  };
   return {
     extensionProfile(url) {
       const schema = deps.profiles.schema(url);
       return schema ? { url: url.split('|')[0] ?? url, schema } : undefined;
+    },
+    resourceProfiles(r) {
+      return nestedProfiles(r, deps.profiles).flatMap((url) => {
+        const schema = deps.profiles.schema(url);
+        if (!schema) return [];
+        nested.add(url);
+        return [{ url, schema }];
+      });
     },
     resource(r, path) {
       checkResourceId(r, path, ctx);

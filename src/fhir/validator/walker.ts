@@ -48,6 +48,8 @@ export interface Visitor {
   object?(visit: ObjectWalk): void;
   /** The profile an Extension is defined by (from its url), so its contents are walked with it. */
   extensionProfile?(url: string): { url: string; schema: InternalTypeSchema } | undefined;
+  /** The loaded profiles a nested resource (Bundle entry, contained) claims; none: the base. */
+  resourceProfiles?(resource: Record<string, unknown>): { url: string; schema: InternalTypeSchema }[];
 }
 
 const ELEMENT_TYPE_CODE = /^http:\/\/hl7\.org\/fhirpath\/System\./;
@@ -216,9 +218,7 @@ function visitValue(
     return;
   }
   if (rule.type === 'Resource') {
-    const rt = value.resourceType;
-    const schema = typeof rt === 'string' ? tryGetDataType(rt) : undefined;
-    if (schema) walkResource(value, schema, path, visitor, undefined, false);
+    walkNestedResource(value, path, visitor);
     return;
   }
   visitor.complex(visit);
@@ -231,4 +231,18 @@ function visitValue(
   if (extension)
     walkObject(value, { ...next, schema: extension.schema, profile: extension.url }, visitor, true);
   else if (rule.schema) walkObject(value, { ...next, schema: rule.schema, profile }, visitor, false);
+}
+
+/**
+ * A resource inside the walked one (Bundle.entry.resource, contained, Parameters) is walked
+ * against each loaded profile it claims, or the base when it claims none: as at the root, a
+ * profile's snapshot covers the base, so a base walk next to it would only repeat its findings.
+ */
+function walkNestedResource(value: Record<string, unknown>, path: string, visitor: Visitor): void {
+  const rt = value.resourceType;
+  const schema = typeof rt === 'string' ? tryGetDataType(rt) : undefined;
+  if (!schema) return;
+  const claimed = visitor.resourceProfiles?.(value) ?? [];
+  if (claimed.length === 0) walkResource(value, schema, path, visitor, undefined, false);
+  for (const p of claimed) walkResource(value, p.schema, path, visitor, p.url, false);
 }
