@@ -110,6 +110,8 @@ export function checkObjectStructure(visit: ObjectVisit, scope: StructureScope):
   const parent: TypedValue = { type: registeredName(visit.schema), value: visit.obj };
   const table = elementTable(visit.schema);
   if (visit.root) checkConstraints(visit.schema.constraints, parent, visit.path, scope, visit.resource);
+  else if (visit.obj === visit.resource)
+    checkConstraints(profileInvariants(visit.schema), parent, visit.path, scope, visit.resource);
   for (const [key, touch] of visit.touched) {
     const element = visit.schema.elements[key];
     if (!element) continue;
@@ -123,6 +125,24 @@ export function checkObjectStructure(visit: ObjectVisit, scope: StructureScope):
     if (!visit.touched.has(key)) structureIssue(scope, `${visit.path}.${key}`, describeMissing(element));
   }
   checkKeys(parent, visit.schema, visit.path, scope);
+}
+
+const addedInvariants = new WeakMap<InternalTypeSchema, InternalSchemaElement['constraints']>();
+
+/**
+ * The invariants a profile adds on a resource nested in the validated one (a Bundle entry or a
+ * contained resource claiming it, e.g. vitalsigns' vs-2). The base invariants of nested resources
+ * stay unchecked, as before the profile applied, so that claiming a profile adds only its rules.
+ */
+function profileInvariants(schema: InternalTypeSchema): InternalSchemaElement['constraints'] {
+  let added = addedInvariants.get(schema);
+  if (added === undefined) {
+    const base = tryGetDataType(schema.type);
+    const baseKeys = new Set((base === schema ? [] : (base?.constraints ?? [])).map((c) => c.key));
+    added = base === schema ? [] : (schema.constraints ?? []).filter((c) => !baseKeys.has(c.key));
+    addedInvariants.set(schema, added);
+  }
+  return added;
 }
 
 function sameConstraints(a: InternalSchemaElement, b: InternalSchemaElement): boolean {
