@@ -6,6 +6,7 @@ import type { AccessRecord, AppDeps, IngestResult, Scope } from '../../../src/ht
 import { createLogger } from '../../../src/http/logging';
 import { createMetrics } from '../../../src/http/metrics';
 import { allOk, errorOutcome } from '../../../src/fhir/outcomes';
+import { OUTBOX_STATES } from '../../../src/store/store-port';
 
 /**
  * Small in-memory implementations of the ports, behaving like the real use cases where the HTTP
@@ -199,16 +200,7 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
       return allOk(opts.profile ? `Valid against ${opts.profile}` : 'Valid');
     },
     outbox: {
-      states: [
-        'awaiting-consent',
-        'queued',
-        'in-flight',
-        'delivered',
-        'withheld',
-        'retry-wait',
-        'dead',
-        'cancelled',
-      ],
+      states: OUTBOX_STATES,
       list: async (filter) => outboxItems.filter((i) => !filter.state || i.state === filter.state),
       retry: async (id) => {
         const item = outboxItems.find((i) => i.id === id);
