@@ -1,24 +1,14 @@
-import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadFhirPackage, loadProjectProfiles } from '../../src/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
 import { loadMappingCases, mapCase } from './mapping-case';
+import { US_CORE_PACKAGE } from './r4-validation';
 
 // The project's own validator (DESIGN.md §4: required bindings, extension contents, ids, Bundle
 // rules, security checks) over the kap profiles package and US Core 3.1.0, which the mapped
-// Patient declares in meta.profile.
-const US_CORE = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'fhir-packages',
-  'hl7.fhir.us.core#3.1.0',
-  'package',
-);
+// Patient conforms to.
 const validator = createValidator({
-  packages: [...loadProjectProfiles(), loadFhirPackage(US_CORE)],
+  packages: [...loadProjectProfiles(), loadFhirPackage(US_CORE_PACKAGE)],
   options: { securityChecks: true },
 });
 

@@ -45,18 +45,18 @@ export function validationErrors(resource: Resource, profile?: StructureDefiniti
 }
 
 // US Core 3.1.0 is third-party material in ../shared/fhir-packages (DESIGN.md §2).
+export const US_CORE_PACKAGE = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'fhir-packages',
+  'hl7.fhir.us.core#3.1.0',
+  'package',
+);
 export const US_CORE_PATIENT = readJson(
-  join(
-    __dirname,
-    '..',
-    '..',
-    '..',
-    'shared',
-    'fhir-packages',
-    'hl7.fhir.us.core#3.1.0',
-    'package',
-    'StructureDefinition-us-core-patient.json',
-  ),
+  join(US_CORE_PACKAGE, 'StructureDefinition-us-core-patient.json'),
 ) as StructureDefinition;
 
 /** The kap profiles with snapshots (`profiles/package/`), by canonical URL, when they are built. */
