@@ -47,7 +47,7 @@ export function outboxSummary(row: OutboxRow): Record<string, unknown> {
  * The record and FHIR ingest use cases; a stored ingest that created or moved outbox rows kicks
  * delivery (DESIGN.md §6 "ingest also triggers delivery at once") without awaiting it.
  */
-export function ingestPort(rt: Runtime, kick: () => void): IngestPort {
+export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): IngestPort {
   const ctx = (actor: Actor) => ({ actor: actor.keyName });
   const record = (r: UseCaseResult): IngestResult => {
     if (r.status !== 'rejected' && r.outbox.length + r.changed.length > 0) kick();

@@ -1,4 +1,5 @@
-import type { Consent, Resource } from '@medplum/fhirtypes';
+import type { Consent, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { isEarlier, lateBecause, refuseChangeAfterRevocation } from '../domain/consent-lifecycle';
 import { checkConsentAgainstReferral } from '../domain/cross-record';
 import { parseConsent } from '../domain/parse-records';
 import type { ConsentRecord, Referral } from '../domain/records';
@@ -6,6 +7,7 @@ import { mapConsent, resourceId } from '../mapping';
 import type { StoredResource, StoreOps } from '../store/store-port';
 import { putIfChanged, runIngest, validateAll, withId, type Effects, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
+import { recipientHistory } from './consent-history';
 import { destinationOf } from './ingest-referral';
 import { decideFor, enqueueItem, patientConsents, reevaluatePending, rowsOfResource } from './outbox-planner';
 
@@ -14,6 +16,9 @@ import { decideFor, enqueueItem, patientConsents, reevaluatePending, rowsOfResou
  * Consent; an older active consent of the same client for the same recipient becomes `inactive`
  * (superseded, a new version — never a delete); the Consent is queued for the clinician when any
  * code is shared with them; and the client's items waiting for a consent are decided again.
+ * The lifecycle rules (§5) come first: a consent a revocation ended is final (a changed re-post
+ * is refused with `conflict`), and a consent signed before a newer consent or a revocation on
+ * file for its recipient is stored `inactive` without any of the effects above.
  */
 export function ingestConsent(
   deps: IngestDeps,
@@ -42,21 +47,26 @@ async function prepareConsent(
   now: Date,
 ): Promise<Prepared> {
   const referral = (await tx.getRecord('referral', record.referralId))?.json as Referral | undefined;
-  const refused = checkConsentAgainstReferral(record, referral);
+  const refused = checkConsentAgainstReferral(record, referral) ?? (await refuseIfEnded(tx, record));
   if (refused || !referral) return { ok: false, outcome: refused ?? unreachable() };
+  const history = await recipientHistory(tx, record.clientMrn, record.recipientNpi);
+  const late = lateBecause(record, history);
   const mapped = mapConsent(record, referral, deps.mapping);
+  // A late consent is kept (it was signed) but as superseded: it must never govern (§5 lifecycle).
+  const consent: Consent = late ? { ...mapped.consent, status: 'inactive' } : mapped.consent;
   const resources: Resource[] = [
-    mapped.consent,
+    consent,
     mapped.patient,
     mapped.practitioner,
     mapped.practice,
     ...(mapped.relatedPerson ? [mapped.relatedPerson] : []),
   ];
-  const superseded = await supersededBy(tx, record);
+  const superseded = late ? [] : await supersededBy(tx, record, history.consents);
   const checked = validateAll(deps.validator, [...resources, ...superseded]);
   if (!checked.ok) return checked;
   const mrn = record.clientMrn;
   const { destinationId, warnings } = destinationOf(deps, referral);
+  const target = { patientMrn: mrn, recipientNpi: record.recipientNpi, destinationId, now };
   return {
     ok: true,
     patientMrn: mrn,
@@ -64,19 +74,56 @@ async function prepareConsent(
     write: async (wtx) => {
       const stored: StoredResource[] = [];
       for (const r of resources) stored.push(await putIfChanged(wtx, withId(r), mrn, now));
+      const first = stored[0];
+      if (!first) throw new Error('consent mapping produced no Consent');
+      if (late) return writeLate(wtx, record.id, first, target, late);
       const effects: Effects = { outbox: [], changed: [] };
-      const target = { patientMrn: mrn, recipientNpi: record.recipientNpi, destinationId, now };
       for (const old of superseded) {
         const s = await putIfChanged(wtx, withId(old), mrn, now);
         merge(effects, await enqueueConsentChange(wtx, s, target));
       }
-      const consent = stored[0];
-      if (!consent) throw new Error('consent mapping produced no Consent');
-      merge(effects, await enqueueConsentIfShared(wtx, consent, target, deps.timeZone));
+      merge(effects, await enqueueConsentIfShared(wtx, first, target, deps.timeZone));
       effects.changed.push(...(await reevaluatePending(wtx, mrn, now, deps.timeZone)));
       return effects;
     },
   };
+}
+
+/**
+ * A consent a revocation ended is final (§5 lifecycle): a changed re-post is refused (an
+ * identical one never gets here — it is `unchanged`). Judged against the record as stored, so
+ * a re-post cannot escape by naming another recipient or a later `signedAt`.
+ */
+async function refuseIfEnded(tx: StoreOps, record: ConsentRecord): Promise<OperationOutcome | undefined> {
+  const stored = (await tx.getRecord('consent', record.id))?.json as ConsentRecord | undefined;
+  if (!stored) return undefined;
+  return refuseChangeAfterRevocation(
+    stored,
+    await recipientHistory(tx, stored.clientMrn, stored.recipientNpi),
+  );
+}
+
+/**
+ * A late consent is stored `inactive` and nothing new goes to the clinician: it never governed,
+ * so there is nothing to tell them. Only when an earlier version of the same id was (or was to
+ * be) sent does its inactive version follow, so their copy stops claiming it is in force.
+ */
+async function writeLate(
+  tx: StoreOps,
+  consentId: string,
+  consent: StoredResource,
+  target: Target,
+  late: string,
+): Promise<Effects> {
+  const effects = await enqueueConsentChange(tx, consent, target);
+  const sent =
+    effects.outbox.length > 0
+      ? `its inactive version is queued for ${target.destinationId}`
+      : 'nothing is sent';
+  const headline =
+    `consent ${consentId} stored as inactive (superseded, version ${consent.versionId}): ${late}; ` +
+    `it never governs and ${sent}`;
+  return { ...effects, headline };
 }
 
 export interface Target {
@@ -136,14 +183,14 @@ export async function enqueueConsentChange(
  * Older consents of the same client for the same recipient that are still active become
  * `inactive`: the newest consent replaces them (DESIGN.md §2), never deleted.
  */
-async function supersededBy(tx: StoreOps, record: ConsentRecord): Promise<Consent[]> {
-  const others = (await tx.listRecords({ kind: 'consent', patientMrn: record.clientMrn }))
-    .map((r) => r.json as ConsentRecord)
-    .filter(
-      (c) => c.id !== record.id && c.recipientNpi === record.recipientNpi && c.signedAt <= record.signedAt,
-    );
+async function supersededBy(
+  tx: StoreOps,
+  record: ConsentRecord,
+  sameRecipient: ConsentRecord[],
+): Promise<Consent[]> {
+  const older = sameRecipient.filter((c) => c.id !== record.id && !isEarlier(record.signedAt, c.signedAt));
   const out: Consent[] = [];
-  for (const other of others) {
+  for (const other of older) {
     const latest = await tx.getResource('Consent', resourceId.consent(other.id));
     const consent = latest?.resource as Consent | undefined;
     if (consent?.status === 'active') out.push(withoutVersion({ ...consent, status: 'inactive' }));

@@ -1,12 +1,13 @@
-import type { Consent } from '@medplum/fhirtypes';
+import type { Consent, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { endedWith } from '../domain/consent-lifecycle';
 import { checkRevocationAgainstConsent } from '../domain/cross-record';
 import { parseRevocation } from '../domain/parse-records';
 import type { ConsentRecord, Referral, RevocationRecord } from '../domain/records';
 import { errorOutcome } from '../fhir/outcomes';
 import { mapRevocation, resourceId } from '../mapping';
-import type { OutboxRow, StoreOps } from '../store/store-port';
+import type { OutboxRow, StoredResource, StoreOps } from '../store/store-port';
 import { enqueueConsentChange } from './ingest-consent';
-import { putIfChanged, runIngest, validateAll, withId, type Prepared } from './ingest-pipeline';
+import { putIfChanged, runIngest, validateAll, withId, type Effects, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { destinationOf } from './ingest-referral';
 import { reevaluatePending } from './outbox-planner';
@@ -17,6 +18,9 @@ import { reevaluatePending } from './outbox-planner';
  * had gone (or was going) to the clinician, the inactive version is queued so their copy turns
  * inactive; and every item of the client not yet delivered is decided again — revocation stops
  * every disclosure that has not happened. Stored as record kind `revocation` under the consent's id.
+ * It ends, as of `revokedAt`, every other consent of the client for the same recipient signed
+ * before it too (§5 "Consent lifecycle": "stop sharing with Dr X" means all of it), each the same
+ * way; consents for other recipients, and consents signed after `revokedAt`, are untouched.
  */
 export function ingestRevocation(
   deps: IngestDeps,
@@ -60,38 +64,91 @@ async function prepareRevocation(
   const refused = checkRevocationAgainstConsent(revocation, record);
   if (refused || !record)
     return { ok: false, outcome: refused ?? errorOutcome('not-found', 'consent not found') };
-  const latest = await tx.getResource('Consent', resourceId.consent(record.id));
-  const referral = (await tx.getRecord('referral', record.referralId))?.json as Referral | undefined;
-  if (!latest || !referral) {
-    return {
-      ok: false,
-      outcome: errorOutcome(
-        'not-found',
-        `consent ${record.id} has no stored Consent or referral`,
-        'consentId',
-      ),
-    };
+  const named = await revokedVersion(deps, tx, record, revocation);
+  if (!named.ok) return named;
+  const swept: Ended[] = [];
+  const clientConsents = (await tx.listRecords({ kind: 'consent', patientMrn: record.clientMrn })).map(
+    (r) => r.json as ConsentRecord,
+  );
+  for (const other of endedWith(revocation, record, clientConsents)) {
+    const ended = await revokedVersion(deps, tx, other, revocation);
+    if (!ended.ok) return ended;
+    // Only a consent still in force gets a new version; a superseded one has already ended.
+    if (ended.before === 'active') swept.push(ended);
   }
-  const revoked = mapRevocation(latest.resource as Consent, revocation);
-  const checked = validateAll(deps.validator, [revoked]);
+  const checked = validateAll(deps.validator, [named.consent, ...swept.map((e) => e.consent)]);
   if (!checked.ok) return checked;
   const mrn = record.clientMrn;
-  const { destinationId, warnings } = destinationOf(deps, referral);
   return {
     ok: true,
     patientMrn: mrn,
-    warnings: [...checked.warnings, ...warnings],
+    warnings: [...checked.warnings, ...named.warnings],
     write: async (wtx) => {
-      const stored = await putIfChanged(wtx, withId(revoked), mrn, now);
-      const target = { patientMrn: mrn, recipientNpi: record.recipientNpi, destinationId, now };
-      const effects = await enqueueConsentChange(wtx, stored, target);
+      const effects: Effects = { outbox: [], changed: [] };
+      const stored = await storeEnded(wtx, named, mrn, now, effects);
+      for (const ended of swept) await storeEnded(wtx, ended, mrn, now, effects);
       effects.changed.push(...(await reevaluatePending(wtx, mrn, now, deps.timeZone)));
+      const others = swept.map((e) => e.record.id);
       return {
         ...effects,
-        headline: revocationHeadline(record.id, stored.versionId, destinationId, effects),
+        headline: revocationHeadline(record.id, stored.versionId, named.destinationId, effects, others),
       };
     },
   };
+}
+
+/** A consent as the revocation leaves it, with where its clinician's copy lives. */
+interface Ended {
+  ok: true;
+  record: ConsentRecord;
+  consent: Consent;
+  /** The status of the latest stored version before the revocation. */
+  before: Consent['status'];
+  destinationId: string;
+  warnings: OperationOutcomeIssue[];
+}
+
+/** The revoked version of `record`'s latest Consent (§2: a new version, `inactive`). */
+async function revokedVersion(
+  deps: IngestDeps,
+  tx: StoreOps,
+  record: ConsentRecord,
+  revocation: RevocationRecord,
+): Promise<Ended | { ok: false; outcome: OperationOutcome }> {
+  const latest = await tx.getResource('Consent', resourceId.consent(record.id));
+  const referral = (await tx.getRecord('referral', record.referralId))?.json as Referral | undefined;
+  if (!latest || !referral) {
+    const text = `consent ${record.id} has no stored Consent or referral`;
+    return { ok: false, outcome: errorOutcome('not-found', text, 'consentId') };
+  }
+  const before = (latest.resource as Consent).status;
+  const consent = mapRevocation(latest.resource as Consent, revocation);
+  const { destinationId, warnings } = destinationOf(deps, referral);
+  return { ok: true, record, consent, before, destinationId, warnings };
+}
+
+/**
+ * Stores the ended version and, when an earlier version was (or was to be) sent, queues it so the
+ * clinician's copy turns inactive.
+ */
+async function storeEnded(
+  tx: StoreOps,
+  ended: Ended,
+  patientMrn: string,
+  now: Date,
+  into: Effects,
+): Promise<StoredResource> {
+  const stored = await putIfChanged(tx, withId(ended.consent), patientMrn, now);
+  const target = {
+    patientMrn,
+    recipientNpi: ended.record.recipientNpi,
+    destinationId: ended.destinationId,
+    now,
+  };
+  const more = await enqueueConsentChange(tx, stored, target);
+  into.outbox.push(...more.outbox);
+  into.changed.push(...more.changed);
+  return stored;
 }
 
 /**
@@ -104,6 +161,7 @@ function revocationHeadline(
   consentVersion: number,
   destinationId: string,
   effects: { outbox: OutboxRow[]; changed: OutboxRow[] },
+  alsoEnded: string[],
 ): string {
   const where =
     effects.outbox.length > 0
@@ -113,5 +171,7 @@ function revocationHeadline(
   for (const row of effects.changed) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
   const moved = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
   const earlier = moved ? `; earlier items not yet delivered: ${moved}` : '';
-  return `consent ${consentId} revoked: Consent version ${consentVersion} (inactive) ${where}${earlier}`;
+  const also =
+    alsoEnded.length > 0 ? `; also ended (signed before the revocation): ${alsoEnded.join(', ')}` : '';
+  return `consent ${consentId} revoked: Consent version ${consentVersion} (inactive) ${where}${also}${earlier}`;
 }

@@ -36,7 +36,8 @@ export type IngestStatus = 'created' | 'updated' | 'unchanged' | 'rejected';
 
 /**
  * What an ingest did (the HTTP layer maps `created` → 201, `updated`/`unchanged` → 200,
- * `rejected` → 422). A rejected record changed nothing.
+ * `rejected` → 422, or 409 when the outcome's issue code is `conflict`: the record contradicts
+ * what is final, such as a changed re-post of a revoked consent). A rejected record changed nothing.
  */
 export interface IngestResult {
   status: IngestStatus;

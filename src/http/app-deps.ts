@@ -22,7 +22,8 @@ export interface Actor {
 
 /**
  * What a practice-record ingest did. `created` → 201, `updated`/`unchanged` → 200 (re-posting the
- * same record is idempotent, DESIGN.md §8), `rejected` → 422 with `outcome` as the body.
+ * same record is idempotent, DESIGN.md §8), `rejected` → 422 with `outcome` as the body, or 409
+ * when the outcome's issue code is `conflict` (a changed re-post of a revoked consent, §5).
  */
 export interface IngestResult {
   status: 'created' | 'updated' | 'unchanged' | 'rejected';

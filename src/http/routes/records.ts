@@ -54,13 +54,18 @@ function post(path: string, run: (req: Request, res: Response) => Promise<Ingest
   };
 }
 
-/** 201/200 with `{ status, recordId, outcome, outbox }`; a rejection is the OperationOutcome alone (422). */
+/**
+ * 201/200 with `{ status, recordId, outcome, outbox }`; a rejection is the OperationOutcome alone:
+ * 409 when it is a `conflict` (a change to a consent a revocation made final, DESIGN.md §5),
+ * else 422. The status comes from the outcome, as medplum's `sendOutcome` does.
+ */
 export function sendIngestResult(res: Response, result: IngestResult): void {
-  const status = STATUS[result.status];
   if (result.status === 'rejected') {
-    sendFhir(res, status, result.outcome);
+    const conflict = (result.outcome.issue ?? []).some((i) => i.code === 'conflict');
+    sendFhir(res, conflict ? 409 : STATUS.rejected, result.outcome);
     return;
   }
+  const status = STATUS[result.status];
   res.status(status).json({
     status: result.status,
     recordId: result.recordId,
