@@ -85,6 +85,41 @@ describe('kap-bridge ingest and outbox list', () => {
     expect(r.stdout).toMatch(/queued\s+Consent\/consent-CON-2026-0057-1 v2 → sandbox/);
   });
 
+  test('a revoked consent re-posted with changed content exits 1 with the conflict; the same content exits 0 unchanged', () => {
+    expect(run('ingest', 'referral', path.join(records, 'referral-self.json')).status).toBe(0);
+    expect(run('ingest', 'consent', path.join(records, 'consent-partial.json')).status).toBe(0);
+    const revokedAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const revocation = {
+      consentId: 'CON-2026-0057-1',
+      revokedAt,
+      reason: 'stop',
+      receivedBy: 'front desk',
+      method: 'verbal',
+    };
+    fs.writeFileSync(path.join(dir, 'revocation.json'), JSON.stringify(revocation));
+    expect(run('ingest', 'revocation', 'revocation.json').status).toBe(0);
+
+    const same = run('ingest', 'consent', path.join(records, 'consent-partial.json'));
+    expect(same.status).toBe(0);
+    expect(same.stdout).toContain('unchanged');
+    const partial = JSON.parse(fs.readFileSync(path.join(records, 'consent-partial.json'), 'utf8')) as object;
+    fs.writeFileSync(path.join(dir, 'changed.json'), JSON.stringify({ ...partial, share: ['observations'] }));
+    const changed = run('ingest', 'consent', 'changed.json');
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toContain('rejected');
+    expect(changed.stdout).toMatch(
+      /error: consent CON-2026-0057-1 was ended by its revocation .* a revocation is final/,
+    );
+    const consents = run('outbox', 'list', '--format', 'json');
+    const rows = JSON.parse(consents.stdout) as Array<{ resourceType: string; resourceVersion: number }>;
+    expect(
+      rows
+        .filter((r) => r.resourceType === 'Consent')
+        .map((r) => r.resourceVersion)
+        .sort(),
+    ).toEqual([1, 2]);
+  });
+
   test('a refused record prints its OperationOutcome and exits 1', () => {
     const r = run('ingest', 'update', path.join(records, 'update-all-observations.json'));
     expect(r.status).toBe(1);
