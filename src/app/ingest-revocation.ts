@@ -86,12 +86,14 @@ async function prepareRevocation(
     write: async (wtx) => {
       const effects: Effects = { outbox: [], changed: [] };
       const stored = await storeEnded(wtx, named, mrn, now, effects);
+      const namedQueued = effects.outbox.length > 0;
       for (const ended of swept) await storeEnded(wtx, ended, mrn, now, effects);
       effects.changed.push(...(await reevaluatePending(wtx, mrn, now, deps.timeZone)));
       const others = swept.map((e) => e.record.id);
+      const line = { queued: namedQueued, alsoEnded: others };
       return {
         ...effects,
-        headline: revocationHeadline(record.id, stored.versionId, named.destinationId, effects, others),
+        headline: revocationHeadline(record.id, stored.versionId, named.destinationId, effects, line),
       };
     },
   };
@@ -161,12 +163,11 @@ function revocationHeadline(
   consentVersion: number,
   destinationId: string,
   effects: { outbox: OutboxRow[]; changed: OutboxRow[] },
-  alsoEnded: string[],
+  { queued, alsoEnded }: { queued: boolean; alsoEnded: string[] },
 ): string {
-  const where =
-    effects.outbox.length > 0
-      ? `queued for ${destinationId}`
-      : `not sent: ${destinationId} was never due a copy of this consent`;
+  const where = queued
+    ? `queued for ${destinationId}`
+    : `not sent: ${destinationId} was never due a copy of this consent`;
   const counts = new Map<string, number>();
   for (const row of effects.changed) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
   const moved = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
