@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { IngestResult as UseCaseResult } from './app';
+import { listOutboxAudited, type AccessReader } from './app/audited-reads';
+import { readDisclosureLog } from './app/disclosure-log';
 import { buildAccessAudit } from './audit/access-audit';
-import { buildDisclosureLog } from './audit/disclosure-log';
 import { AT_RISK_MS } from './domain/integration-window';
 import { allOk, errorOutcome } from './fhir/outcomes';
 import type {
@@ -15,6 +16,7 @@ import type {
   OutboxPort,
   ReadinessCheck,
 } from './http/app-deps';
+import { seesEvidence } from './http/scopes';
 import type { MetricsSources } from './http/metrics';
 import type { Runtime } from './main';
 import { OUTBOX_STATES, type OutboxRow, type OutboxState } from './store/store-port';
@@ -24,9 +26,13 @@ import { OUTBOX_STATES, type OutboxRow, type OutboxState } from './store/store-p
  * the composition root: `service.ts` calls these with the runtime and the delivery trigger.
  */
 
-/** An outbox row as the API shows it: ids, states, times — never record content. */
-export function outboxSummary(row: OutboxRow): Record<string, unknown> {
-  return {
+/**
+ * An outbox row as the API shows it: ids, states, times — never record content. The row's last
+ * outcome (what the destination answered) is evidence, shown only with `evidence` (an `ops` or
+ * `audit` key, DESIGN.md §6).
+ */
+export function outboxSummary(row: OutboxRow, evidence = false): Record<string, unknown> {
+  const summary: Record<string, unknown> = {
     id: row.id,
     state: row.state,
     destinationId: row.destinationId,
@@ -39,8 +45,9 @@ export function outboxSummary(row: OutboxRow): Record<string, unknown> {
     nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
     consent: row.consentRef,
-    lastOutcome: row.lastOutcome,
   };
+  if (evidence) summary.lastOutcome = row.lastOutcome;
+  return summary;
 }
 
 /**
@@ -49,13 +56,14 @@ export function outboxSummary(row: OutboxRow): Record<string, unknown> {
  */
 export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): IngestPort {
   const ctx = (actor: Actor) => ({ actor: actor.keyName });
-  const record = (r: UseCaseResult): IngestResult => {
+  const record = (r: UseCaseResult, actor: Actor): IngestResult => {
     if (r.status !== 'rejected' && r.outbox.length + r.changed.length > 0) kick();
+    const evidence = seesEvidence(actor.scopes);
     return {
       status: r.status,
       outcome: r.outcome,
       ...(r.recordId ? { recordId: r.recordId } : {}),
-      outbox: [...r.outbox, ...r.changed].map(outboxSummary),
+      outbox: [...r.outbox, ...r.changed].map((row) => outboxSummary(row, evidence)),
     };
   };
   const fhir = (r: FhirResult): FhirResult => {
@@ -63,10 +71,10 @@ export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): Inges
     return r;
   };
   return {
-    referral: async (body, actor) => record(await rt.ingest.referral(body, ctx(actor))),
-    consent: async (body, actor) => record(await rt.ingest.consent(body, ctx(actor))),
-    revoke: async (id, body, actor) => record(await rt.ingest.revoke(id, body, ctx(actor))),
-    update: async (body, actor) => record(await rt.ingest.update(body, ctx(actor))),
+    referral: async (body, actor) => record(await rt.ingest.referral(body, ctx(actor)), actor),
+    consent: async (body, actor) => record(await rt.ingest.consent(body, ctx(actor)), actor),
+    revoke: async (id, body, actor) => record(await rt.ingest.revoke(id, body, ctx(actor)), actor),
+    update: async (body, actor) => record(await rt.ingest.update(body, ctx(actor)), actor),
     fhirBundle: async (bundle: Bundle, actor) => fhir(await rt.ingest.fhirBundle(bundle, ctx(actor))),
     message: async (bundle: Bundle, actor) => fhir(await rt.ingest.message(bundle, ctx(actor))),
   };
@@ -76,12 +84,16 @@ export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): Inges
 export function outboxPort(rt: Runtime, kick: () => void): OutboxPort {
   return {
     states: OUTBOX_STATES,
-    async list(filter) {
-      const rows = await rt.outbox.list({
-        ...(filter.state ? { state: filter.state as OutboxState } : {}),
-        ...(filter.destination ? { destinationId: filter.destination } : {}),
-      });
-      return rows.map(outboxSummary);
+    async list(filter, actor) {
+      const rows = await listOutboxAudited(
+        { store: rt.store, clock: rt.clock },
+        {
+          ...(filter.state ? { state: filter.state as OutboxState } : {}),
+          ...(filter.destination ? { destinationId: filter.destination } : {}),
+        },
+        readerOfActor(actor),
+      );
+      return rows.map((row) => outboxSummary(row, seesEvidence(actor.scopes)));
     },
     async retry(id) {
       const before = await rt.outbox.get(id);
@@ -96,24 +108,20 @@ export function outboxPort(rt: Runtime, kick: () => void): OutboxPort {
       return {
         status: 'retried',
         outcome: allOk('queued again; the relay re-checks consent before sending'),
-        item: outboxSummary(row),
+        item: outboxSummary(row, true),
       };
     },
   };
 }
 
-/**
- * The disclosure log, read without auditing: the HTTP route writes the access AuditEvent
- * itself through {@link auditPort}, so one read is one AuditEvent.
- */
+/** The disclosure log through the use case the CLI also calls: it audits the read with the key's name. */
 export function disclosuresPort(rt: Runtime): AppDeps['disclosures'] {
-  return async (mrn) => {
-    const [records, audits] = await Promise.all([
-      rt.store.listRecords({ patientMrn: mrn }),
-      rt.store.listAudit({ patientMrn: mrn }),
-    ]);
-    return { found: records.length > 0, entries: buildDisclosureLog(audits.map((a) => a.event)) };
-  };
+  return (mrn, actor) => readDisclosureLog({ store: rt.store, clock: rt.clock }, mrn, readerOfActor(actor));
+}
+
+/** The API caller as the audited-read use cases name it: the key's name and the request id. */
+function readerOfActor(actor: Actor): AccessReader {
+  return { actor: actor.keyName, channel: 'api', requestId: actor.requestId };
 }
 
 /** Reads of PHI through the API, as AuditEvents in the store (HIPAA 164.312(b)); who = the key's name. */

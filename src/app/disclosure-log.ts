@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { buildAccessAudit } from '../audit/access-audit';
 import { buildDisclosureLog, type DisclosureLogEntry } from '../audit/disclosure-log';
-import type { Store } from '../store/store-port';
+import { readerOf, recordRead, type AccessReader, type AuditedReadDeps } from './audited-reads';
 
 /**
  * The disclosure log of one client (45 CFR 164.528; DESIGN.md §8 `disclosures --patient MRN`,
  * `GET /patients/{mrn}/disclosures`): built from the audit trail, so it lists exactly what
  * reached a destination — a retry answered "already there" is dated to the attempt that
- * committed. Reading it is itself a read of PHI, so the read is audited (164.312(b)).
+ * committed. Reading it is itself a read of PHI, so the read is audited (164.312(b)) here, for
+ * HTTP and CLI alike.
  */
 export interface DisclosureLogResult {
   /** False when the practice holds nothing for this MRN. */
@@ -15,21 +14,17 @@ export interface DisclosureLogResult {
   entries: DisclosureLogEntry[];
 }
 
-export interface DisclosureLogDeps {
-  store: Store;
-  clock: () => Date;
-  newId?: () => string;
-}
+export type DisclosureLogDeps = AuditedReadDeps;
 
 /**
- * Reads the client's disclosure log and records who read it (`actor`: API key name or `cli`).
- * `recordAccess: false` when the caller audits the read itself (the HTTP route does, through
- * its AuditPort), so one read is one AuditEvent.
+ * Reads the client's disclosure log and records who read it (`reader`: the API key with its
+ * request id, or a command-line actor such as `cli`), before the log is handed back.
+ * `recordAccess: false` only for tests that compare two reads.
  */
 export async function readDisclosureLog(
   deps: DisclosureLogDeps,
   patientMrn: string,
-  actor: string,
+  reader: AccessReader | string,
   options: { recordAccess?: boolean } = {},
 ): Promise<DisclosureLogResult> {
   const [records, audits] = await Promise.all([
@@ -38,18 +33,12 @@ export async function readDisclosureLog(
   ]);
   // Records, not audits: reading an unknown MRN leaves an access audit under it.
   const found = records.length > 0;
-  if (options.recordAccess === false)
-    return { found, entries: buildDisclosureLog(audits.map((a) => a.event)) };
-  await deps.store.appendAudit(
-    buildAccessAudit({
-      id: (deps.newId ?? randomUUID)(),
-      recorded: deps.clock(),
-      actor,
-      what: 'disclosure-log',
-      patientMrn,
-      outcome: found ? '0' : '4',
-    }),
-    patientMrn,
-  );
-  return { found, entries: buildDisclosureLog(audits.map((a) => a.event)) };
+  const entries = buildDisclosureLog(audits.map((a) => a.event));
+  if (options.recordAccess === false) return { found, entries };
+  await recordRead(deps.store, deps, readerOf(reader), {
+    what: 'disclosure-log',
+    patientMrns: [patientMrn],
+    outcome: found ? '0' : '4',
+  });
+  return { found, entries };
 }

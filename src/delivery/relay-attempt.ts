@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { buildDisclosureAudit, type AttemptResult } from '../audit/disclosure-audit';
 import { resourceId } from '../mapping';
+import { boundEvidence, cutToJsonBytes } from './evidence';
 import type { DeliveryAttempt, OutboxPatch, OutboxRow } from '../store/store-port';
 import type { RelayDeps, RowResult } from './relay-types';
 
@@ -39,6 +40,11 @@ export async function finishAttempt(
 ): Promise<RowResult> {
   const finishedAt = deps.clock();
   const audit = end.audit;
+  // Evidence, not content (DESIGN.md §6): what the destination answered is kept bounded.
+  const outcome = end.outcome ? boundEvidence(end.outcome) : null;
+  const patch = end.patch.lastOutcome
+    ? { ...end.patch, lastOutcome: boundEvidence(end.patch.lastOutcome) }
+    : end.patch;
   const done = await deps.store.completeAttempt(
     row.id,
     deps.config.owner,
@@ -47,16 +53,16 @@ export async function finishAttempt(
       finishedAt,
       httpStatus: end.httpStatus,
       result: end.audit ?? end.result,
-      outcome: end.outcome,
+      outcome,
     },
-    end.patch,
+    patch,
     audit
       ? (updated) =>
           buildDisclosureAudit({
             id: (deps.newId ?? randomUUID)(),
             recorded: finishedAt,
             result: audit,
-            description: end.description,
+            description: cutToJsonBytes(end.description, 1024),
             patient: { reference: `Patient/${resourceId.patient(row.patientMrn)}`, mrn: row.patientMrn },
             recipient: { npi: row.recipientNpi },
             destinationId: row.destinationId,

@@ -1,6 +1,7 @@
 import type { Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import { CODE_SYSTEM, IDENTIFIER_SYSTEM } from '../fhir/canonical';
 import type { StoreOps } from '../store/store-port';
+import { UndeliverableItemError } from './thrown-attempt';
 import type { BusinessIdentifier, DeliveryItem, DeliveryMethod, DeliveryUnit } from './delivery-unit';
 
 /**
@@ -75,7 +76,8 @@ function versioned(r: Resource): string {
 /**
  * Builds the unit from the main entries (the item, and e.g. the ServiceRequest a Communication is
  * based on) by pulling every supporting resource they reference, recursively, from the store
- * (latest version). Throws when a main entry has no business identifier (a mapping bug).
+ * (latest version). Throws {@link UndeliverableItemError} when an entry has no business identifier
+ * (a mapping bug, or a broken stored resource).
  */
 export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntry[]): Promise<BuiltUnit> {
   const entries: UnitEntry[] = mains.map((m) => ({ ...m, resource: structuredClone(m.resource) }));
@@ -93,7 +95,8 @@ export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntry[]): Pr
   for (const e of entries) await makeDanglingLogical(store, e.resource, present);
   const unit: DeliveryItem[] = entries.map((e) => {
     const identifier = businessIdentifier(e.resource);
-    if (!identifier) throw new Error(`${e.resource.resourceType} has no business identifier to deliver by`);
+    if (!identifier)
+      throw new UndeliverableItemError(`${e.resource.resourceType} has no business identifier to deliver by`);
     return { resource: e.resource, method: e.method, identifier };
   });
   return { unit, references: entries.map((e) => versioned(e.resource)) };

@@ -6,6 +6,7 @@ import type { PushResult } from './delivery-unit';
 import { committedAttemptStart, finishAttempt, outcomeText, type AttemptEnd } from './relay-attempt';
 import { planDisclosure } from './relay-plan';
 import { buildDeliveryUnit, type BuiltUnit } from './relay-unit';
+import { errorName, thrownReason } from './thrown-attempt';
 import {
   emptySummary,
   type DeliveryOutcome,
@@ -54,12 +55,7 @@ export function createRelay(deps: RelayDeps): Relay {
     try {
       result = await decideAndPush(row, startedAt);
     } catch (err) {
-      // A bug or a broken store: leave the row to its lease expiry (another run retries it).
-      deps.logger?.warn(
-        { outboxId: row.id, error: (err as Error).name },
-        'relay: attempt failed unexpectedly',
-      );
-      throw err;
+      result = await failThrownAttempt(row, startedAt, err);
     }
     const seconds = (deps.clock().getTime() - startedAt.getTime()) / 1000;
     deps.metrics?.observeDelivery(METRIC[result], seconds);
@@ -192,6 +188,37 @@ export function createRelay(deps: RelayDeps): Relay {
       },
       sections,
     };
+  }
+
+  /**
+   * An attempt that threw (a bug, an item that cannot be built) is a failed attempt like any
+   * other (DESIGN.md §6): it counts towards the bounded attempts and ends `dead` with a readable
+   * reason, so the row is neither leased again forever nor allowed to fail the rest of the drain.
+   * The reason names the error's kind only: a message may carry record content (PHI) and a stack
+   * is not for operators. When even recording the failure throws (a broken store), the row is
+   * left to its lease expiry and counted as lost.
+   */
+  async function failThrownAttempt(row: OutboxRow, startedAt: Date, err: unknown): Promise<RowResult> {
+    const reason = thrownReason(err);
+    deps.logger?.warn({ outboxId: row.id, error: errorName(err) }, 'relay: attempt threw');
+    const oo = errorOutcome('exception', reason);
+    const decision = nextRetry(policy, row.attempts + 1, deps.random);
+    const end = failed(decision.kind === 'dead' ? 'dead' : 'retried', oo, [], null);
+    if (decision.kind === 'retry')
+      end.patch = {
+        state: 'retry-wait',
+        nextAttemptAt: new Date(deps.clock().getTime() + decision.delayMs),
+        lastOutcome: oo,
+      };
+    try {
+      return await finish(row, startedAt, end);
+    } catch (again) {
+      deps.logger?.warn(
+        { outboxId: row.id, error: errorName(again) },
+        'relay: a thrown attempt could not be recorded; the row waits for its lease to expire',
+      );
+      return 'lost';
+    }
   }
 
   async function deferUnknownDestination(row: OutboxRow, startedAt: Date): Promise<RowResult> {

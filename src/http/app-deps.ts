@@ -10,7 +10,7 @@ import type { Scope } from './scopes';
  * (STYLE.md "framework-free core": the use cases never see express).
  */
 
-export { SCOPES, type Scope } from './scopes';
+export { SCOPES, seesEvidence, type Scope } from './scopes';
 
 /** Who is calling: the API key's name (one key per system or person, so the audit says who). */
 export interface Actor {
@@ -75,11 +75,16 @@ export interface RetryResult {
 export interface OutboxPort {
   /** The outbox states a filter may name (DESIGN.md §6). */
   states: readonly string[];
-  list(filter: OutboxFilter): Promise<unknown[]>;
+  /** The rows matching `filter`; the read is audited (who, the filter, every patient returned) before it answers. */
+  list(filter: OutboxFilter, actor: Actor): Promise<unknown[]>;
   retry(id: string, actor: Actor): Promise<RetryResult>;
 }
 
-/** One entry in the audit trail for a read of PHI through the API (HIPAA 164.312(b)). */
+/**
+ * One entry in the audit trail for a read of PHI through the API (HIPAA 164.312(b)), for a route
+ * whose port does not audit the read itself. The outbox and disclosure-log ports audit in their
+ * use cases (src/app/audited-reads.ts), shared with the CLI, and do not use this.
+ */
 export interface AccessRecord {
   actor: string;
   action: 'read';
@@ -125,6 +130,7 @@ export interface AppDeps {
   ingest: IngestPort;
   validate(resource: unknown, opts: ValidateOptions): OperationOutcome | Promise<OperationOutcome>;
   outbox: OutboxPort;
+  /** The disclosure log of `mrn`; the read is audited (who, which patient) before it answers. */
   disclosures(mrn: string, actor: Actor): Promise<DisclosureLog>;
   audit: AuditPort;
   metadata(): CapabilityStatement;

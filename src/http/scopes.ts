@@ -6,3 +6,11 @@ export type Scope = 'ingest' | 'validate' | 'ops' | 'audit';
  * `validate` — `$validate`; `ops` — outbox list/retry and `/metrics`; `audit` — disclosure logs.
  */
 export const SCOPES: readonly Scope[] = ['ingest', 'validate', 'ops', 'audit'];
+
+/**
+ * Whether a key may see what destinations answered (a row's last outcome): DESIGN.md §6 "error
+ * bodies … are shown only to `ops`/`audit` keys" — an `ingest` key sees states, not evidence.
+ */
+export function seesEvidence(scopes: readonly Scope[]): boolean {
+  return scopes.includes('ops') || scopes.includes('audit');
+}

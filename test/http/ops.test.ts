@@ -76,7 +76,8 @@ describe('disclosure log', () => {
   });
 
   test('when the audit trail cannot be written, the log is not sent (500)', async () => {
-    const world = makeWorld({ audit: { recordAccess: () => Promise.reject(new Error('disk full')) } });
+    // The disclosure-log use case audits before it answers; here its audit write fails.
+    const world = makeWorld({ disclosures: () => Promise.reject(new Error('disk full')) });
     const res = await request(createApp(world.deps))
       .get('/patients/KAP-000123/disclosures')
       .set('Authorization', bearer('audit'));

@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
+import { listOutboxAudited } from '../../app/audited-reads';
 import { runtimeFromEnv } from '../../main';
 import { OUTBOX_STATES, RETRYABLE_STATES, type OutboxRow, type OutboxState } from '../../store/store-port';
 import { formatRows, rowJson } from './outbox-format';
 
 /**
  * `kap-bridge outbox list|retry|replay` (DESIGN.md §6, §8): operators see the queue and send
- * items again. `list` filters by state, destination and patient; `retry ID` (or
+ * items again. `list` filters by state, destination and patient (the read is audited, naming every
+ * client listed); `retry ID` (or
  * `retry --destination D`) queues a row in any of `RETRYABLE_STATES` again; `replay ID` re-sends a
  * delivered one. Exit 0 done, 1 nothing retryable found, 2 usage or configuration.
  */
@@ -19,8 +21,10 @@ export function registerOutbox(program: Command): void {
     .option('--patient <mrn>', 'only rows of this client')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: { state?: OutboxState; destination?: string; patient?: string; format: string }) => {
+      const filter = { state: opts.state, destinationId: opts.destination, patientMrn: opts.patient };
+      // A read of PHI, audited like GET /outbox (same use case), with actor `cli`.
       const rows = await withRuntime((rt) =>
-        rt.outbox.list({ state: opts.state, destinationId: opts.destination, patientMrn: opts.patient }),
+        listOutboxAudited({ store: rt.store, clock: rt.clock }, filter, 'cli'),
       );
       printRows(rows, opts.format);
     });

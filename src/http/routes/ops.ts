@@ -7,12 +7,13 @@ import { pathId } from './records';
 /**
  * Operations and the disclosure log (DESIGN.md §8). Listings hold PHI-bearing references, so
  * every read is written to the audit trail before it is answered (HIPAA 164.312(b)); a read that
- * cannot be audited fails.
+ * cannot be audited fails. The auditing is in the use cases behind the ports (src/app/), which the
+ * CLI calls too: the route passes who is reading and translates the answer.
  */
 
 const RETRY_STATUS = { retried: 200, 'not-found': 404, conflict: 409 } as const;
 
-export function opsRoutes(deps: Pick<AppDeps, 'outbox' | 'disclosures' | 'audit' | 'clock'>): RouteSpec[] {
+export function opsRoutes(deps: Pick<AppDeps, 'outbox' | 'disclosures'>): RouteSpec[] {
   return [
     {
       method: 'get',
@@ -22,16 +23,7 @@ export function opsRoutes(deps: Pick<AppDeps, 'outbox' | 'disclosures' | 'audit'
         const state = queryValue(req.query.state, 'state', deps.outbox.states);
         const destination = queryValue(req.query.destination, 'destination');
         if (destination !== undefined) pathId(destination, 'destination');
-        const items = await deps.outbox.list({ state, destination });
-        const actor = actorOf(res);
-        await deps.audit.recordAccess({
-          actor: actor.keyName,
-          action: 'read',
-          what: state === undefined ? { kind: 'outbox' } : { kind: 'outbox', state },
-          outcome: 'success',
-          requestId: actor.requestId,
-          at: deps.clock.now(),
-        });
+        const items = await deps.outbox.list({ state, destination }, actorOf(res));
         res.status(200).json({ items });
       },
     },
@@ -52,16 +44,7 @@ export function opsRoutes(deps: Pick<AppDeps, 'outbox' | 'disclosures' | 'audit'
       scope: 'audit',
       handler: async (req, res) => {
         const mrn = pathId(req.params.mrn, 'mrn');
-        const actor = actorOf(res);
-        const log = await deps.disclosures(mrn, actor);
-        await deps.audit.recordAccess({
-          actor: actor.keyName,
-          action: 'read',
-          what: { kind: 'disclosure-log', patientMrn: mrn },
-          outcome: log.found ? 'success' : 'not-found',
-          requestId: actor.requestId,
-          at: deps.clock.now(),
-        });
+        const log = await deps.disclosures(mrn, actorOf(res));
         if (!log.found) throw httpError(404, 'not-found', 'No patient with this MRN.');
         res.status(200).json({ mrn, entries: log.entries });
       },

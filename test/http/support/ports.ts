@@ -201,7 +201,18 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
     },
     outbox: {
       states: OUTBOX_STATES,
-      list: async (filter) => outboxItems.filter((i) => !filter.state || i.state === filter.state),
+      // Like the real use case: the read is audited (who, what, when) before it answers.
+      list: async (filter, actor) => {
+        accesses.push({
+          actor: actor.keyName,
+          action: 'read',
+          what: filter.state === undefined ? { kind: 'outbox' } : { kind: 'outbox', state: filter.state },
+          outcome: 'success',
+          requestId: actor.requestId,
+          at: NOW,
+        });
+        return outboxItems.filter((i) => !filter.state || i.state === filter.state);
+      },
       retry: async (id) => {
         const item = outboxItems.find((i) => i.id === id);
         if (!item)
@@ -212,10 +223,20 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
         return { status: 'retried', outcome: allOk('Queued again'), item };
       },
     },
-    disclosures: async (mrn) =>
-      mrn === 'KAP-000123'
-        ? { found: true, entries: [{ at: '2026-11-20T19:00:00Z', what: 'Communication/UPD-2026-0042-03' }] }
-        : { found: false, entries: [] },
+    disclosures: async (mrn, actor) => {
+      const found = mrn === 'KAP-000123';
+      accesses.push({
+        actor: actor.keyName,
+        action: 'read',
+        what: { kind: 'disclosure-log', patientMrn: mrn },
+        outcome: found ? 'success' : 'not-found',
+        requestId: actor.requestId,
+        at: NOW,
+      });
+      return found
+        ? { found, entries: [{ at: '2026-11-20T19:00:00Z', what: 'Communication/UPD-2026-0042-03' }] }
+        : { found, entries: [] };
+    },
     audit: { recordAccess: async (entry) => void accesses.push(entry) },
     metadata: () => CAPABILITY,
     readiness: async () => ({
