@@ -268,15 +268,27 @@ function keysOf(
   const localKey = ensureLocalApiKey(config.dataDir);
   const file = path.resolve(localKey.path);
   logger.info(
-    { keyFile: file, generated: localKey.created },
+    { keyFile: file, generated: localKey.created, hashed: localKey.migrated ?? false },
     'no KAP_BRIDGE_API_KEYS: using the local key file',
   );
-  notice(
-    localKey.key
-      ? `API key for local use (every scope): ${localKey.key}\n  stored in ${file} (readable by you only); send it as "Authorization: Bearer <key>"`
-      : `API keys for local use are in ${file}`,
-  );
+  notice(localKeyNotice(localKey, file));
   return { apiKeys: loadApiKeyFile(localKey.path).registry, localKey };
+}
+
+/**
+ * What the person who started `serve` is told about the local key. The key is shown only when it
+ * is created (or when an older plain-text file is converted): the file keeps its SHA-256 only
+ * (DESIGN.md §8), so later starts can say where it is, not what it is.
+ */
+function localKeyNotice(localKey: LocalApiKey, file: string): string {
+  const use = 'send it as "Authorization: Bearer <key>"';
+  if (localKey.key && localKey.created) {
+    return `API key for local use (every scope): ${localKey.key}\n  shown this once: ${file} keeps only its SHA-256; ${use}`;
+  }
+  if (localKey.key) {
+    return `API key for local use (every scope): ${localKey.key}\n  shown a last time: ${file} held it in plain text and now keeps only its SHA-256; ${use}`;
+  }
+  return `API keys for local use are in ${file} (SHA-256 only; the key was shown when the file was created — to make a new one, delete the file and restart)`;
 }
 
 /** The built-in sandbox as a registered destination (`serve` and `demo` without a destinations file). */
