@@ -189,6 +189,7 @@ async function compose(
     config: {
       bodyLimit: settings.service.bodyLimitBytes,
       rateLimit: { windowMs: 60_000, limit: settings.service.rateLimitPerMinute },
+      anonymousRateLimit: { windowMs: 60_000, limit: settings.service.anonymousRateLimitPerMinute },
     },
   };
   const closeAll = async (): Promise<void> => {
