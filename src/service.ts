@@ -9,8 +9,8 @@ import {
   loadDestinations,
   readDeliveryConfig,
   type DeliveryRuntime,
+  type ExtraDestination,
 } from './delivery-runtime';
-import type { Destination } from './delivery/destinations';
 import type { RunSummary } from './delivery/relay';
 import { loadProjectProfiles } from './fhir-packages/load-package';
 import { ensureLocalApiKey, loadApiKeyFile, type LocalApiKey } from './http/api-key-file';
@@ -292,17 +292,24 @@ function localKeyNotice(localKey: LocalApiKey, file: string): string {
   return `API keys for local use are in ${file} (SHA-256 only; the key was shown when the file was created — to make a new one, delete the file and restart)`;
 }
 
-/** The built-in sandbox as a registered destination (`serve` and `demo` without a destinations file). */
-export function sandboxDestination(sandbox: Pick<Sandbox, 'url'>): Destination {
+/**
+ * The built-in sandbox as a registered destination (`serve` and `demo` without a destinations
+ * file), authorised with the token the sandbox was started with.
+ */
+export function sandboxDestination(sandbox: Pick<Sandbox, 'url' | 'token'>): ExtraDestination {
   return {
-    id: SANDBOX_DESTINATION_ID,
-    baseUrl: sandbox.url,
-    auth: { type: 'none' },
-    transport: 'auto',
-    referencedResources: 'create-if-missing',
-    // Local by construction: the sandbox listens on loopback inside this process.
-    allowInsecure: true,
-    allowPrivateNetwork: true,
+    destination: {
+      id: SANDBOX_DESTINATION_ID,
+      baseUrl: sandbox.url,
+      // Never looked up: an extra destination's token is handed in below, not read from the environment.
+      auth: { type: 'bearer', tokenEnv: 'generated-sandbox-token' },
+      transport: 'auto',
+      referencedResources: 'create-if-missing',
+      // Local by construction: the sandbox listens on loopback inside this process.
+      allowInsecure: true,
+      allowPrivateNetwork: true,
+    },
+    secrets: { bearerToken: sandbox.token },
   };
 }
 
@@ -314,7 +321,8 @@ function announceSandbox(
 ): void {
   const text = `no destinations file: delivering to the built-in sandbox at ${sandbox.url} (nothing leaves this machine)`;
   logger.warn({ sandboxUrl: sandbox.url, destination: SANDBOX_DESTINATION_ID }, text);
-  notice(text);
+  // The token goes to the person who started serve, once, and never to the log (DESIGN.md §8).
+  notice(`${text}\nsandbox token: ${sandbox.token}`);
   if (defaultId !== SANDBOX_DESTINATION_ID) {
     const warn = `KAP_BRIDGE_DEFAULT_DESTINATION is "${defaultId}", not "${SANDBOX_DESTINATION_ID}": referrals naming no destination wait until "${defaultId}" is configured`;
     logger.warn({ defaultDestination: defaultId }, warn);

@@ -57,6 +57,7 @@ afterAll(async () => {
 async function onSandbox<T>(type: string, system: string, value: string): Promise<T[]> {
   const res = await fetch(
     `${svc.sandbox!.url}/${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`,
+    { headers: { authorization: `Bearer ${svc.sandbox!.token}` } },
   );
   return (((await res.json()) as Bundle).entry ?? []).map((e) => e.resource as T);
 }
