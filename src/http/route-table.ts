@@ -9,8 +9,9 @@ import { readJsonBody, requireJsonContentType } from './json-body';
 
 /**
  * Routes as data: method, path template, scope and whether a JSON body is read. From the table
- * come the guards (anonymous limit per address → key → rate limit → scope → content type → body), the route template the logs
- * and metrics use, and a 405 with `Allow` for every other method on a known path.
+ * come the guards (anonymous limit per address → key → rate limit → scope → content type →
+ * body), the route template the logs and metrics use, and a 405 with `Allow` for every other
+ * method on a known path.
  */
 export interface RouteSpec {
   method: 'get' | 'post';
