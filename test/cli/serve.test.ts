@@ -17,6 +17,9 @@ let dir: string;
 let child: ChildProcess;
 let stderr = '';
 let stdout = '';
+/** What the first start printed, for the restart test. */
+let firstKey: string | undefined;
+let firstToken: string | undefined;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-serve-'));
@@ -55,6 +58,8 @@ test('serve on the embedded defaults: generated key, built-in sandbox and its to
   const [, api] = await waitFor(/kap-bridge listening on (http:\/\/127\.0\.0\.1:\d+)/);
   const startupMs = Date.now() - started;
   const [, key] = stderr.match(/API key for local use \(every scope\): (\S+)/) ?? [];
+  firstKey = key;
+  firstToken = stderr.match(/^sandbox token: (\S+)$/m)?.[1];
   const [, sandbox] =
     stderr.match(
       /delivering to the built-in sandbox at (http:\/\/127\.0\.0\.1:\d+\/fhir) \(nothing leaves this machine\)/,
@@ -102,4 +107,30 @@ test('serve on the embedded defaults: generated key, built-in sandbox and its to
   expect(stdout).not.toContain(token);
   // Start-up figure for the report (not an assertion: speed targets live in scripts/bench*).
   console.info(`serve start-up (spawn → listening): ${startupMs} ms`);
+}, 120_000);
+
+test('serve started again in the same folder: the key is not printed again, the file is named instead, and the key printed at creation still opens the API; the sandbox gets a new token', async () => {
+  expect(firstKey).toBeDefined();
+  stderr = '';
+  stdout = '';
+  child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0' },
+  });
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+  const [, api] = await waitFor(/kap-bridge listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  expect(stderr).not.toContain(firstKey!);
+  expect(stderr).toContain(`API keys for local use are in ${fs.realpathSync(dir)}/data/api-keys.json`);
+  const [, token] = stderr.match(/^sandbox token: (\S+)$/m) ?? [];
+  expect(token).toBeDefined();
+  expect(token).not.toBe(firstToken);
+  const file = fs.readFileSync(path.join(dir, 'data/api-keys.json'), 'utf8');
+  expect(file).not.toContain(firstKey!);
+  expect(file).toContain('"sha256"');
+  const outbox = await fetch(`${api}/outbox`, { headers: { Authorization: `Bearer ${firstKey!}` } });
+  expect(outbox.status).toBe(200);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
 }, 120_000);
