@@ -11,7 +11,9 @@ import { startSandbox } from '../../sandbox';
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
-    .description('run an in-memory FHIR R4 server (a stand-in EHR) at http://HOST:PORT/fhir')
+    .description(
+      'run an in-memory FHIR R4 server (a stand-in EHR) at http://HOST:PORT/fhir; clients send its bearer token',
+    )
     .option('--port <n>', 'TCP port (0 picks a free one)', parsePort, 8090)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option(
