@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const dist = (p) => require(path.join(__dirname, '../dist', p));
 const { createIngestUseCases } = dist('app');
-const { createNoAuth } = dist('delivery/auth');
+const { createBearerAuth } = dist('delivery/auth');
 const { createDestinationRegistry, parseDestinations } = dist('delivery/destinations');
 const { createFhirGateway } = dist('delivery/fhir-gateway');
 const { createGuardedHttpClient } = dist('delivery/http-client');
@@ -63,7 +63,11 @@ async function main() {
   ]);
   const relay = createRelay({
     store,
-    gateway: createFhirGateway({ http, authFor: () => createNoAuth(), now: () => now.getTime() }),
+    gateway: createFhirGateway({
+      http,
+      authFor: () => createBearerAuth(sandbox.token),
+      now: () => now.getTime(),
+    }),
     destinations: createDestinationRegistry(parsed.destinations),
     validator,
     clock,

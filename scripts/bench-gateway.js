@@ -10,7 +10,7 @@ const path = require('node:path');
 const { startSandbox } = require(path.join(__dirname, '../dist/sandbox'));
 const { createFhirGateway } = require(path.join(__dirname, '../dist/delivery/fhir-gateway'));
 const { createGuardedHttpClient } = require(path.join(__dirname, '../dist/delivery/http-client'));
-const { createNoAuth } = require(path.join(__dirname, '../dist/delivery/auth'));
+const { createBearerAuth } = require(path.join(__dirname, '../dist/delivery/auth'));
 const { parseDestinations } = require(path.join(__dirname, '../dist/delivery/destinations'));
 
 function arg(name, fallback) {
@@ -53,7 +53,11 @@ async function main() {
   const concurrency = arg('concurrency', 1);
   const sandbox = await startSandbox();
   const http = createGuardedHttpClient();
-  const gateway = createFhirGateway({ http, authFor: () => createNoAuth(), now: () => Date.now() });
+  const gateway = createFhirGateway({
+    http,
+    authFor: () => createBearerAuth(sandbox.token),
+    now: () => Date.now(),
+  });
   try {
     for (const transport of ['transaction', 'conditional']) {
       const parsed = parseDestinations([

@@ -46,7 +46,7 @@ function deliveryBundle(n) {
   };
 }
 
-async function runTransactions(url, from, count, concurrency) {
+async function runTransactions(sandbox, from, count, concurrency) {
   let next = from;
   const end = from + count;
   const started = process.hrtime.bigint();
@@ -54,9 +54,9 @@ async function runTransactions(url, from, count, concurrency) {
   async function worker() {
     while (next < end) {
       const n = next++;
-      const res = await fetch(url, {
+      const res = await fetch(sandbox.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/fhir+json' },
+        headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${sandbox.token}` },
         body: JSON.stringify(deliveryBundle(n)),
       });
       const body = await res.json();
@@ -97,11 +97,11 @@ async function main() {
   const concurrency = arg('concurrency', 1);
   // Warm the JIT on a throwaway sandbox so the first figure measures the sandbox, not V8.
   const warm = await startSandbox();
-  await runTransactions(warm.url, 0, 200, concurrency);
+  await runTransactions(warm, 0, 200, concurrency);
   await warm.close();
   const sandbox = await startSandbox();
   try {
-    const first = await runTransactions(sandbox.url, 0, txCount, concurrency);
+    const first = await runTransactions(sandbox, 0, txCount, concurrency);
     console.log(`first ${txCount} transactions (0 → ${sandbox.repository.size} resources): ${first}`);
     const t0 = Date.now();
     await preload(sandbox.repository, preloadTo);
@@ -109,9 +109,9 @@ async function main() {
       `preloaded directly to ${sandbox.repository.size} resources in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
     const before = sandbox.repository.size;
-    const later = await runTransactions(sandbox.url, txCount, txCount, concurrency);
+    const later = await runTransactions(sandbox, txCount, txCount, concurrency);
     console.log(`${txCount} transactions at ${before} → ${sandbox.repository.size} resources: ${later}`);
-    const again = await runTransactions(sandbox.url, txCount, Math.min(txCount, 200), concurrency);
+    const again = await runTransactions(sandbox, txCount, Math.min(txCount, 200), concurrency);
     console.log(
       `re-sent (all conditional creates match, nothing new): ${again}, size ${sandbox.repository.size}`,
     );

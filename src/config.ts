@@ -138,6 +138,11 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   /** `KAP_BRIDGE_RATE_LIMIT` (default 600): requests per API key per minute before 429. */
   rateLimitPerMinute: number;
+  /**
+   * `KAP_BRIDGE_ANON_RATE_LIMIT` (default 60): requests without a valid key per client address
+   * per minute before 429 (DESIGN.md §8); `/healthz` and `/readyz` are bounded apart.
+   */
+  anonymousRateLimitPerMinute: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -166,6 +171,7 @@ export function readServiceConfig(env: Env): ServiceConfig {
   }
   const bodyLimitBytes = byteSize(env, 'KAP_BRIDGE_BODY_LIMIT', 1024 * 1024, problems);
   const rateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_RATE_LIMIT', problems) ?? 600;
+  const anonymousRateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_ANON_RATE_LIMIT', problems) ?? 60;
   const apiKeysFile = nonEmpty(env.KAP_BRIDGE_API_KEYS);
   const dataDir = nonEmpty(env.KAP_BRIDGE_DATA_DIR) ?? './data';
   if (problems.length > 0) throw new ConfigError(problems);
@@ -176,6 +182,7 @@ export function readServiceConfig(env: Env): ServiceConfig {
     logLevel: logLevel as LogLevel,
     bodyLimitBytes,
     rateLimitPerMinute,
+    anonymousRateLimitPerMinute,
     ...(apiKeysFile ? { apiKeysFile } : {}),
   };
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config';
 import { createAuthProvider, loadAuthSecrets } from './delivery/auth';
-import type { AuthProvider } from './delivery/auth';
+import type { AuthProvider, AuthSecrets } from './delivery/auth';
 import {
   createDestinationRegistry,
   parseDestinations,
@@ -120,9 +120,16 @@ export interface DeliveryRuntimeOptions {
   metrics?: RelayDeps['metrics'];
   /**
    * Destinations registered besides the file's (the built-in sandbox of `serve`/`demo` when no
-   * destinations file is configured, DESIGN.md §8). Their auth must be `none`.
+   * destinations file is configured, DESIGN.md §8), each with the secrets its auth needs — handed
+   * in, not read from the environment (the sandbox's token is generated at start).
    */
-  extraDestinations?: Destination[];
+  extraDestinations?: ExtraDestination[];
+}
+
+/** A destination registered by the composition root itself, with its secrets. */
+export interface ExtraDestination {
+  destination: Destination;
+  secrets?: AuthSecrets;
 }
 
 /** Builds the relay and the scheduler on top of the core runtime. */
@@ -134,13 +141,16 @@ export function buildDeliveryRuntime(
 ): DeliveryRuntime {
   const { logger, metrics } = options;
   const loaded = config.destinationsFile ? loadDestinations(config.destinationsFile, env) : undefined;
-  const destinations = [...(loaded?.destinations ?? []), ...(options.extraDestinations ?? [])];
+  const extras = options.extraDestinations ?? [];
+  const destinations = [...(loaded?.destinations ?? []), ...extras.map((e) => e.destination)];
   // A push must end well inside its lease, or a second worker could take the row over mid-send.
   const http = createGuardedHttpClient({ totalTimeoutMs: Math.min(30_000, Math.floor(config.leaseMs / 3)) });
   const now = () => rt.clock().getTime();
   const auth = new Map<string, AuthProvider>();
   for (const d of destinations) {
-    const secrets = loaded?.secrets.ok ? loaded.secrets.secrets.get(d.id) : undefined;
+    const secrets =
+      extras.find((e) => e.destination === d)?.secrets ??
+      (loaded?.secrets.ok ? loaded.secrets.secrets.get(d.id) : undefined);
     auth.set(d.id, createAuthProvider(d, secrets, { http, now }));
   }
   const gateway = createFhirGateway({

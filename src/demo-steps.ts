@@ -18,6 +18,8 @@ export interface DemoWorld {
   rt: Runtime;
   relay: Relay;
   sandboxUrl: string;
+  /** The sandbox's bearer token: the demo reads it as the clinician's EHR would be read, with credentials. */
+  sandboxToken: string;
   setClock(iso: string): void;
 }
 
@@ -49,14 +51,18 @@ async function onSandbox<T extends Resource>(
   system: string,
   value: string,
 ): Promise<T[]> {
-  const res = await fetch(`${w.sandboxUrl}/${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`);
+  const res = await readSandbox(w, `${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`);
   const bundle = (await res.json()) as { entry?: Array<{ resource: T }> };
   return (bundle.entry ?? []).map((e) => e.resource);
 }
 
 async function allCommunications(w: DemoWorld): Promise<number> {
-  const res = await fetch(`${w.sandboxUrl}/Communication`);
+  const res = await readSandbox(w, 'Communication');
   return ((await res.json()) as { entry?: unknown[] }).entry?.length ?? 0;
+}
+
+function readSandbox(w: DemoWorld, relative: string): Promise<Response> {
+  return fetch(`${w.sandboxUrl}/${relative}`, { headers: { authorization: `Bearer ${w.sandboxToken}` } });
 }
 
 function sectionsOf(c: Communication | undefined): string[] {

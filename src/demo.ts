@@ -53,6 +53,7 @@ export async function runDemo(options: DemoOptions, steps: DemoStep[] = DEMO_STE
     rt,
     relay: delivery.relay,
     sandboxUrl: sandbox.url,
+    sandboxToken: sandbox.token,
     setClock: (iso) => (now = new Date(iso)),
   };
   const failed: string[] = [];

@@ -9,8 +9,8 @@ import {
   loadDestinations,
   readDeliveryConfig,
   type DeliveryRuntime,
+  type ExtraDestination,
 } from './delivery-runtime';
-import type { Destination } from './delivery/destinations';
 import type { RunSummary } from './delivery/relay';
 import { loadProjectProfiles } from './fhir-packages/load-package';
 import { ensureLocalApiKey, loadApiKeyFile, type LocalApiKey } from './http/api-key-file';
@@ -189,6 +189,7 @@ async function compose(
     config: {
       bodyLimit: settings.service.bodyLimitBytes,
       rateLimit: { windowMs: 60_000, limit: settings.service.rateLimitPerMinute },
+      anonymousRateLimit: { windowMs: 60_000, limit: settings.service.anonymousRateLimitPerMinute },
     },
   };
   const closeAll = async (): Promise<void> => {
@@ -268,28 +269,47 @@ function keysOf(
   const localKey = ensureLocalApiKey(config.dataDir);
   const file = path.resolve(localKey.path);
   logger.info(
-    { keyFile: file, generated: localKey.created },
+    { keyFile: file, generated: localKey.created, hashed: localKey.migrated ?? false },
     'no KAP_BRIDGE_API_KEYS: using the local key file',
   );
-  notice(
-    localKey.key
-      ? `API key for local use (every scope): ${localKey.key}\n  stored in ${file} (readable by you only); send it as "Authorization: Bearer <key>"`
-      : `API keys for local use are in ${file}`,
-  );
+  notice(localKeyNotice(localKey, file));
   return { apiKeys: loadApiKeyFile(localKey.path).registry, localKey };
 }
 
-/** The built-in sandbox as a registered destination (`serve` and `demo` without a destinations file). */
-export function sandboxDestination(sandbox: Pick<Sandbox, 'url'>): Destination {
+/**
+ * What the person who started `serve` is told about the local key. The key is shown only when it
+ * is created (or when an older plain-text file is converted): the file keeps its SHA-256 only
+ * (DESIGN.md §8), so later starts can say where it is, not what it is.
+ */
+function localKeyNotice(localKey: LocalApiKey, file: string): string {
+  const use = 'send it as "Authorization: Bearer <key>"';
+  if (localKey.key && localKey.created) {
+    return `API key for local use (every scope): ${localKey.key}\n  shown this once: ${file} keeps only its SHA-256; ${use}`;
+  }
+  if (localKey.key) {
+    return `API key for local use (every scope): ${localKey.key}\n  shown a last time: ${file} held it in plain text and now keeps only its SHA-256; ${use}`;
+  }
+  return `API keys for local use are in ${file} (SHA-256 only; the key was shown when the file was created — to make a new one, delete the file and restart)`;
+}
+
+/**
+ * The built-in sandbox as a registered destination (`serve` and `demo` without a destinations
+ * file), authorised with the token the sandbox was started with.
+ */
+export function sandboxDestination(sandbox: Pick<Sandbox, 'url' | 'token'>): ExtraDestination {
   return {
-    id: SANDBOX_DESTINATION_ID,
-    baseUrl: sandbox.url,
-    auth: { type: 'none' },
-    transport: 'auto',
-    referencedResources: 'create-if-missing',
-    // Local by construction: the sandbox listens on loopback inside this process.
-    allowInsecure: true,
-    allowPrivateNetwork: true,
+    destination: {
+      id: SANDBOX_DESTINATION_ID,
+      baseUrl: sandbox.url,
+      // Never looked up: an extra destination's token is handed in below, not read from the environment.
+      auth: { type: 'bearer', tokenEnv: 'generated-sandbox-token' },
+      transport: 'auto',
+      referencedResources: 'create-if-missing',
+      // Local by construction: the sandbox listens on loopback inside this process.
+      allowInsecure: true,
+      allowPrivateNetwork: true,
+    },
+    secrets: { bearerToken: sandbox.token },
   };
 }
 
@@ -301,7 +321,8 @@ function announceSandbox(
 ): void {
   const text = `no destinations file: delivering to the built-in sandbox at ${sandbox.url} (nothing leaves this machine)`;
   logger.warn({ sandboxUrl: sandbox.url, destination: SANDBOX_DESTINATION_ID }, text);
-  notice(text);
+  // The token goes to the person who started serve, once, and never to the log (DESIGN.md §8).
+  notice(`${text}\nsandbox token: ${sandbox.token}`);
   if (defaultId !== SANDBOX_DESTINATION_ID) {
     const warn = `KAP_BRIDGE_DEFAULT_DESTINATION is "${defaultId}", not "${SANDBOX_DESTINATION_ID}": referrals naming no destination wait until "${defaultId}" is configured`;
     logger.warn({ defaultDestination: defaultId }, warn);

@@ -118,11 +118,18 @@ export interface HttpConfig {
   bodyLimit: number | string;
   /** Requests per key per window before 429. */
   rateLimit: { windowMs: number; limit: number };
+  /** Requests without a valid key per client address per window before 429 (probes apart). */
+  anonymousRateLimit: { windowMs: number; limit: number };
+  /** `/healthz` and `/readyz` requests per client address per window before 429. */
+  probeRateLimit: { windowMs: number; limit: number };
 }
 
 export const DEFAULT_HTTP_CONFIG: HttpConfig = {
   bodyLimit: '1mb',
   rateLimit: { windowMs: 60_000, limit: 600 },
+  anonymousRateLimit: { windowMs: 60_000, limit: 60 },
+  // Ten a second: far above any probe schedule, still a bound on a flood of /readyz store queries.
+  probeRateLimit: { windowMs: 60_000, limit: 600 },
 };
 
 /** Everything `createApp` needs. */

@@ -1,6 +1,6 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { errorOutcome } from '../fhir/outcomes';
-import type { ApiKeyRegistry } from './api-keys';
+import type { ApiKeyIdentity, ApiKeyRegistry } from './api-keys';
 import type { Actor, Scope } from './app-deps';
 import { HttpError } from './errors';
 
@@ -15,8 +15,7 @@ const CHALLENGE = 'Bearer realm="kap-bridge"';
 export function authenticate(keys: ApiKeyRegistry): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization');
-    const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
-    const identity = match?.[1] ? keys.authenticate(match[1]) : undefined;
+    const identity = identify(keys, req);
     if (!identity) {
       const text = header
         ? 'The API key is not valid.'
@@ -29,6 +28,13 @@ export function authenticate(keys: ApiKeyRegistry): RequestHandler {
     res.locals.actor = actor;
     next();
   };
+}
+
+/** The identity behind the request's `Authorization: Bearer <key>`, if it names a known key. */
+export function identify(keys: ApiKeyRegistry, req: Request): ApiKeyIdentity | undefined {
+  const header = req.get('authorization');
+  const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+  return match?.[1] ? keys.authenticate(match[1]) : undefined;
 }
 
 /** 403 unless the authenticated key holds `scope`. */

@@ -1,5 +1,6 @@
-import type { Express, RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { anonymousRateLimiter, probeRateLimiter } from './anonymous-rate-limit';
 import type { ApiKeyRegistry } from './api-keys';
 import type { HttpConfig, Scope } from './app-deps';
 import { actorOf, authenticate, requireScope } from './auth';
@@ -8,8 +9,9 @@ import { readJsonBody, requireJsonContentType } from './json-body';
 
 /**
  * Routes as data: method, path template, scope and whether a JSON body is read. From the table
- * come the guards (key → rate limit → scope → content type → body), the route template the logs
- * and metrics use, and a 405 with `Allow` for every other method on a known path.
+ * come the guards (anonymous limit per address → key → rate limit → scope → content type →
+ * body), the route template the logs and metrics use, and a 405 with `Allow` for every other
+ * method on a known path.
  */
 export interface RouteSpec {
   method: 'get' | 'post';
@@ -18,6 +20,8 @@ export interface RouteSpec {
   scope?: Scope;
   /** Reads a JSON body (415 / 413 / 400 guards). */
   body?: boolean;
+  /** A liveness/readiness probe: its own generous rate limit instead of the anonymous one. */
+  probe?: boolean;
   handler: RequestHandler;
 }
 
@@ -31,11 +35,18 @@ export function registerRoutes(app: Express, routes: RouteSpec[], opts: Register
   const guards = {
     auth: authenticate(opts.keys),
     limit: keyRateLimiter(opts.config.rateLimit),
+    probeLimit: probeRateLimiter(opts.config.probeRateLimit),
     body: [requireJsonContentType, ...readJsonBody(opts.config.bodyLimit)],
   };
+  const probes = new Set(routes.filter((r) => r.probe).map((r) => r.path.toLowerCase()));
+  // Before every route, so that 401s, 404s and 405s without a key are counted as well.
+  const isProbe = (req: Request): boolean =>
+    (req.method === 'GET' || req.method === 'HEAD') && probes.has(pathOf(req));
+  app.use(anonymousRateLimiter(opts.keys, opts.config.anonymousRateLimit, isProbe));
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
     const chain: RequestHandler[] = [markRoute(route.path)];
+    if (route.probe) chain.push(guards.probeLimit);
     if (route.scope) chain.push(guards.auth, guards.limit, requireScope(route.scope));
     if (route.body) chain.push(...guards.body);
     app[route.method](route.path, ...chain, route.handler);
@@ -44,6 +55,11 @@ export function registerRoutes(app: Express, routes: RouteSpec[], opts: Register
   for (const [path, methods] of methodsByPath) {
     app.all(path, markRoute(path), methodNotAllowed(methods));
   }
+}
+
+/** The path as routing sees it: express matches case-insensitively and ignores a trailing slash. */
+function pathOf(req: Request): string {
+  return req.path.toLowerCase().replace(/\/+$/, '');
 }
 
 /** Records the route template so logs and metrics never see the concrete path (it may hold an MRN). */

@@ -9,6 +9,15 @@ import { errorOutcome } from '../fhir/outcomes';
 import { buildCapabilityStatement } from './capability-statement';
 import { BodyError, readJsonBody, sendFhir, versionHeaders } from './http-io';
 import { SandboxRepository } from './sandbox-repository';
+import {
+  allowedHostsFor,
+  checkHost,
+  checkToken,
+  generateSandboxToken,
+  tokenCheckFor,
+  type Refusal,
+  type TokenCheck,
+} from './sandbox-guard';
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -20,6 +29,16 @@ export interface SandboxOptions {
   clock?: () => Date;
   /** Largest accepted request body in bytes (default 10 MiB). */
   maxBodyBytes?: number;
+  /**
+   * The bearer token every request but `GET /fhir/metadata` must carry (DESIGN.md §8); a random
+   * one is generated when absent. Read it back from {@link Sandbox.token}.
+   */
+  token?: string;
+  /**
+   * Decides which presented tokens pass instead of `token` — for a test that puts an
+   * authorisation server in front (SMART Backend Services issues its own access tokens).
+   */
+  acceptsToken?: TokenCheck;
 }
 
 /** A running sandbox FHIR server. */
@@ -27,6 +46,8 @@ export interface Sandbox {
   /** FHIR base URL including `/fhir`, e.g. `http://127.0.0.1:8090/fhir`. */
   url: string;
   port: number;
+  /** The bearer token the sandbox requires (`Authorization: Bearer <token>`). */
+  token: string;
   /** The live repository, to preload or inspect in tests. */
   repository: SandboxRepository;
   /** Stops listening and drops open connections. */
@@ -45,23 +66,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const repository = new SandboxRepository({ clock });
   const router = new FhirRouter();
   const state = { baseUrl: '', started: clock().toISOString() };
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? generateSandboxToken();
   const context: HandlerContext = {
     repository,
     router,
     state,
     maxBody: options.maxBodyBytes ?? 10 * 1024 * 1024,
+    allowedHosts: allowedHostsFor(host),
+    acceptsToken: options.acceptsToken ?? tokenCheckFor(token),
   };
-  const server = createServer((req, res) => {
+  // Node's own 400 for a missing Host has no body; the guard answers it with an OperationOutcome.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     handle(req, res, context).catch((err: unknown) => {
       if (!res.headersSent) sendFhir(res, 500, errorOutcome('exception', describe(err)));
       else res.destroy();
     });
   });
-  const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   state.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/fhir`;
-  return { url: state.baseUrl, port, repository, close: () => closeServer(server) };
+  return { url: state.baseUrl, port, token, repository, close: () => closeServer(server) };
 }
 
 interface HandlerContext {
@@ -69,10 +94,14 @@ interface HandlerContext {
   router: FhirRouter;
   state: { baseUrl: string; started: string };
   maxBody: number;
+  allowedHosts: ReadonlySet<string>;
+  acceptsToken: TokenCheck;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+  const refused = refusalOf(req, url, ctx);
+  if (refused) return sendFhir(res, refused.status, refused.outcome, refused.headers);
   if (url.pathname !== '/fhir' && !url.pathname.startsWith('/fhir/')) {
     return sendFhir(
       res,
@@ -113,6 +142,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
   if (!resource || !isOk(outcome)) return sendFhir(res, status, withoutStatusToken(outcome));
   if (resource.resourceType === 'Bundle') annotateBundleResponse(resource, ctx.state.baseUrl);
   sendFhir(res, status, resource, versionHeaders(resource, ctx.state.baseUrl, status));
+}
+
+/** Host first (a rebinding page must learn nothing, not even that a token is needed), then the token. */
+function refusalOf(req: IncomingMessage, url: URL, ctx: HandlerContext): Refusal | undefined {
+  const hostRefused = checkHost(req, ctx.allowedHosts);
+  if (hostRefused) return hostRefused;
+  const metadata = req.method === 'GET' && /^\/fhir\/metadata\/?$/.test(url.pathname);
+  return metadata ? undefined : checkToken(req, ctx.acceptsToken);
 }
 
 /**

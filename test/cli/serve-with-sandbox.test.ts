@@ -15,6 +15,7 @@ const ROOT = path.join(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
 const RECORDS = path.join(ROOT, 'fixtures/records');
 const KEY = 'component-test-key-0123456789abcdef';
+const EHR_TOKEN = 'ehr-sandbox-token-0123456789abcdef';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -61,10 +62,12 @@ async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise
 
 test('serve delivers to a separate sandbox process named in a destinations file; a revocation turns the Consent there inactive', async () => {
   const [, ehr] = await start(
-    ['sandbox', '--port', '0'],
+    ['sandbox', '--port', '0', '--token', EHR_TOKEN],
     {},
     /listening at (http:\/\/127\.0\.0\.1:\d+\/fhir)/,
   );
+  // The EHR refuses anyone without its token, so what arrives below came with it.
+  expect((await fetch(`${ehr}/Communication`)).status).toBe(401);
   const destinations = path.join(dir, 'destinations.json');
   fs.writeFileSync(
     destinations,
@@ -72,7 +75,7 @@ test('serve delivers to a separate sandbox process named in a destinations file;
       {
         id: 'ehr',
         baseUrl: ehr,
-        auth: { type: 'none' },
+        auth: { type: 'bearer', tokenEnv: 'EHR_TOKEN' },
         transport: 'auto',
         allowInsecure: true,
         allowPrivateNetwork: true,
@@ -92,6 +95,7 @@ test('serve delivers to a separate sandbox process named in a destinations file;
       KAP_BRIDGE_API_KEYS: keys,
       KAP_BRIDGE_DESTINATIONS: destinations,
       KAP_BRIDGE_DEFAULT_DESTINATION: 'ehr',
+      EHR_TOKEN,
     },
     /kap-bridge listening on (http:\/\/127\.0\.0\.1:\d+)/,
   );
@@ -106,7 +110,9 @@ test('serve delivers to a separate sandbox process named in a destinations file;
   const search = async (type: string, system: string, value: string) =>
     (
       (await (
-        await fetch(`${ehr}/${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`)
+        await fetch(`${ehr}/${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`, {
+          headers: { authorization: `Bearer ${EHR_TOKEN}` },
+        })
       ).json()) as { entry?: Array<{ resource: { status?: string; payload?: unknown[] } }> }
     ).entry ?? [];
   const updates = await poll(

@@ -1,4 +1,4 @@
-import { createNoAuth } from '../../src/delivery/auth';
+import { createBearerAuth } from '../../src/delivery/auth';
 import { createFhirGateway, type FhirGateway } from '../../src/delivery/fhir-gateway';
 import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/delivery/http-client';
 import type { DeliveryUnit } from '../../src/delivery/delivery-unit';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   proxy = await startFaultProxy({ target: sandbox.url });
   http = createGuardedHttpClient({ totalTimeoutMs: 5000 });
-  gateway = createFhirGateway({ http, authFor: () => createNoAuth(), now });
+  gateway = createFhirGateway({ http, authFor: () => createBearerAuth(sandbox.token), now });
 });
 afterAll(async () => {
   await http.close();
@@ -39,7 +39,7 @@ describe.each(['transaction', 'conditional'] as const)('transport %s against the
     const second = await gateway.push(dest, unit);
     expect(second).toMatchObject({ kind: 'delivered', alreadyThere: true });
     for (const item of unit) {
-      expect(await countByIdentifier(sandbox.url, item.resource.resourceType, item.identifier)).toBe(1);
+      expect(await countByIdentifier(sandbox, item.resource.resourceType, item.identifier)).toBe(1);
     }
     if (first.kind !== 'delivered' || second.kind !== 'delivered') throw new Error('not delivered');
     expect(second.locations.map((l) => l.reference).sort()).toEqual(
@@ -55,10 +55,10 @@ describe.each(['transaction', 'conditional'] as const)('transport %s against the
     const result = await gateway.push(destination(sandbox.url, { transport }), unit);
     if (result.kind !== 'delivered') throw new Error(JSON.stringify(result));
     const ref = (type: string) => result.locations.find((l) => l.resourceType === type)?.reference;
-    const comm = await readByIdentifier(sandbox.url, 'Communication', main(unit).identifier);
+    const comm = await readByIdentifier(sandbox, 'Communication', main(unit).identifier);
     expect(comm?.subject).toEqual({ reference: ref('Patient') });
     expect(comm?.recipient).toEqual([{ reference: ref('Practitioner') }]);
-    const patient = await readByIdentifier(sandbox.url, 'Patient', unit[1]!.identifier);
+    const patient = await readByIdentifier(sandbox, 'Patient', unit[1]!.identifier);
     expect(patient?.managingOrganization).toEqual({ reference: ref('Organization') });
   });
 
@@ -75,8 +75,8 @@ describe.each(['transaction', 'conditional'] as const)('transport %s against the
     });
     const second = await gateway.push(dest, asUpdate('entered-in-error'));
     expect(second).toMatchObject({ kind: 'delivered', alreadyThere: false });
-    expect(await countByIdentifier(sandbox.url, 'Communication', main(unit).identifier)).toBe(1);
-    expect((await readByIdentifier(sandbox.url, 'Communication', main(unit).identifier))?.status).toBe(
+    expect(await countByIdentifier(sandbox, 'Communication', main(unit).identifier)).toBe(1);
+    expect((await readByIdentifier(sandbox, 'Communication', main(unit).identifier))?.status).toBe(
       'entered-in-error',
     );
   });
@@ -96,10 +96,10 @@ describe.each(['transaction', 'conditional'] as const)('transport %s against the
     );
     const first = await gateway.push(dest, unit);
     expect(first).toMatchObject({ kind: 'retry' });
-    expect(await countByIdentifier(sandbox.url, 'Communication', main(unit).identifier)).toBe(1);
+    expect(await countByIdentifier(sandbox, 'Communication', main(unit).identifier)).toBe(1);
     const second = await gateway.push(dest, unit);
     expect(second).toMatchObject({ kind: 'delivered', alreadyThere: true });
-    expect(await countByIdentifier(sandbox.url, 'Communication', main(unit).identifier)).toBe(1);
+    expect(await countByIdentifier(sandbox, 'Communication', main(unit).identifier)).toBe(1);
   });
 });
 
@@ -117,10 +117,10 @@ describe('referencedResources "must-exist"', () => {
         .sort(),
     ).toEqual(['Organization', 'Patient', 'Practitioner']);
     const patient = created.locations.find((l) => l.resourceType === 'Patient')?.reference;
-    expect((await readByIdentifier(sandbox.url, 'Communication', main(unit).identifier))?.subject).toEqual({
+    expect((await readByIdentifier(sandbox, 'Communication', main(unit).identifier))?.subject).toEqual({
       reference: patient,
     });
-    expect(await countByIdentifier(sandbox.url, 'Patient', unit[1]!.identifier)).toBe(1);
+    expect(await countByIdentifier(sandbox, 'Patient', unit[1]!.identifier)).toBe(1);
   });
 
   test('when the patient is missing, the push fails permanently with not-found and nothing is created', async () => {
@@ -129,7 +129,7 @@ describe('referencedResources "must-exist"', () => {
     expect(result).toMatchObject({ kind: 'permanent', outcome: { issue: [{ code: 'not-found' }] } });
     if (result.kind !== 'permanent') throw new Error('expected permanent');
     expect(result.outcome.issue?.[0]?.details?.text).toMatch(/no Patient with identifier/);
-    expect(await countByIdentifier(sandbox.url, 'Communication', main(unit).identifier)).toBe(0);
+    expect(await countByIdentifier(sandbox, 'Communication', main(unit).identifier)).toBe(0);
   });
 });
 
@@ -177,7 +177,7 @@ describe('faults between kap-bridge and the destination', () => {
     const result = await gateway.push(destination(proxy.url), unit);
     expect(result).toMatchObject({ kind: 'retry', reason: 'network-error' });
     expect(result.httpStatus).toBeUndefined(); // no response: no status to record
-    expect(await countByIdentifier(sandbox.url, 'Communication', main(unit).identifier)).toBe(0);
+    expect(await countByIdentifier(sandbox, 'Communication', main(unit).identifier)).toBe(0);
   });
 
   test('a redirect is not followed and is permanent', async () => {
@@ -191,7 +191,7 @@ describe('faults between kap-bridge and the destination', () => {
     if (result.kind !== 'permanent') throw new Error('expected permanent');
     expect(result.outcome.issue?.[0]?.details?.text).toMatch(/307.*redirects are never followed/);
     expect(proxy.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
-    expect(await countByIdentifier(sandbox.url, 'Communication', main(unit).identifier)).toBe(0);
+    expect(await countByIdentifier(sandbox, 'Communication', main(unit).identifier)).toBe(0);
   });
 });
 

@@ -2,6 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDestinations, type Destination } from '../../src/delivery/destinations';
 import type { DeliveryUnit } from '../../src/delivery/delivery-unit';
+import type { Sandbox } from '../../src/sandbox';
+
+/** A FHIR server to read directly: its base URL and the bearer token it requires. */
+export type ReadableServer = Pick<Sandbox, 'url' | 'token'>;
+
+/** Searches `server` by identifier with its token. */
+function searchByIdentifier(server: ReadableServer, type: string, id: { system: string; value: string }) {
+  return fetch(`${server.url}/${type}?identifier=${encodeURIComponent(`${id.system}|${id.value}`)}`, {
+    headers: { authorization: `Bearer ${server.token}` },
+  });
+}
 
 export const FIXTURES = path.join(__dirname, '../../fixtures');
 
@@ -38,20 +49,24 @@ export function communicationUnit(suffix = ''): DeliveryUnit {
   return raw as unknown as DeliveryUnit;
 }
 
-/** How many resources of `type` the FHIR server at `baseUrl` holds with this identifier. */
+/** How many resources of `type` the FHIR server holds with this identifier. */
 export async function countByIdentifier(
-  baseUrl: string,
+  server: ReadableServer,
   type: string,
   id: { system: string; value: string },
 ) {
-  const res = await fetch(`${baseUrl}/${type}?identifier=${encodeURIComponent(`${id.system}|${id.value}`)}`);
+  const res = await searchByIdentifier(server, type, id);
   const bundle = (await res.json()) as { entry?: Array<{ resource: { resourceType: string } }> };
   return (bundle.entry ?? []).filter((e) => e.resource.resourceType === type).length;
 }
 
 /** The resource the server holds for an identifier (the only one). */
-export async function readByIdentifier(baseUrl: string, type: string, id: { system: string; value: string }) {
-  const res = await fetch(`${baseUrl}/${type}?identifier=${encodeURIComponent(`${id.system}|${id.value}`)}`);
+export async function readByIdentifier(
+  server: ReadableServer,
+  type: string,
+  id: { system: string; value: string },
+) {
+  const res = await searchByIdentifier(server, type, id);
   const bundle = (await res.json()) as { entry?: Array<{ resource: Record<string, unknown> }> };
   return bundle.entry?.[0]?.resource;
 }

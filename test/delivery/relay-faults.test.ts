@@ -1,7 +1,7 @@
 import type { OutboxRow } from '../../src/store/store-port';
 import { buildDisclosureLog } from '../../src/audit/disclosure-log';
 import { createFhirGateway } from '../../src/delivery/fhir-gateway';
-import { createNoAuth } from '../../src/delivery/auth';
+import { createBearerAuth } from '../../src/delivery/auth';
 import { createRelay } from '../../src/delivery/relay';
 import { createDestinationRegistry } from '../../src/delivery/destinations';
 import { destination } from './helpers';
@@ -131,7 +131,7 @@ describe('relay under faults between it and the sandbox', () => {
     h.clock.set('2026-11-20T19:01:00-08:00');
     const realGateway = createFhirGateway({
       http: h.http,
-      authFor: () => createNoAuth(),
+      authFor: () => createBearerAuth(h.sandbox.token),
       now: () => h.clock.now.getTime(),
     });
     // The worker dies once the send is done: its attempt never ends (a throw would not do — a

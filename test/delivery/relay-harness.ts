@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createIngestUseCases, type IngestResult, type IngestUseCases } from '../../src/app';
-import { createNoAuth } from '../../src/delivery/auth';
+import { createBearerAuth } from '../../src/delivery/auth';
 import { createDestinationRegistry, type Destination } from '../../src/delivery/destinations';
 import { createFhirGateway } from '../../src/delivery/fhir-gateway';
 import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/delivery/http-client';
@@ -71,7 +71,11 @@ export async function openRelayHarness(options: { store?: Store } = {}): Promise
   const relay = (over: Partial<RelayConfig> = {}, destinations: Destination[] = [dest]): Relay =>
     createRelay({
       store,
-      gateway: createFhirGateway({ http, authFor: () => createNoAuth(), now: () => clock.now.getTime() }),
+      gateway: createFhirGateway({
+        http,
+        authFor: () => createBearerAuth(sandbox.token),
+        now: () => clock.now.getTime(),
+      }),
       destinations: createDestinationRegistry(destinations),
       validator,
       clock: () => clock.now,
@@ -138,7 +142,9 @@ export async function sandboxSearch(
   id?: { system: string; value: string },
 ): Promise<Array<Record<string, unknown>>> {
   const q = id ? `?identifier=${encodeURIComponent(`${id.system}|${id.value}`)}` : '';
-  const res = await fetch(`${h.sandbox.url}/${type}${q}`);
+  const res = await fetch(`${h.sandbox.url}/${type}${q}`, {
+    headers: { authorization: `Bearer ${h.sandbox.token}` },
+  });
   const bundle = (await res.json()) as { entry?: Array<{ resource: Record<string, unknown> }> };
   return (bundle.entry ?? []).map((e) => e.resource).filter((r) => r.resourceType === type);
 }

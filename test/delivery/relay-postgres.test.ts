@@ -1,4 +1,4 @@
-import { createNoAuth } from '../../src/delivery/auth';
+import { createBearerAuth } from '../../src/delivery/auth';
 import { createDestinationRegistry } from '../../src/delivery/destinations';
 import { createFhirGateway } from '../../src/delivery/fhir-gateway';
 import { createRelay, type Relay } from '../../src/delivery/relay';
@@ -42,7 +42,7 @@ function otherInstance(owner: string): Relay {
     store: second,
     gateway: createFhirGateway({
       http: h.http,
-      authFor: () => createNoAuth(),
+      authFor: () => createBearerAuth(h.sandbox.token),
       now: () => h.clock.now.getTime(),
     }),
     destinations: createDestinationRegistry([h.dest]),
@@ -92,7 +92,7 @@ test('PostgreSQL: a worker killed after its send loses the row at lease expiry t
   await h.run('update', record('update-all-observations.json'), '2026-11-20T19:00:00-08:00');
   const realGateway = createFhirGateway({
     http: h.http,
-    authFor: () => createNoAuth(),
+    authFor: () => createBearerAuth(h.sandbox.token),
     now: () => h.clock.now.getTime(),
   });
   // The worker dies once the send is done: its attempt never ends (a throw would not do — a

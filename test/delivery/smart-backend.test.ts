@@ -31,7 +31,8 @@ beforeAll(async () => {
   ];
   tokens = await startTokenEndpoint(jwks, CLIENT_ID, () => Math.floor(clock / 1000));
   http = createGuardedHttpClient({ totalTimeoutMs: 5000 });
-  sandbox = await startSandbox();
+  // The EHR's resource server accepts exactly the access tokens its authorisation server issued.
+  sandbox = await startSandbox({ acceptsToken: (t) => tokens.issued.includes(t) });
   proxy = await startFaultProxy({ target: sandbox.url });
 });
 afterAll(async () => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
       {
         id: 'lakeside-ehr',
         baseUrl: sandbox.url,
-        auth: { type: 'none' },
+        auth: { type: 'bearer', tokenEnv: 'LAKESIDE_TOKEN' },
         allowInsecure: true,
         allowPrivateNetwork: true,
       },
@@ -44,6 +44,7 @@ beforeAll(async () => {
     DATABASE_URL: `sqlite:${path.join(dir, 'kap.db')}`,
     KAP_BRIDGE_DESTINATIONS: destinations,
     KAP_BRIDGE_DEFAULT_DESTINATION: 'lakeside-ehr',
+    LAKESIDE_TOKEN: sandbox.token,
   };
 });
 afterAll(async () => {
@@ -64,6 +65,7 @@ async function cli(...args: string[]): Promise<{ stdout: string; code: number }>
 async function count(type: string, id: { system: string; value: string }): Promise<number> {
   const res = await fetch(
     `${sandbox.url}/${type}?identifier=${encodeURIComponent(`${id.system}|${id.value}`)}`,
+    { headers: { authorization: `Bearer ${sandbox.token}` } },
   );
   return ((await res.json()) as { entry?: unknown[] }).entry?.length ?? 0;
 }

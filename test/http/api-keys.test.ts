@@ -1,7 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLocalApiKey, loadApiKeyFile, LOCAL_KEY_NAME } from '../../src/http/api-key-file';
+import {
+  ensureLocalApiKey,
+  loadApiKeyFile,
+  LOCAL_KEY_FILE,
+  LOCAL_KEY_NAME,
+} from '../../src/http/api-key-file';
 import { ApiKeyConfigError, parseApiKeys, sha256Hex } from '../../src/http/api-keys';
 import cases from '../../fixtures/http/api-key-files.json';
 
@@ -49,12 +54,45 @@ describe('key files on disk', () => {
     });
   });
 
-  test('ensureLocalApiKey run again keeps the file and returns the same key', () => {
+  test('the generated keys file holds only the SHA-256 of the key, never the key', () => {
+    const local = ensureLocalApiKey(dir);
+    const text = readFileSync(local.path, 'utf8');
+    expect(JSON.parse(text)).toEqual([
+      { name: LOCAL_KEY_NAME, sha256: sha256Hex(local.key!), scopes: ['ingest', 'validate', 'ops', 'audit'] },
+    ]);
+    expect(text).not.toContain(local.key!);
+  });
+
+  test('ensureLocalApiKey run again keeps the file untouched and no longer returns the key, which still authenticates', () => {
     const first = ensureLocalApiKey(dir);
     const content = readFileSync(first.path, 'utf8');
     const second = ensureLocalApiKey(dir);
-    expect(second).toEqual({ path: first.path, key: first.key, created: false });
+    expect(second).toEqual({ path: first.path, created: false });
     expect(readFileSync(first.path, 'utf8')).toBe(content);
+    expect(loadApiKeyFile(second.path).registry.authenticate(first.key!)?.name).toBe(LOCAL_KEY_NAME);
+  });
+
+  test('a plain-text local key file from an older version is rewritten to its SHA-256 (0600, other fields kept) and the same key still authenticates', () => {
+    const path = join(dir, LOCAL_KEY_FILE);
+    const key = 'older-version-plain-key-0123456789abcdef';
+    const other = { name: 'added-by-hand', sha256: sha256Hex('another-key-0123456789'), scopes: ['ops'] };
+    writeFileSync(path, JSON.stringify([{ name: LOCAL_KEY_NAME, key, scopes: ['ingest', 'ops'] }, other]), {
+      mode: 0o600,
+    });
+    const local = ensureLocalApiKey(dir);
+    expect(local).toEqual({ path, key, created: false, migrated: true });
+    const text = readFileSync(path, 'utf8');
+    expect(text).not.toContain(key);
+    expect(JSON.parse(text)).toEqual([
+      { name: LOCAL_KEY_NAME, sha256: sha256Hex(key), scopes: ['ingest', 'ops'] },
+      other,
+    ]);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(loadApiKeyFile(path).registry.authenticate(key)).toEqual({
+      name: LOCAL_KEY_NAME,
+      scopes: ['ingest', 'ops'],
+    });
+    expect(ensureLocalApiKey(dir)).toEqual({ path, created: false });
   });
 
   test('a keys file readable by others loads with a warning', () => {

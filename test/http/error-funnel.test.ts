@@ -125,6 +125,46 @@ describe('error funnel', () => {
     expect((await request(app).get('/outbox').set('Authorization', bearer('all'))).status).toBe(200);
   });
 
+  test('when requests without a valid key from one address exceed the anonymous limit, the answer is 429 throttled with Retry-After, while a keyed client and the probes are unaffected', async () => {
+    const app = createApp(makeWorld({ config: { anonymousRateLimit: { windowMs: 60_000, limit: 4 } } }).deps);
+    // Every kind of keyless request counts: no key, a wrong key, a public route, an unknown path.
+    expect((await request(app).get('/outbox')).status).toBe(401);
+    expect(
+      (await request(app).get('/outbox').set('Authorization', 'Bearer guessed-key-0123456789')).status,
+    ).toBe(401);
+    expect((await request(app).get('/fhir/metadata')).status).toBe(200);
+    expect((await request(app).get('/no-such-path')).status).toBe(404);
+    const res = await request(app).get('/fhir/metadata');
+    expectOutcome(res, 429, 'throttled');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expectOutcome(
+      await request(app).get('/outbox').set('Authorization', 'Bearer guessed-key-9876543210'),
+      429,
+      'throttled',
+    );
+    expect((await request(app).get('/outbox').set('Authorization', bearer('ops'))).status).toBe(200);
+    expect((await request(app).get('/fhir/metadata').set('Authorization', bearer('ops'))).status).toBe(200);
+    expect((await request(app).get('/healthz')).status).toBe(200);
+    expect((await request(app).get('/readyz')).status).toBe(200);
+  });
+
+  test('the probes have their own bound per address: past it /readyz answers 429, and probing never uses up the anonymous allowance', async () => {
+    const app = createApp(
+      makeWorld({
+        config: {
+          anonymousRateLimit: { windowMs: 60_000, limit: 2 },
+          probeRateLimit: { windowMs: 60_000, limit: 5 },
+        },
+      }).deps,
+    );
+    for (let i = 0; i < 5; i++)
+      expect((await request(app).get(i % 2 ? '/healthz' : '/readyz')).status).toBe(200);
+    expectOutcome(await request(app).get('/readyz'), 429, 'throttled');
+    expect((await request(app).get('/fhir/metadata')).status).toBe(200);
+    expect((await request(app).get('/fhir/metadata')).status).toBe(200);
+    expect((await request(app).get('/fhir/metadata')).status).toBe(429);
+  });
+
   test('responses carry helmet headers and a request id, and no x-powered-by', async () => {
     const res = await request(createApp(makeWorld().deps)).get('/healthz');
     expect(res.headers['x-powered-by']).toBeUndefined();

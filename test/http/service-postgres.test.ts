@@ -55,7 +55,9 @@ const post = (at: string, body: unknown) =>
 
 async function onSandbox(type: string, system: string, value: string): Promise<unknown[]> {
   const q = encodeURIComponent(`${system}|${value}`);
-  const res = await fetch(`${svc.sandbox!.url}/${type}?identifier=${q}`);
+  const res = await fetch(`${svc.sandbox!.url}/${type}?identifier=${q}`, {
+    headers: { authorization: `Bearer ${svc.sandbox!.token}` },
+  });
   return ((await res.json()) as Bundle).entry ?? [];
 }
 

@@ -57,6 +57,7 @@ afterAll(async () => {
 async function onSandbox<T>(type: string, system: string, value: string): Promise<T[]> {
   const res = await fetch(
     `${svc.sandbox!.url}/${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`,
+    { headers: { authorization: `Bearer ${svc.sandbox!.token}` } },
   );
   return (((await res.json()) as Bundle).entry ?? []).map((e) => e.resource as T);
 }
@@ -242,8 +243,24 @@ test('/readyz reports the store and validator ready; /metrics shows the outbox b
   expect(metrics.text).toMatch(/kap_bridge_deliveries_total\{outcome="delivered"\} [1-9]/);
 });
 
-test('the log names the built-in sandbox plainly and carries no PHI from the fixtures and no API key', () => {
+test('the built-in sandbox that received the deliveries refuses a read without its token and a foreign Host', async () => {
+  const url = `${svc.sandbox!.url}/Communication`;
+  const withToken = { authorization: `Bearer ${svc.sandbox!.token}` };
+  expect((await fetch(url)).status).toBe(401);
+  expect((await fetch(url, { headers: { authorization: 'Bearer not-the-sandbox-token-0123' } })).status).toBe(
+    401,
+  );
+  const rebound = await request(url.replace('/fhir/Communication', ''))
+    .get('/fhir/Communication')
+    .set(withToken)
+    .set('Host', 'rebind.example');
+  expect(rebound.status).toBe(421);
+  expect((await fetch(url, { headers: withToken })).status).toBe(200);
+});
+
+test('the log names the built-in sandbox plainly and carries no PHI from the fixtures, no API key and no sandbox token', () => {
   expect(log.text).toContain('no destinations file: delivering to the built-in sandbox at');
+  expect(log.text).not.toContain(svc.sandbox!.token);
   for (const phi of [
     'Zoë',
     "O'Connor",

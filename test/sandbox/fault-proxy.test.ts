@@ -2,14 +2,17 @@ import type { Fault, FaultProxy, Sandbox } from '../../src/sandbox';
 import { startFaultProxy, startSandbox } from '../../src/sandbox';
 import { IDENTIFIER_SYSTEM } from '../../src/fhir/canonical';
 import faultCases from '../../fixtures/sandbox/fault-cases.json';
-import { fhir, patient } from './fhir-http';
+import { fhirWithToken, patient } from './fhir-http';
 
 const MRN = IDENTIFIER_SYSTEM.mrn;
 
 let sandbox: Sandbox;
+/** Requests with the sandbox's token (set once it has started). */
+let fhir: ReturnType<typeof fhirWithToken>;
 let proxy: FaultProxy;
 beforeAll(async () => {
   sandbox = await startSandbox();
+  fhir = fhirWithToken(sandbox.token);
   proxy = await startFaultProxy({ target: sandbox.url });
 });
 afterAll(async () => {

@@ -25,6 +25,12 @@ export async function fhir(
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/** {@link fhir} with `Authorization: Bearer <token>` on every request: the sandbox requires it. */
+export function fhirWithToken(token: string): typeof fhir {
+  return (url, init = {}) =>
+    fhir(url, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+}
+
 /** A Patient with one business identifier. */
 export function patient(system: string, value: string, extra: Record<string, unknown> = {}) {
   return { resourceType: 'Patient', identifier: [{ system, value }], ...extra };

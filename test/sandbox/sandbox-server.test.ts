@@ -2,15 +2,18 @@ import type { Sandbox } from '../../src/sandbox';
 import { startSandbox } from '../../src/sandbox';
 import { IDENTIFIER_SYSTEM } from '../../src/fhir/canonical';
 import refusedCreates from '../../fixtures/sandbox/refused-creates.json';
-import { communication, fhir, patient } from './fhir-http';
+import { communication, fhirWithToken, patient } from './fhir-http';
 
 const MRN = IDENTIFIER_SYSTEM.mrn;
 const UPDATE = IDENTIFIER_SYSTEM.integrationUpdate;
 const PATIENT_URN = 'urn:uuid:8f0b6c1e-2d4a-4c1b-9e3f-0a1b2c3d4e5f';
 
 let sandbox: Sandbox;
+/** Requests with the sandbox's token (set once it has started). */
+let fhir: ReturnType<typeof fhirWithToken>;
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
+  fhir = fhirWithToken(sandbox.token);
 });
 afterAll(() => sandbox.close());
 

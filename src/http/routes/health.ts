@@ -7,14 +7,21 @@ import { outcome } from '../../fhir/outcomes';
 
 /**
  * Liveness, readiness and metrics. `/healthz` and `/readyz` need no key (DESIGN.md §8) and say
- * only check names and ok/failed; `/metrics` needs `ops` (queue depths are operational data).
+ * only check names and ok/failed, and are rate-limited as probes (their own generous bound per
+ * address, apart from the anonymous limit); `/metrics` needs `ops` (queue depths are operational data).
  */
 export function healthRoutes(deps: Pick<AppDeps, 'readiness' | 'metrics' | 'logger'>): RouteSpec[] {
   return [
-    { method: 'get', path: '/healthz', handler: (_req, res) => void res.status(200).json({ status: 'ok' }) },
+    {
+      method: 'get',
+      path: '/healthz',
+      probe: true,
+      handler: (_req, res) => void res.status(200).json({ status: 'ok' }),
+    },
     {
       method: 'get',
       path: '/readyz',
+      probe: true,
       handler: async (_req, res) => {
         const { ok, checks } = await deps.readiness();
         const failed = Object.entries(checks).filter(([, c]) => !c.ok);
