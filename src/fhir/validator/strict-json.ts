@@ -88,6 +88,10 @@ class Parser {
     throw new JsonSyntaxError(message, this.pos);
   }
 
+  private failAt(offset: number, message: string): never {
+    throw new JsonSyntaxError(message, offset);
+  }
+
   private skipWs(): void {
     while (this.pos < this.text.length && WS.has(this.text[this.pos] as string)) this.pos++;
     if (this.text.startsWith('//', this.pos) || this.text.startsWith('/*', this.pos)) {
@@ -153,7 +157,7 @@ class Parser {
       this.skipWs();
       const next = this.text[this.pos++];
       if (next === '}') return obj;
-      if (next !== ',') this.fail(`Expected ',' or '}' in an object`);
+      if (next !== ',') this.failAt(this.pos - 1, `Expected ',' or '}' in an object`);
     }
   }
 
@@ -170,7 +174,7 @@ class Parser {
       this.skipWs();
       const next = this.text[this.pos++];
       if (next === ']') return arr;
-      if (next !== ',') this.fail(`Expected ',' or ']' in an array`);
+      if (next !== ',') this.failAt(this.pos - 1, `Expected ',' or ']' in an array`);
     }
   }
 
@@ -197,17 +201,18 @@ class Parser {
   }
 
   private parseEscape(): string {
+    const backslash = this.pos;
     const esc = this.text[this.pos + 1] ?? '';
     this.pos += 2;
     const escaped = ownProperty(ESCAPES, esc);
     if (escaped !== undefined) return escaped;
     if (esc === 'u') {
       const hex = this.text.slice(this.pos, this.pos + 4);
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('Invalid \\u escape');
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.failAt(backslash, 'Invalid \\u escape');
       this.pos += 4;
       return String.fromCharCode(parseInt(hex, 16));
     }
-    return this.fail(`Invalid escape '\\${esc}'`);
+    return this.failAt(backslash, `Invalid escape '\\${esc}'`);
   }
 }
 
