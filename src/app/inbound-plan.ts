@@ -73,7 +73,7 @@ export function planInbound(
   errors: InboundErrors,
   opts: { referrals?: number[]; checkRequests: boolean },
 ): InboundPlan {
-  const bundleIssues = errors.get(-1) ?? [];
+  const bundleIssues = [...(errors.get(-1) ?? []), ...entryListIssues(bundle)];
   // Bundle.entry itself is at fault (not an array, …): there are no entries to read.
   if (bundleIssues.length > 0) return { bundleIssues, units: [], orphans: new Map() };
   const entries = bundle.entry ?? [];
@@ -103,4 +103,13 @@ export function planInbound(
     });
   }
   return { bundleIssues, units, orphans };
+}
+
+// The validator reports an `entry` that is an object rather than a list under the entry itself,
+// not the Bundle; without a list there is nothing to plan (Bundle.entry is 0..*).
+function entryListIssues(bundle: Bundle): OperationOutcomeIssue[] {
+  if (bundle.entry === undefined || Array.isArray(bundle.entry)) return [];
+  return [
+    issue({ code: 'structure', expression: 'Bundle.entry', text: 'Bundle.entry must be a JSON array.' }),
+  ];
 }

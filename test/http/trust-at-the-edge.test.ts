@@ -41,6 +41,12 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const cases: Array<[name: string, req: EdgeRequest, status: number]> = [
+  // Found by the fuzzer (test/fuzz/http-routes.fuzz.test.ts).
+  [
+    'a transaction whose entry is an object, not a list',
+    post('/fhir', json('{"resourceType":"Bundle","type":"transaction","entry":{}}')),
+    422,
+  ],
   [
     'a constructor key in a validated resource',
     post('/fhir/Patient/$validate', json('{"resourceType":"Patient","constructor":{}}')),

@@ -30,7 +30,7 @@ interface MapOptions {
   mapping?: MappingOptions;
 }
 
-/** A file that cannot be read is a usage error (2); one that is not strict JSON is bad input (1). */
+/** A file that cannot be read, or that is not strict JSON, exits 2 (the command's contract for bad input files). */
 function readJsonInput(path: string): Step<unknown> {
   const read = readJsonFile(path);
   if (read.ok) return read;
@@ -41,7 +41,7 @@ function readJsonInput(path: string): Step<unknown> {
   const text = `${path} is not valid JSON: ${read.message}`;
   return {
     ok: false,
-    exitCode: 1,
+    exitCode: 2,
     outcome: outcome([issue({ severity: 'fatal', code: 'structure', text })]),
   };
 }
