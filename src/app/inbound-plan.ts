@@ -7,7 +7,10 @@ import type { ResourceValidator } from './ingest-types';
  * Planning an inbound Bundle before anything is stored: validate it (base R4 and any profile it
  * claims), read each referral (a ServiceRequest with the entries it references) and attach every
  * error to the referral whose entries it concerns. Entries no referral uses are refused: the
- * adapter takes referrals, not arbitrary resources.
+ * adapter takes referrals, not arbitrary resources. The reverse mapping reads only what the
+ * validator passed: a Bundle with errors of its own is not planned at all, and a referral whose
+ * entries have errors is refused with them, unread (issue 10: mapping wrongly typed parts the
+ * validator had already flagged threw, a 500 for the sender's mistake).
  */
 
 /** One referral of the Bundle: read, or refused with its issues. */
@@ -30,8 +33,11 @@ export interface InboundPlan {
 
 const ENTRY = /^Bundle\.entry\[(\d+)\]/;
 
-/** Validator errors grouped by entry index (-1: the Bundle itself). Warnings are not passed on. */
-function validationErrors(
+/** Validator errors by entry index (-1: the Bundle itself), from `checkInbound`. */
+export type InboundErrors = ReadonlyMap<number, OperationOutcomeIssue[]>;
+
+/** Validates `bundle`; errors grouped by entry index (-1: the Bundle itself). Warnings are not passed on. */
+export function checkInbound(
   validator: ResourceValidator,
   bundle: Bundle,
 ): Map<number, OperationOutcomeIssue[]> {
@@ -63,33 +69,47 @@ function requestIssues(bundle: Bundle, index: number): OperationOutcomeIssue[] {
  * request and unused entries are orphans.
  */
 export function planInbound(
-  validator: ResourceValidator,
   bundle: Bundle,
+  errors: InboundErrors,
   opts: { referrals?: number[]; checkRequests: boolean },
 ): InboundPlan {
+  const bundleIssues = [...(errors.get(-1) ?? []), ...entryListIssues(bundle)];
+  // Bundle.entry itself is at fault (not an array, …): there are no entries to read.
+  if (bundleIssues.length > 0) return { bundleIssues, units: [], orphans: new Map() };
   const entries = bundle.entry ?? [];
-  const errors = validationErrors(validator, bundle);
   const srIndexes =
-    opts.referrals ?? entries.flatMap((e, i) => (e.resource?.resourceType === 'ServiceRequest' ? [i] : []));
+    opts.referrals ?? entries.flatMap((e, i) => (e?.resource?.resourceType === 'ServiceRequest' ? [i] : []));
   const own = (i: number): OperationOutcomeIssue[] => [
     ...(errors.get(i) ?? []),
     ...(opts.checkRequests ? requestIssues(bundle, i) : []),
   ];
   const used = new Set<number>();
   const units = srIndexes.map((index): InboundUnit => {
-    const read = readInboundReferral(bundle, index);
+    // Following references reads only `reference` strings, whatever the entries hold.
     const parts = referralEntryIndexes(bundle, index);
     parts.forEach((i) => used.add(i));
-    const issues = [...parts.flatMap(own), ...(read.ok ? [] : read.outcome.issue)];
-    return { index, entries: parts, ...(read.ok ? { inbound: read.value } : {}), issues };
+    const issues = parts.flatMap(own);
+    if (parts.some((i) => errors.has(i))) return { index, entries: parts, issues };
+    const read = readInboundReferral(bundle, index);
+    if (!read.ok) return { index, entries: parts, issues: [...issues, ...read.outcome.issue] };
+    return { index, entries: parts, inbound: read.value, issues };
   });
   const orphans = new Map<number, OperationOutcomeIssue[]>();
   if (opts.checkRequests) {
     entries.forEach((e, i) => {
       if (used.has(i)) return;
-      const text = `kap-bridge takes referrals: a ${e.resource?.resourceType ?? 'entry'} is accepted only as the subject or requester of a ServiceRequest in the same Bundle.`;
+      const text = `kap-bridge takes referrals: a ${e?.resource?.resourceType ?? 'entry'} is accepted only as the subject or requester of a ServiceRequest in the same Bundle.`;
       orphans.set(i, [...own(i), issue({ code: 'not-supported', expression: `Bundle.entry[${i}]`, text })]);
     });
   }
-  return { bundleIssues: errors.get(-1) ?? [], units, orphans };
+  return { bundleIssues, units, orphans };
+}
+
+// The validator reports an `entry` that is an object rather than a list under the entry itself,
+// not the Bundle; without a list there is nothing to plan (Bundle.entry is 0..*).
+function entryListIssues(bundle: Bundle): OperationOutcomeIssue[] {
+  if (bundle.entry === undefined || Array.isArray(bundle.entry)) return [];
+  return [
+    issue({ code: 'structure', expression: 'Bundle.entry', text: 'Bundle.entry must be a JSON array.' }),
+  ];
 }

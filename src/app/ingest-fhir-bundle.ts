@@ -2,7 +2,7 @@ import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } fro
 import { issue, outcome } from '../fhir/outcomes';
 import { resourceId } from '../mapping';
 import type { InboundReferral } from '../mapping/reverse-referral';
-import { planInbound, type InboundPlan, type InboundUnit } from './inbound-plan';
+import { checkInbound, planInbound, type InboundPlan, type InboundUnit } from './inbound-plan';
 import {
   Refusal,
   responseEntry,
@@ -33,7 +33,7 @@ export async function ingestFhirBundle(
       }),
     ]);
   }
-  const plan = planInbound(deps.validator, bundle, { checkRequests: true });
+  const plan = planInbound(bundle, checkInbound(deps.validator, bundle), { checkRequests: true });
   if (plan.bundleIssues.length > 0) return rejectedWith(plan.bundleIssues);
   if (plan.units.length === 0) {
     const text =

@@ -4,7 +4,7 @@ import { CODE_SYSTEM } from '../fhir/canonical';
 import { issue, outcome } from '../fhir/outcomes';
 import { mappingOptions } from '../mapping';
 import { resolveInBundle } from '../mapping/bundle-references';
-import { planInbound } from './inbound-plan';
+import { checkInbound, planInbound } from './inbound-plan';
 import type { FhirIngestResult } from './inbound-referral';
 import { storeAllOrNothing } from './ingest-fhir-bundle';
 import type { IngestContext, IngestDeps } from './ingest-types';
@@ -39,13 +39,20 @@ export async function processMessage(
       outcome: outcome([issue({ code: 'structure', expression: 'Bundle.entry[0].resource', text })]),
     };
   }
+  const errors = checkInbound(deps.validator, bundle);
+  // A MessageHeader the validator refused is not read further (focus, event, id are copied into
+  // the answer): like a missing one, it cannot be answered with a message.
+  const headerIssues = errors.get(0) ?? [];
+  if (headerIssues.length > 0) return { status: 'rejected', outcome: outcome(headerIssues) };
   const answer = (code: 'ok' | 'fatal-error', oo: OperationOutcome): FhirIngestResult => ({
     status: 'processed',
     response: responseMessage(deps, header as MessageHeader & { id: string }, code, oo),
   });
+  const bundleIssues = errors.get(-1) ?? [];
+  if (bundleIssues.length > 0) return answer('fatal-error', outcome(bundleIssues));
   const focus = referralFocus(bundle, header);
   if (!focus.ok) return answer('fatal-error', outcome(focus.issues));
-  const plan = planInbound(deps.validator, bundle, { referrals: focus.indexes, checkRequests: false });
+  const plan = planInbound(bundle, errors, { referrals: focus.indexes, checkRequests: false });
   if (plan.bundleIssues.length > 0) return answer('fatal-error', outcome(plan.bundleIssues));
   const stored = await storeAllOrNothing(deps, plan, ctx.actor);
   if (!stored.ok) return answer('fatal-error', stored.outcome);

@@ -1,5 +1,6 @@
 import type { ConsentProvision, Period } from '@medplum/fhirtypes';
 import { PROFILE } from '../fhir/canonical';
+import { ownProperty } from '../fhir/own-property';
 import type { RequestContext } from './context';
 import { codingsIntersect, conceptsInclude, roleCovers, sameParty } from './match';
 import { fhirDateInterval, type Interval } from './time-zone';
@@ -63,7 +64,7 @@ function classMatches(p: ConsentProvision, resourceType: string | undefined): bo
     const code = c.code ?? '';
     if (c.system === 'urn:ietf:bcp:13') return false;
     if (code === resourceType) return true;
-    const viaProfile = PROFILE_TYPES[code];
+    const viaProfile = ownProperty(PROFILE_TYPES, code);
     if (viaProfile) return viaProfile === resourceType;
     return code.endsWith(`/StructureDefinition/${resourceType}`);
   });

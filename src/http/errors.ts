@@ -69,7 +69,7 @@ export function errorHandler(reporter: ErrorReporter): ErrorRequestHandler {
       next(err);
       return;
     }
-    const known = err instanceof HttpError ? err : fromBodyParser(err);
+    const known = err instanceof HttpError ? err : (fromBodyParser(err) ?? fromRequestDecoding(err));
     if (known) {
       for (const [name, value] of Object.entries(known.headers)) res.setHeader(name, value);
       sendFhir(res, known.status, known.outcome);
@@ -108,4 +108,21 @@ function fromBodyParser(err: unknown): HttpError | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A client's malformed request that fails below the routes: a path parameter with a bad
+ * %-escape (the router's `decodeURIComponent` throws a URIError, before authentication) or a
+ * `Content-Encoding: gzip`/`deflate` body that does not inflate (zlib's `Z_*` errors, passed on
+ * by body-parser). Both are the client's mistake — 400, not a 500 with a stack in the log.
+ */
+function fromRequestDecoding(err: unknown): HttpError | undefined {
+  if (err instanceof URIError) {
+    return httpError(400, 'invalid', 'The path holds a malformed percent-escape (RFC 3986 §2.1).');
+  }
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return httpError(400, 'structure', 'The compressed body could not be decompressed (Content-Encoding).');
+  }
+  return undefined;
 }

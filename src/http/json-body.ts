@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express';
+import { parseJsonBytes, type JsonFailure } from '../fhir/json';
 import { httpError } from './errors';
-import { locateJsonError } from './json-error-position';
 
 /**
  * Body handling for every endpoint that takes JSON. FHIR's JSON format is
@@ -27,7 +27,11 @@ export const requireJsonContentType: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** Reads the body (at most `limit`, else 413) and parses it; malformed JSON → 400 `structure`. */
+/**
+ * Reads the body (at most `limit`, else 413) and parses it with the one strict parser
+ * (`fhir/json.ts`, DESIGN.md §8 "Trust at the edge"): invalid UTF-8, duplicate keys and nesting
+ * deeper than 100 levels are refused like any malformed JSON, 400 `structure`, never repaired.
+ */
 export function readJsonBody(limit: number | string): RequestHandler[] {
   const raw = express.raw({ type: JSON_TYPES, limit });
   const parse: RequestHandler = (req, _res, next) => {
@@ -35,22 +39,23 @@ export function readJsonBody(limit: number | string): RequestHandler[] {
       req.body = undefined;
       return next();
     }
-    const text = req.body.toString('utf8');
-    try {
-      req.body = JSON.parse(text) as unknown;
-      next();
-    } catch {
-      next(malformed(text));
-    }
+    if (isBlank(req.body)) return next(httpError(400, 'required', 'The request needs a JSON body.'));
+    const parsed = parseJsonBytes(req.body);
+    if (!parsed.ok) return next(malformed(parsed));
+    req.body = parsed.value;
+    next();
   };
   return [raw, parse];
 }
 
-function malformed(text: string) {
-  if (text.trim() === '') return httpError(400, 'required', 'The request needs a JSON body.');
-  const at = locateJsonError(text);
-  const where = at ? ` at line ${at.line}, column ${at.column} (character ${at.offset})` : '';
-  return httpError(400, 'structure', `The body is not valid JSON: parsing failed${where}.`);
+function isBlank(bytes: Buffer): boolean {
+  return bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d);
+}
+
+/** The parser's reason and position, never the body's text: it may hold PHI. */
+function malformed(at: JsonFailure) {
+  const where = `at line ${at.line}, column ${at.column} (character ${at.offset})`;
+  return httpError(400, 'structure', `The body is not valid JSON: ${at.message} ${where}.`);
 }
 
 /** The parsed body, or 400 when the endpoint needs one and none came. */

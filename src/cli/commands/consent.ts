@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonFile as readStrictJsonFile } from '../read-json-file';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Command } from 'commander';
 import {
@@ -64,26 +64,20 @@ function readJsonFile<T>(
   parse: (input: unknown) => ParseResult<T>,
 ): ParseResult<T> {
   if (!file) return { ok: false, outcome: errorOutcome('required', `${option} FILE is required.`, option) };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+  const read = readStrictJsonFile(file);
+  if (!read.ok && read.problem === 'unreadable') {
     return {
       ok: false,
-      outcome: errorOutcome('not-found', `${option}: cannot read the file (${reason}).`, option),
+      outcome: errorOutcome('not-found', `${option}: cannot read the file (${read.code}).`, option),
     };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
+  if (!read.ok) {
     return {
       ok: false,
-      outcome: errorOutcome('structure', `${option}: the file is not valid JSON.`, option),
+      outcome: errorOutcome('structure', `${option}: the file is not valid JSON: ${read.message}.`, option),
     };
   }
-  const parsed = parse(json);
+  const parsed = parse(read.value);
   if (parsed.ok) return parsed;
   // Say which file the expressions point into.
   for (const i of parsed.outcome.issue ?? []) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../read-json-file';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
 import type { FhirIngestResult, IngestResult } from '../../app';
@@ -127,16 +127,11 @@ function print(format: 'text' | 'json', r: IngestResult, code: number): number {
 }
 
 function readJson(file: string): { ok: true; value: unknown } | { ok: false; outcome: OperationOutcome } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+  const read = readJsonFile(file);
+  if (read.ok) return read;
+  if (read.problem === 'unreadable') {
     return { ok: false, outcome: errorOutcome('not-found', `${file} cannot be read`) };
   }
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (err) {
-    const text2 = `${file} is not valid JSON: ${(err as Error).message}`;
-    return { ok: false, outcome: outcome([issue({ severity: 'fatal', code: 'structure', text: text2 })]) };
-  }
+  const text = `${file} is not valid JSON: ${read.message}`;
+  return { ok: false, outcome: outcome([issue({ severity: 'fatal', code: 'structure', text })]) };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../read-json-file';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
 import { ConfigError, readMappingConfig } from '../../config';
@@ -30,24 +30,20 @@ interface MapOptions {
   mapping?: MappingOptions;
 }
 
-function readJsonFile(path: string): Step<unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+/** A file that cannot be read, or that is not strict JSON, exits 2 (the command's contract for bad input files). */
+function readJsonInput(path: string): Step<unknown> {
+  const read = readJsonFile(path);
+  if (read.ok) return read;
+  if (read.problem === 'unreadable') {
+    const reason = read.code === 'ENOENT' ? 'does not exist' : 'cannot be read';
     return { ok: false, exitCode: 2, outcome: errorOutcome('not-found', `${path} ${reason}`) };
   }
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (err) {
-    const text2 = `${path} is not valid JSON: ${(err as Error).message}`;
-    return {
-      ok: false,
-      exitCode: 2,
-      outcome: outcome([issue({ severity: 'fatal', code: 'structure', text: text2 })]),
-    };
-  }
+  const text = `${path} is not valid JSON: ${read.message}`;
+  return {
+    ok: false,
+    exitCode: 2,
+    outcome: outcome([issue({ severity: 'fatal', code: 'structure', text })]),
+  };
 }
 
 function loadReferral(path: string | undefined, kind: Kind): Step<Referral> {
@@ -55,7 +51,7 @@ function loadReferral(path: string | undefined, kind: Kind): Step<Referral> {
     const text = `a ${kind} refers to a referral (referralId): pass the referral's file with --referral FILE`;
     return { ok: false, exitCode: 2, outcome: errorOutcome('required', text, 'referralId') };
   }
-  const json = readJsonFile(path);
+  const json = readJsonInput(path);
   if (!json.ok) return json;
   const parsed = parseReferral(json.value);
   if (parsed.ok) return parsed;
@@ -95,7 +91,7 @@ function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
 
 /** Runs `map` and returns the exit code (the JSON is written to stdout). */
 export function runMap(kind: Kind, file: string, opts: MapOptions): number {
-  const json = readJsonFile(file);
+  const json = readJsonInput(file);
   const result = json.ok ? mapRecord(kind, json.value, opts) : json;
   process.stdout.write(`${JSON.stringify(result.ok ? result.value : result.outcome, null, 2)}\n`);
   return result.ok ? 0 : result.exitCode;

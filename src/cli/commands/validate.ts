@@ -123,14 +123,15 @@ function validateFiles(
     : undefined;
   bar?.start(files.length, 0);
   const results = files.map((file) => {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      bytes = fs.readFileSync(file);
     } catch {
       bar?.stop();
       throw new UsageError(`cannot read ${file}`);
     }
-    const outcome = validator.validateText(text, options);
+    // Bytes, not text: invalid UTF-8 is a fatal issue of the file (DESIGN.md §8), not U+FFFD.
+    const outcome = validator.validateBytes(bytes, options);
     bar?.increment();
     return { file, outcome };
   });

@@ -1,16 +1,29 @@
+import { ownProperty } from '../own-property';
+
 /**
  * A strict JSON parser for FHIR JSON (https://hl7.org/fhir/R4/json.html). `JSON.parse` accepts
  * duplicate keys (last wins) and forgets how a number was written, so `1.0` in an integer element
  * would pass; FHIR forbids both. This parser rejects comments, trailing commas and duplicate
  * property names, and keeps the literal text of every number that is not a plain integer.
+ * Nesting is bounded (DESIGN.md §8 "Trust at the edge": deeper than 100 levels is refused), which
+ * also bounds this recursive-descent parser's stack and that of every walk over what it returns.
  */
+
+/** The deepest nesting of objects and arrays accepted (the outermost value is level 1). */
+export const MAX_JSON_DEPTH = 100;
 
 /** Where a number's literal text is kept: the containing object/array, then its key/index. */
 export type NumberLexemes = WeakMap<object, Map<string | number, string>>;
 
 export type StrictJsonResult =
   | { ok: true; value: unknown; numberLexemes: NumberLexemes }
-  | { ok: false; message: string; line: number; column: number };
+  | { ok: false; message: string; line: number; column: number; offset: number };
+
+/** Options of `parseStrictJson`. */
+export interface StrictJsonOptions {
+  /** Deepest nesting accepted; `MAX_JSON_DEPTH` unless given. */
+  maxDepth?: number;
+}
 
 class JsonSyntaxError extends Error {
   constructor(
@@ -35,8 +48,8 @@ const ESCAPES: Record<string, string> = {
 };
 
 /** Parses `text` strictly; returns a position (1-based line and column) when it is not JSON. */
-export function parseStrictJson(text: string): StrictJsonResult {
-  const parser = new Parser(text);
+export function parseStrictJson(text: string, options: StrictJsonOptions = {}): StrictJsonResult {
+  const parser = new Parser(text, options.maxDepth ?? MAX_JSON_DEPTH);
   try {
     const value = parser.parseDocument();
     return { ok: true, value, numberLexemes: parser.lexemes };
@@ -48,6 +61,7 @@ export function parseStrictJson(text: string): StrictJsonResult {
       message: err.message,
       line: before.length,
       column: (before[before.length - 1]?.length ?? 0) + 1,
+      offset: err.offset,
     };
   }
 }
@@ -55,8 +69,12 @@ export function parseStrictJson(text: string): StrictJsonResult {
 class Parser {
   readonly lexemes: NumberLexemes = new WeakMap();
   private pos = 0;
+  private depth = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {}
 
   parseDocument(): unknown {
     if (this.text.charCodeAt(0) === 0xfeff) this.pos = 1; // a UTF-8 byte order mark is tolerated
@@ -70,6 +88,10 @@ class Parser {
     throw new JsonSyntaxError(message, this.pos);
   }
 
+  private failAt(offset: number, message: string): never {
+    throw new JsonSyntaxError(message, offset);
+  }
+
   private skipWs(): void {
     while (this.pos < this.text.length && WS.has(this.text[this.pos] as string)) this.pos++;
     if (this.text.startsWith('//', this.pos) || this.text.startsWith('/*', this.pos)) {
@@ -80,8 +102,7 @@ class Parser {
   private parseValue(parent: object | undefined, key: string | number): unknown {
     this.skipWs();
     const ch = this.text[this.pos];
-    if (ch === '{') return this.parseObject();
-    if (ch === '[') return this.parseArray();
+    if (ch === '{' || ch === '[') return this.parseContainer(ch);
     if (ch === '"') return this.parseString();
     for (const [word, value] of [
       ['true', true],
@@ -107,6 +128,13 @@ class Parser {
     map.set(key, lexeme);
   }
 
+  private parseContainer(open: '{' | '['): unknown {
+    if (++this.depth > this.maxDepth) this.fail(`Nesting deeper than ${this.maxDepth} levels`);
+    const value = open === '{' ? this.parseObject() : this.parseArray();
+    this.depth--;
+    return value;
+  }
+
   private parseObject(): Record<string, unknown> {
     const obj: Record<string, unknown> = {};
     this.pos++;
@@ -119,16 +147,17 @@ class Parser {
       this.skipWs();
       if (this.text[this.pos] !== '"') this.fail('Expected a property name in double quotes');
       const key = this.parseString();
-      if (Object.prototype.hasOwnProperty.call(obj, key)) this.fail(`Duplicated property name '${key}'`);
+      if (Object.prototype.hasOwnProperty.call(obj, key))
+        this.fail(`Duplicated property name '${shorten(key)}'`);
       this.skipWs();
-      if (this.text[this.pos] !== ':') this.fail(`Expected ':' after property name '${key}'`);
+      if (this.text[this.pos] !== ':') this.fail(`Expected ':' after property name '${shorten(key)}'`);
       this.pos++;
       const value = this.parseValue(obj, key);
       Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
       this.skipWs();
       const next = this.text[this.pos++];
       if (next === '}') return obj;
-      if (next !== ',') this.fail(`Expected ',' or '}' in an object`);
+      if (next !== ',') this.failAt(this.pos - 1, `Expected ',' or '}' in an object`);
     }
   }
 
@@ -145,7 +174,7 @@ class Parser {
       this.skipWs();
       const next = this.text[this.pos++];
       if (next === ']') return arr;
-      if (next !== ',') this.fail(`Expected ',' or ']' in an array`);
+      if (next !== ',') this.failAt(this.pos - 1, `Expected ',' or ']' in an array`);
     }
   }
 
@@ -172,15 +201,22 @@ class Parser {
   }
 
   private parseEscape(): string {
+    const backslash = this.pos;
     const esc = this.text[this.pos + 1] ?? '';
     this.pos += 2;
-    if (esc in ESCAPES) return ESCAPES[esc] as string;
+    const escaped = ownProperty(ESCAPES, esc);
+    if (escaped !== undefined) return escaped;
     if (esc === 'u') {
       const hex = this.text.slice(this.pos, this.pos + 4);
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('Invalid \\u escape');
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.failAt(backslash, 'Invalid \\u escape');
       this.pos += 4;
       return String.fromCharCode(parseInt(hex, 16));
     }
-    return this.fail(`Invalid escape '\\${esc}'`);
+    return this.failAt(backslash, `Invalid escape '\\${esc}'`);
   }
+}
+
+/** A property name as quoted in a message: long ones cut, so a message stays one short line. */
+function shorten(key: string): string {
+  return key.length > 40 ? `${key.slice(0, 40)}…` : key;
 }

@@ -1,5 +1,6 @@
 import { getTypedPropertyValueWithSchema } from '@medplum/core';
 import type { InternalSchemaElement, InternalTypeSchema, TypedValue } from '@medplum/core';
+import { ownProperty } from '../own-property';
 import { issue } from '../outcomes';
 import type { StructureScope } from './structure-scope';
 import { labelled } from './structure-scope';
@@ -28,11 +29,11 @@ function classify(schema: InternalTypeSchema, key: string): KeyClass {
     const elements = schema.elements;
     const shadow = key.startsWith('_');
     const bare = shadow ? key.slice(1) : key;
-    found = { known: key in elements || (shadow && bare in elements) };
+    found = { known: Object.hasOwn(elements, key) || (shadow && Object.hasOwn(elements, bare)) };
     let stem = '';
     for (const part of bare.split(/(?=[A-Z])/g)) {
       stem += part;
-      const element = elements[`${stem}[x]`];
+      const element = ownProperty(elements, `${stem}[x]`);
       if (element) {
         found.choice = { name: `${shadow ? '_' : ''}${stem}[x]`, stem, element };
         break;

@@ -7,7 +7,9 @@ import { applicableProfiles } from './declared-profiles';
 import type { ValidateOptions } from './options';
 import type { FhirPackageContents } from './package-contents';
 import { createProfileCache } from './profile-cache';
-import { parseStrictJson } from './strict-json';
+import { parseJsonBytes } from '../json';
+import { MAX_JSON_DEPTH, parseStrictJson } from './strict-json';
+import type { StrictJsonResult } from './strict-json';
 import type { NumberLexemes } from './strict-json';
 import { createTerminology } from './terminology';
 import { walkResource } from './walker';
@@ -22,6 +24,8 @@ export interface FhirValidator {
   validate(resource: unknown, options?: ValidateOptions & { lexemes?: NumberLexemes }): OperationOutcome;
   /** Parses JSON text strictly (malformed JSON is one `fatal` issue), then validates it. */
   validateText(text: string, options?: ValidateOptions): OperationOutcome;
+  /** As `validateText`, from bytes: invalid UTF-8 is a `fatal` issue, never silently replaced. */
+  validateBytes(bytes: Uint8Array, options?: ValidateOptions): OperationOutcome;
   /**
    * Judges a value as a value of a FHIR datatype (`string`, `dateTime`, `xhtml`, `Reference`, ...):
    * the type's own rules, without those of an element or an enclosing resource. `null` is no value.
@@ -74,18 +78,20 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
     return outcome(dedupe(ctx.issues));
   };
 
+  const validateParsedJson = (parsed: StrictJsonResult, options?: ValidateOptions) =>
+    parsed.ok
+      ? validate(parsed.value, { ...options, lexemes: parsed.numberLexemes })
+      : parseFailure(parsed.message, parsed.line, parsed.column);
+
   return {
     validate,
-    validateText(text, options) {
-      const parsed = parseStrictJson(text);
-      if (!parsed.ok) return parseFailure(parsed.message, parsed.line, parsed.column);
-      return validate(parsed.value, { ...options, lexemes: parsed.numberLexemes });
-    },
+    validateText: (text, options) => validateParsedJson(parseStrictJson(text), options),
+    validateBytes: (bytes, options) => validateParsedJson(parseJsonBytes(bytes), options),
     validateValue: (type, value, options) => validateValue(type, value, options),
     validateValueText(type, text, options) {
       // Parsed inside an array so that a bare number literal keeps its text (strict-json.ts
       // records lexemes by container); positions are reported for `text` itself.
-      const parsed = parseStrictJson(`[${text}\n]`);
+      const parsed = parseStrictJson(`[${text}\n]`, { maxDepth: MAX_JSON_DEPTH + 1 });
       if (!parsed.ok) {
         const column = parsed.line === 1 ? parsed.column - 1 : parsed.column;
         return parseFailure(parsed.message, parsed.line, column);

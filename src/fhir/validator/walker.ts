@@ -1,5 +1,6 @@
 import { capitalize, isPrimitiveType, tryGetDataType } from '@medplum/core';
 import type { InternalSchemaElement, InternalTypeSchema } from '@medplum/core';
+import { ownProperty } from '../own-property';
 
 /** One value met while walking a resource, with the element definition that governs it. */
 export interface Visit {
@@ -72,7 +73,7 @@ export function findElement(schema: InternalTypeSchema, key: string): Found {
 }
 
 function lookupElement(schema: InternalTypeSchema, key: string): Found {
-  const direct = schema.elements[key];
+  const direct = ownProperty(schema.elements, key);
   if (direct) return { element: direct, type: direct.type[0]?.code ?? 'Element', key };
   for (const [name, element] of Object.entries(schema.elements)) {
     if (!name.endsWith('[x]')) continue;
