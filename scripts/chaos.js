@@ -32,6 +32,8 @@ const LEASE_MS = 5000;
 const FINAL_DRAIN_MS = 180_000;
 /** Chance per iteration that the worker is killed (when it is up): ~25 kills in 200 iterations. */
 const KILL_CHANCE = 0.2;
+/** Chance per iteration that a delivering worker is paused (SIGSTOP) for longer than a lease. */
+const PAUSE_CHANCE = 0.05;
 
 function parseArgs(argv) {
   const value = (name, fallback) => {
@@ -85,7 +87,7 @@ function randomFaults(rnd) {
       kind === 'drop-response' || kind === 'reset'
         ? { kind }
         : kind === 'delay'
-          ? { kind, ms: rnd.int(20, 400) }
+          ? { kind, ms: rnd.chance(0.3) ? rnd.int(1500, 2500) : rnd.int(20, 400) }
           : kind === '429'
             ? { kind: 'status', status: 429, retryAfter: 0 }
             : { kind: 'status', status: Number(kind) };
@@ -156,8 +158,9 @@ function makeClient(rnd, i, now) {
     mrn,
     npi,
     consentKind,
-    // What the consent permits at the end; a later revocation empties it.
+    // What the consent permits at the end; a revocation empties it.
     shared: consentKind === 'full' || consentKind === 'partial' ? shared : [],
+    sharedBeforeRevocation: consentKind === 'revoked' ? shared : [],
     referral,
     consent,
     updates: [],
@@ -239,32 +242,56 @@ function createWorkers(env, count) {
     workers[slot] = w;
   };
   for (let slot = 0; slot < count; slot++) start(slot);
+  const pausing = [];
+  /** A live worker that holds a lease on an in-flight row, waiting up to `ms` for one. */
+  const deliveringWorker = async (store, ms) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const owners = (await store.listOutbox({ state: 'in-flight' })).map((r) => r.leaseOwner ?? '');
+      const w = workers.find(
+        (x) => x.child.exitCode === null && !x.paused && owners.some((o) => o.includes(`:${x.child.pid}:`)),
+      );
+      if (w) return w;
+      await sleep(10);
+    }
+    return undefined;
+  };
   return {
     /**
      * Waits (up to `ms`) until a worker holds a lease on an in-flight row — it is delivering —
-     * then SIGKILLs it after `delayMs` and starts another in its place. Returns whether it killed.
+     * then, after `delayMs`, SIGKILLs it and starts another in its place. Returns whether it did.
      */
     async killWhileDelivering(store, ms, delayMs) {
-      const deadline = Date.now() + ms;
-      while (Date.now() < deadline) {
-        const owners = (await store.listOutbox({ state: 'in-flight' })).map((r) => r.leaseOwner ?? '');
-        const slot = workers.findIndex(
-          (w) => w.child.exitCode === null && owners.some((o) => o.includes(`:${w.child.pid}:`)),
-        );
-        const w = workers[slot];
-        if (w) {
-          await sleep(delayMs);
-          w.killed = true;
-          const sent = w.child.kill('SIGKILL');
-          await w.exited;
-          start(slot);
-          return sent;
-        }
-        await sleep(10);
-      }
-      return false;
+      const w = await deliveringWorker(store, ms);
+      if (!w) return false;
+      await sleep(delayMs);
+      w.killed = true;
+      const sent = w.child.kill('SIGKILL');
+      await w.exited;
+      start(workers.indexOf(w));
+      return sent;
+    },
+    /**
+     * Like `killWhileDelivering`, but SIGSTOPs the worker for `pauseMs` (longer than a lease),
+     * then lets it go on: a stalled worker whose rows the other one takes over, and which wakes up
+     * mid-push (a long GC pause, a suspended VM). Returns at once; the pause runs on.
+     */
+    async pauseWhileDelivering(store, ms, delayMs, pauseMs) {
+      const w = await deliveringWorker(store, ms);
+      if (!w || w.paused) return false;
+      await sleep(delayMs);
+      w.paused = true;
+      if (!w.child.kill('SIGSTOP')) return false;
+      pausing.push(
+        sleep(pauseMs).then(() => {
+          if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGCONT');
+          w.paused = false;
+        }),
+      );
+      return true;
     },
     async stop() {
+      await Promise.all(pausing);
       for (const w of workers) {
         w.killed = true;
         w.child.kill('SIGKILL');
@@ -354,7 +381,11 @@ async function compare(sandboxUrl, clients) {
     } else if (found === 1) t.delivered += 1;
   };
   for (const c of clients) {
-    const racy = c.revokedLate;
+    // A running worker may take the ServiceRequest between the consent and its revocation (a
+    // disclosure made before the revocation is allowed), so it is at most once, like the items of
+    // a client revoked later.
+    const racy =
+      c.revokedLate || (c.consentKind === 'revoked' && c.sharedBeforeRevocation.includes('referral-status'));
     check(
       `ServiceRequest ${c.referral.id}`,
       c.shared.includes('referral-status'),
@@ -450,6 +481,7 @@ async function main() {
   const clients = [];
   const workers = createWorkers(env, 2);
   let kills = 0;
+  let pauses = 0;
   let lateRevocations = 0;
   const progress = (line) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
   progress(`chaos: seed ${opts.seed}, ${opts.iterations} iterations, data in ${dir}`);
@@ -489,8 +521,14 @@ async function main() {
       };
       const concurrent = during();
       // Kill a worker only while it holds a lease (it is delivering), a random moment later.
-      if (rnd.chance(KILL_CHANCE) && (await workers.killWhileDelivering(rt.store, 3000, rnd.int(0, 150))))
+      const roll = rnd.next();
+      if (roll < KILL_CHANCE && (await workers.killWhileDelivering(rt.store, 3000, rnd.int(0, 150))))
         kills += 1;
+      else if (
+        roll > 1 - PAUSE_CHANCE &&
+        (await workers.pauseWhileDelivering(rt.store, 3000, rnd.int(0, 150), LEASE_MS + rnd.int(500, 3000)))
+      )
+        pauses += 1;
       else await sleep(rnd.int(100, 600));
       await concurrent;
       if (i % 20 === 0 || i === opts.iterations)
@@ -509,6 +547,7 @@ async function main() {
       seed: opts.seed,
       iterations: opts.iterations,
       kills,
+      pauses,
       lateRevocations,
       items: result.items,
       delivered: result.delivered,
@@ -525,7 +564,7 @@ async function main() {
     if (opts.json) console.log(JSON.stringify(summary));
     else
       console.log(
-        `chaos: seed ${summary.seed} — ${summary.iterations} iterations, ${kills} kills, ${summary.items} items, ${summary.delivered} delivered, ${summary.lost} lost, ${summary.duplicated} duplicated, ${summary.leaked} leaked, ${summary.stale} stale, ${dead} dead, ${drain.stuck} stuck (${summary.raced} raced a revocation; ${seconds} s)`,
+        `chaos: seed ${summary.seed} — ${summary.iterations} iterations, ${kills} kills, ${pauses} pauses, ${summary.items} items, ${summary.delivered} delivered, ${summary.lost} lost, ${summary.duplicated} duplicated, ${summary.leaked} leaked, ${summary.stale} stale, ${dead} dead, ${drain.stuck} stuck (${summary.raced} raced a revocation; ${seconds} s)`,
       );
     const bad = summary.lost + summary.duplicated + summary.leaked + summary.stale + summary.stuck;
     process.exitCode = bad > 0 ? 1 : 0;
