@@ -9,8 +9,9 @@
 // no faults and the sandbox's contents (FHIR search over HTTP) are compared with what consent
 // permitted: every permitted item exactly once (by business identifier), every withheld item or
 // section nowhere. Everything runs on 127.0.0.1. Needs `npm run build` (`npm run chaos` does it).
-// Usage: node scripts/chaos.js [--iterations 200] [--seed N] [--json] [--keep]
-/* global fetch, setTimeout */
+// Usage: node scripts/chaos.js [--iterations 200] [--seed N] [--json] [--keep] [--worker once]
+// (`--worker once`: a cold `sync --once` per iteration instead of two scheduled `sync` workers.)
+/* global fetch, setTimeout, clearTimeout */
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -30,10 +31,13 @@ const AUTHOR = { npi: '1326044793', name: { given: ['Sam'], family: 'Rivera', su
 const DESTINATION = 'chaos-ehr';
 const LEASE_MS = 5000;
 const FINAL_DRAIN_MS = 180_000;
+const ONCE_TIMEOUT_MS = 60_000;
 /** Chance per iteration that the worker is killed (when it is up): ~25 kills in 200 iterations. */
 const KILL_CHANCE = 0.2;
 /** Chance per iteration that a delivering worker is paused (SIGSTOP) for longer than a lease. */
 const PAUSE_CHANCE = 0.05;
+/** `--worker once`: chance that an iteration's `sync --once` is killed once it took a lease. */
+const ONCE_KILL_CHANCE = 0.7;
 
 function parseArgs(argv) {
   const value = (name, fallback) => {
@@ -43,7 +47,10 @@ function parseArgs(argv) {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number`);
     return n;
   };
+  const worker = argv.includes('--worker') ? argv[argv.indexOf('--worker') + 1] : 'scheduled';
+  if (worker !== 'scheduled' && worker !== 'once') throw new Error('--worker takes scheduled or once');
   return {
+    worker,
     iterations: value('iterations', 200),
     seed: value('seed', Date.now() % 1_000_000_007),
     json: argv.includes('--json'),
@@ -228,6 +235,44 @@ function spawnCli(env, args) {
 }
 
 /**
+ * The first of `workers` (alive, not paused) that holds a lease on an in-flight row — it is
+ * delivering — waiting up to `ms` for one; undefined when none did or all have exited.
+ */
+async function holdingLease(store, workers, ms) {
+  const deadline = Date.now() + ms;
+  const alive = (x) => x.child.exitCode === null && x.child.signalCode === null && !x.paused;
+  while (Date.now() < deadline && workers.some(alive)) {
+    const owners = (await store.listOutbox({ state: 'in-flight' })).map((r) => r.leaseOwner ?? '');
+    const w = workers.find((x) => alive(x) && owners.some((o) => o.includes(`:${x.child.pid}:`)));
+    if (w) return w;
+    await sleep(10);
+  }
+  return undefined;
+}
+
+/**
+ * `--worker once`: one `kap-bridge sync --once` per iteration, SIGKILLed a random moment after it
+ * took a lease (with `chance`), else left to finish. Each one starts cold (seconds, mostly
+ * loading the FHIR definitions), so this mode takes far longer per iteration. Returns whether it
+ * killed.
+ */
+async function runOnceWorker(env, store, rnd, chance) {
+  const w = spawnCli(env, ['sync', '--once']);
+  const timer = setTimeout(() => w.child.kill('SIGKILL'), ONCE_TIMEOUT_MS);
+  let killed = false;
+  if (rnd.chance(chance) && (await holdingLease(store, [w], ONCE_TIMEOUT_MS))) {
+    await sleep(rnd.int(0, 150));
+    w.killed = true;
+    killed = w.child.kill('SIGKILL');
+  }
+  const { code, signal } = await w.exited;
+  clearTimeout(timer);
+  if (!w.killed && signal === null && code !== 0 && code !== 1)
+    throw new Error(`chaos: sync --once failed (exit ${code}): ${w.stderr()}`);
+  return killed;
+}
+
+/**
  * Two long-lived scheduled workers sharing the outbox (leases keep them apart, DESIGN.md §6), so
  * one is delivering while the other starts again after a kill.
  */
@@ -243,19 +288,7 @@ function createWorkers(env, count) {
   };
   for (let slot = 0; slot < count; slot++) start(slot);
   const pausing = [];
-  /** A live worker that holds a lease on an in-flight row, waiting up to `ms` for one. */
-  const deliveringWorker = async (store, ms) => {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      const owners = (await store.listOutbox({ state: 'in-flight' })).map((r) => r.leaseOwner ?? '');
-      const w = workers.find(
-        (x) => x.child.exitCode === null && !x.paused && owners.some((o) => o.includes(`:${x.child.pid}:`)),
-      );
-      if (w) return w;
-      await sleep(10);
-    }
-    return undefined;
-  };
+  const deliveringWorker = (store, ms) => holdingLease(store, workers, ms);
   return {
     /**
      * Waits (up to `ms`) until a worker holds a lease on an in-flight row — it is delivering —
@@ -313,7 +346,11 @@ async function drainToCompletion(env, rt) {
     const pending = (await rt.store.listOutbox()).filter((r) => PENDING.includes(r.state));
     if (pending.length === 0) return { runs, stuck: 0 };
     if (Date.now() > deadline) return { runs, stuck: pending.length };
-    await spawnCli(env, ['sync', '--once']).exited;
+    const once = spawnCli(env, ['sync', '--once']);
+    // Bounded: a drain that hangs is killed (its rows' leases expire) and counted as stuck below.
+    const timer = setTimeout(() => once.child.kill('SIGKILL'), ONCE_TIMEOUT_MS);
+    await once.exited;
+    clearTimeout(timer);
     runs += 1;
     const still = (await rt.store.listOutbox()).filter((r) => PENDING.includes(r.state));
     // Nothing moved: the rest is leased by a killed worker or waiting for its retry time.
@@ -479,7 +516,7 @@ async function main() {
   };
   const rt = await buildRuntime(readConfig(env));
   const clients = [];
-  const workers = createWorkers(env, 2);
+  const workers = opts.worker === 'scheduled' ? createWorkers(env, 2) : undefined;
   let kills = 0;
   let pauses = 0;
   let lateRevocations = 0;
@@ -504,7 +541,7 @@ async function main() {
       client.updates.push(first);
       await ingestOrFail(`update ${first.id}`, rt.ingest.update(first.record, { actor: 'chaos' }));
       proxy.setRules(randomFaults(rnd));
-      const late = rnd.chance(0.15) ? lateRevocationTarget(rnd, clients, client) : undefined;
+      const late = rnd.chance(0.2) ? lateRevocationTarget(rnd, clients, client) : undefined;
       const second = rnd.chance(0.5) ? makeUpdate(rnd, client, 2, now) : undefined;
       // While the worker delivers: the client's second update, and maybe an earlier client's
       // consent revoked (then a new update for that client, which must not leave).
@@ -522,7 +559,9 @@ async function main() {
       const concurrent = during();
       // Kill a worker only while it holds a lease (it is delivering), a random moment later.
       const roll = rnd.next();
-      if (roll < KILL_CHANCE && (await workers.killWhileDelivering(rt.store, 3000, rnd.int(0, 150))))
+      if (!workers) {
+        if (await runOnceWorker(env, rt.store, rnd, ONCE_KILL_CHANCE)) kills += 1;
+      } else if (roll < KILL_CHANCE && (await workers.killWhileDelivering(rt.store, 3000, rnd.int(0, 150))))
         kills += 1;
       else if (
         roll > 1 - PAUSE_CHANCE &&
@@ -533,10 +572,10 @@ async function main() {
       await concurrent;
       if (i % 20 === 0 || i === opts.iterations)
         progress(
-          `chaos: ${i}/${opts.iterations} iterations, ${kills} kills, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+          `chaos: ${i}/${opts.iterations} iterations, ${kills} kills, ${pauses} pauses, ${((Date.now() - started) / 1000).toFixed(0)} s`,
         );
     }
-    await workers.stop();
+    await workers?.stop();
     proxy.setRules([]);
     const drain = await drainToCompletion(env, rt);
     const rows = await rt.store.listOutbox();
@@ -590,12 +629,17 @@ async function revoke(rt, client, now) {
   );
 }
 
-/** An earlier client whose consent still permits something, to be revoked while a worker runs. */
+/**
+ * An earlier client whose consent still permits something, to be revoked while a worker runs: half
+ * the time the most recent one, whose Consent may still be in flight (the revoked version must
+ * end up on the destination, not the active one sent late).
+ */
 function lateRevocationTarget(rnd, clients, current) {
   const open = clients.filter(
     (c) => c !== current && c.shared.length > 0 && !c.revokedLate && c.consentKind !== 'revoked',
   );
-  return open.length > 0 ? rnd.pick(open) : undefined;
+  const last = open[open.length - 1];
+  return last && rnd.chance(0.5) ? last : open.length > 0 ? rnd.pick(open) : undefined;
 }
 
 async function revokeLate(rt, rnd, client, now) {
