@@ -22,6 +22,14 @@ const { readConfig } = dist('config');
 const { buildRuntime } = dist('main');
 const { CODE_SYSTEM, EXTENSION, IDENTIFIER_SYSTEM } = dist('fhir/canonical');
 const { startFaultProxy, startSandbox } = dist('sandbox');
+const { resourceId } = dist('mapping');
+
+/** The practice's own resource id for a business id, per resource type. */
+const LOCAL_ID = {
+  ServiceRequest: resourceId.serviceRequest,
+  Consent: resourceId.consent,
+  Communication: resourceId.communication,
+};
 
 const CLI = path.join(__dirname, '../dist/cli/main.js');
 const SECTIONS = ['session-focus', 'observations', 'integration-suggestions'];
@@ -390,7 +398,7 @@ function sectionsOf(communication) {
   );
 }
 
-async function compare(sandboxUrl, clients) {
+async function compare(sandboxUrl, clients, rows) {
   const [communications, requests, consents, patients] = await Promise.all(
     ['Communication', 'ServiceRequest', 'Consent', 'Patient'].map((t) => searchAll(sandboxUrl, t)),
   );
@@ -399,10 +407,27 @@ async function compare(sandboxUrl, clients) {
   const cons = byIdentifier(consents, IDENTIFIER_SYSTEM.consent);
   const pats = byIdentifier(patients, IDENTIFIER_SYSTEM.mrn);
   const everything = JSON.stringify([communications, requests, consents]);
-  const t = { items: 0, delivered: 0, lost: 0, duplicated: 0, leaked: 0, stale: 0, raced: 0 };
+  const t = { items: 0, delivered: 0, lost: 0, duplicated: 0, leaked: 0, stale: 0, raced: 0, unrecorded: 0 };
   const findings = [];
+  // What the practice believes it disclosed (the outbox rows behind its disclosure log).
+  const recorded = new Set(
+    rows.filter((r) => r.state === 'delivered').map((r) => `${r.resourceType}/${r.resourceId}`),
+  );
   const check = (what, expected, found, racy = false) => {
     t.items += 1;
+    const [type, businessId] = what.split(' ');
+    const local = `${type}/${LOCAL_ID[type](businessId)}`;
+    if (found === 0 && recorded.has(local)) {
+      t.lost += 1;
+      findings.push(`lost: ${what} (recorded as delivered, not on the destination)`);
+      return;
+    }
+    if (found > 0 && !recorded.has(local)) {
+      // On the destination, but the practice's record of disclosures does not say so (e.g. the
+      // destination committed, the answer was lost, and a revocation withheld the retry).
+      t.unrecorded += 1;
+      findings.push(`unrecorded: ${what} is on the destination, no outbox row says delivered`);
+    }
     if (found > 1) {
       t.duplicated += 1;
       findings.push(`duplicated: ${what} (${found} copies)`);
@@ -580,7 +605,7 @@ async function main() {
     const drain = await drainToCompletion(env, rt);
     const rows = await rt.store.listOutbox();
     const dead = rows.filter((r) => r.state === 'dead').length;
-    const result = await compare(sandbox.url, clients);
+    const result = await compare(sandbox.url, clients, rows);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     const summary = {
       seed: opts.seed,
@@ -595,6 +620,7 @@ async function main() {
       leaked: result.leaked,
       stale: result.stale,
       raced: result.raced,
+      unrecorded: result.unrecorded,
       dead,
       stuck: drain.stuck,
       seconds,
@@ -603,7 +629,7 @@ async function main() {
     if (opts.json) console.log(JSON.stringify(summary));
     else
       console.log(
-        `chaos: seed ${summary.seed} — ${summary.iterations} iterations, ${kills} kills, ${pauses} pauses, ${summary.items} items, ${summary.delivered} delivered, ${summary.lost} lost, ${summary.duplicated} duplicated, ${summary.leaked} leaked, ${summary.stale} stale, ${dead} dead, ${drain.stuck} stuck (${summary.raced} raced a revocation; ${seconds} s)`,
+        `chaos: seed ${summary.seed} — ${summary.iterations} iterations, ${kills} kills, ${pauses} pauses, ${summary.items} items, ${summary.delivered} delivered, ${summary.lost} lost, ${summary.duplicated} duplicated, ${summary.leaked} leaked, ${summary.stale} stale, ${dead} dead, ${drain.stuck} stuck (${summary.raced} raced a revocation, ${summary.unrecorded} unrecorded; ${seconds} s)`,
       );
     const bad = summary.lost + summary.duplicated + summary.leaked + summary.stale + summary.stuck;
     process.exitCode = bad > 0 ? 1 : 0;
