@@ -442,18 +442,28 @@ async function compare(sandboxUrl, clients, rows) {
       findings.push(`leaked: ${what}`);
     } else if (found === 1) t.delivered += 1;
   };
+  // A raced item may have left before the revocation, or while it was being recorded; one that
+  // reached the destination more than a lease after it was a push the revocation should have
+  // stopped (a worker that outlived its lease).
+  const lateAfterRevocation = (c, what, copies) => {
+    for (const copy of copies) {
+      const at = Date.parse(copy.meta?.lastUpdated ?? '');
+      if (!(at > c.revokedAtMs + LEASE_MS)) continue;
+      t.leaked += 1;
+      findings.push(
+        `leaked: ${what} reached the destination ${at - c.revokedAtMs} ms after the revocation was recorded`,
+      );
+    }
+  };
   for (const c of clients) {
     // A running worker may take the ServiceRequest between the consent and its revocation (a
     // disclosure made before the revocation is allowed), so it is at most once, like the items of
     // a client revoked later.
     const racy =
       c.revokedLate || (c.consentKind === 'revoked' && c.sharedBeforeRevocation.includes('referral-status'));
-    check(
-      `ServiceRequest ${c.referral.id}`,
-      c.shared.includes('referral-status'),
-      (srs.get(c.referral.id) ?? []).length,
-      racy,
-    );
+    const srCopies = srs.get(c.referral.id) ?? [];
+    check(`ServiceRequest ${c.referral.id}`, c.shared.includes('referral-status'), srCopies.length, racy);
+    if (racy) lateAfterRevocation(c, `ServiceRequest ${c.referral.id}`, srCopies);
     if (c.consent) {
       const copies = cons.get(c.consent.id) ?? [];
       const sendsConsent = c.consentKind !== 'deny' && c.consentKind !== 'none';
@@ -478,6 +488,7 @@ async function compare(sandboxUrl, clients, rows) {
       const permitted = SECTIONS.filter((s) => c.shared.includes(s) && u.markers[s].length > 0);
       const copies = comms.get(u.id) ?? [];
       check(`Communication ${u.id}`, permitted.length > 0, copies.length, racyUpdate);
+      if (racyUpdate) lateAfterRevocation(c, `Communication ${u.id}`, copies);
       const allowed = racyUpdate ? c.sharedBeforeRevocation : c.shared;
       for (const s of SECTIONS) {
         if (allowed.includes(s)) continue;
@@ -653,6 +664,8 @@ async function revoke(rt, client, now) {
     `revocation of ${client.consent.id}`,
     rt.ingest.revoke(client.consent.id, body, { actor: 'chaos' }),
   );
+  // The revocation is committed: a disclosure that lands later must have been under way already.
+  client.revokedAtMs = Date.now();
 }
 
 /**
