@@ -3,14 +3,16 @@
 // Each iteration ingests a new client's records (referral, a consent that permits all, some or no
 // sections, is refused, absent, or revoked; integration updates) into one real SQLite database,
 // randomises the faults of a proxy in front of a real sandbox FHIR server (5xx, 429, resets,
-// delays, responses lost after the destination committed), and runs `kap-bridge sync --once` as a
-// child process that is SIGKILLed at a random moment while it is delivering. Some iterations also
-// revoke an earlier client's consent while the worker runs. At the end the outbox is drained with
-// no faults and the sandbox's contents (FHIR search over HTTP) are compared with what consent
-// permitted: every permitted item exactly once (by business identifier), every withheld item or
-// section nowhere. Everything runs on 127.0.0.1. Needs `npm run build` (`npm run chaos` does it).
+// delays past the client timeout, responses lost after the destination committed), while two
+// `kap-bridge sync` worker processes deliver; a worker is SIGKILLed (or SIGSTOPped for longer than
+// a lease) at a random moment while it holds a lease, and started again. Some iterations also
+// revoke an earlier client's consent while the workers run. At the end the outbox is drained with
+// no faults (`sync --once` until nothing is due) and the sandbox's contents (FHIR search over
+// HTTP) are compared with what consent permitted: every permitted item exactly once (by business
+// identifier), every withheld item or section nowhere. Everything runs on 127.0.0.1. Needs
+// `npm run build` (`npm run chaos` does it). Exit 0 clean, 1 a finding, 2 the run itself failed.
 // Usage: node scripts/chaos.js [--iterations 200] [--seed N] [--json] [--keep] [--worker once]
-// (`--worker once`: a cold `sync --once` per iteration instead of two scheduled `sync` workers.)
+// (`--worker once`: a cold `sync --once` per iteration instead of the two scheduled workers.)
 /* global fetch, setTimeout, clearTimeout */
 'use strict';
 const { spawn } = require('node:child_process');
