@@ -79,6 +79,14 @@ function createWorkers(env, count) {
     workers[slot] = w;
   };
   for (let slot = 0; slot < count; slot++) start(slot);
+  // The run stops by itself; when it is interrupted, its workers must not outlive it.
+  const killAll = () => workers.forEach((w) => w.child.kill('SIGKILL'));
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
   const pausing = [];
   const deliveringWorker = (store, ms) => holdingLease(store, workers, ms);
   return {
