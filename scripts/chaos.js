@@ -238,7 +238,6 @@ async function revokeLate(rt, rnd, client, now) {
   client.shared = [];
   await revoke(rt, client, now);
   const after = makeUpdate(rnd, client, client.updates.length + 1, now);
-  after.afterRevocation = true;
   client.updates.push(after);
   await ingestOrFail(`update ${after.id}`, rt.ingest.update(after.record, { actor: 'chaos' }));
 }

@@ -109,7 +109,7 @@ function makeUpdate(rnd, client, k, now) {
     'integration-suggestions': suggestions ? [`${tag}-suggestion`] : [],
   };
   // `raced`: ingested before a late revocation, so it may or may not have left (at most once).
-  return { id: record.id, record, markers, raced: false, afterRevocation: false };
+  return { id: record.id, record, markers, raced: false };
 }
 
 module.exports = { SECTIONS, CODES, marker, makeClient, makeUpdate };
