@@ -80,7 +80,8 @@ async function main() {
       {
         id: DESTINATION,
         baseUrl: proxy.url,
-        auth: { type: 'none' },
+        // The sandbox refuses requests without its bearer token (DESIGN.md §8).
+        auth: { type: 'bearer', tokenEnv: 'KAP_CHAOS_SANDBOX_TOKEN' },
         allowInsecure: true,
         allowPrivateNetwork: true,
       },
@@ -92,6 +93,7 @@ async function main() {
     PATH: process.env.PATH,
     DATABASE_URL: `sqlite:${path.join(dir, 'kap.db')}`,
     KAP_BRIDGE_DESTINATIONS: destinations,
+    KAP_CHAOS_SANDBOX_TOKEN: sandbox.token,
     KAP_BRIDGE_DEFAULT_DESTINATION: DESTINATION,
     KAP_BRIDGE_LEASE_MS: String(LEASE_MS),
     KAP_BRIDGE_RETRY_BASE_MS: '20',
@@ -165,7 +167,7 @@ async function main() {
     const drain = await drainToCompletion(env, rt);
     const rows = await rt.store.listOutbox();
     const dead = rows.filter((r) => r.state === 'dead').length;
-    const result = await compare(sandbox.url, clients, rows, LEASE_MS);
+    const result = await compare(sandbox, clients, rows, LEASE_MS);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     const summary = {
       seed: opts.seed,

@@ -19,11 +19,11 @@ const LOCAL_ID = {
 // ---------------------------------------------------------------------------------------------
 // The oracle: what the destination holds against what consent permitted.
 
-async function searchAll(base, type) {
+async function searchAll(sandbox, type) {
   const out = [];
-  let url = `${base}/${type}?_count=500`;
+  let url = `${sandbox.url}/${type}?_count=500`;
   while (url) {
-    const res = await fetch(url);
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${sandbox.token}` } });
     if (!res.ok) throw new Error(`chaos: search ${type} answered ${res.status}`);
     const bundle = await res.json();
     for (const e of bundle.entry ?? []) out.push(e.resource);
@@ -143,12 +143,12 @@ function checkUpdate(tally, c, u, dest) {
 }
 
 /**
- * Compares the destination (`sandboxUrl`) with the clients' expectations and the outbox `rows`;
+ * Compares the destination (`sandbox`: its url and bearer token) with the clients' expectations and the outbox `rows`;
  * `leaseMs` bounds how long after a revocation a push already under way may still land.
  */
-async function compare(sandboxUrl, clients, rows, leaseMs) {
+async function compare(sandbox, clients, rows, leaseMs) {
   const [communications, requests, consents, patients] = await Promise.all(
-    ['Communication', 'ServiceRequest', 'Consent', 'Patient'].map((t) => searchAll(sandboxUrl, t)),
+    ['Communication', 'ServiceRequest', 'Consent', 'Patient'].map((t) => searchAll(sandbox, t)),
   );
   const dest = {
     comms: byIdentifier(communications, IDENTIFIER_SYSTEM.integrationUpdate),
