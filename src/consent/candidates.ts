@@ -2,6 +2,7 @@ import type { Consent } from '@medplum/fhirtypes';
 import { CODE_SYSTEM } from '../fhir/canonical';
 import { failsApplicability } from './conditions';
 import type { RequestContext } from './context';
+import { ignoredLine, notApplyingLine, type Trace } from './explain';
 import { conceptsInclude, sameParty } from './match';
 import { fhirDateInterval } from './time-zone';
 
@@ -23,8 +24,8 @@ const COUNTED_STATUS = new Set(['active', 'inactive']);
  * The patient's consents that may govern: of this patient, latest version of each id, scope
  * `patient-privacy`, status `active` or `inactive`. Reasons for leaving one out go to `explain`.
  */
-export function selectCandidates(consents: Consent[], ctx: RequestContext, explain: string[]): Candidate[] {
-  const latest = new Map<string, { consent: Consent; index: number }>();
+export function selectCandidates(consents: Consent[], ctx: RequestContext, trace: Trace): Candidate[] {
+  const latest = new Map<string, { consent: Consent; index: number; versions: number }>();
   let otherPatients = 0;
   consents.forEach((consent, index) => {
     if (!consent || consent.resourceType !== 'Consent') return;
@@ -34,11 +35,15 @@ export function selectCandidates(consents: Consent[], ctx: RequestContext, expla
     }
     const key = consent.id ?? `#${index}`;
     const seen = latest.get(key);
-    if (!seen || isLaterVersion(consent, seen.consent, ctx.zone)) latest.set(key, { consent, index });
+    const versions = (seen?.versions ?? 0) + 1;
+    if (!seen || isLaterVersion(consent, seen.consent, ctx.zone))
+      latest.set(key, { consent, index, versions });
+    else seen.versions = versions;
   });
-  if (otherPatients > 0) explain.push(`${otherPatients} consent version(s) of other patients not considered`);
+  if (otherPatients === 1) trace.lines.push('1 consent of another patient was not considered.');
+  if (otherPatients > 1) trace.lines.push(`${otherPatients} consents of other patients were not considered.`);
   const out: Candidate[] = [];
-  for (const [key, { consent, index }] of latest) {
+  for (const [key, { consent, index, versions }] of latest) {
     const version = consent.meta?.versionId;
     const id = consent.id ?? `(no id, entry ${key.slice(1)})`;
     const c: Candidate = {
@@ -47,10 +52,12 @@ export function selectCandidates(consents: Consent[], ctx: RequestContext, expla
       reference: version ? `Consent/${id}/_history/${version}` : `Consent/${id}`,
       cite: version ? `Consent/${id} v${version}` : `Consent/${id}`,
     };
+    // Only the latest version of a consent counts (DESIGN.md §5): say so when it hides older ones.
+    const latestOnly = versions > 1 ? ' (only the latest version of a consent counts)' : '';
     if (!conceptsInclude(consent.scope ? [consent.scope] : [], PRIVACY_SCOPE)) {
-      explain.push(`${c.cite} ignored: its scope is not patient-privacy`);
+      trace.lines.push(ignoredLine(c.cite, `its scope is not patient-privacy${latestOnly}`));
     } else if (!COUNTED_STATUS.has(consent.status)) {
-      explain.push(`${c.cite} ignored: status ${consent.status}`);
+      trace.lines.push(ignoredLine(c.cite, `its status is ${consent.status}${latestOnly}`));
     } else {
       out.push(c);
     }
@@ -76,24 +83,22 @@ function instantOf(value: string | undefined, zone: string): number {
 }
 
 /**
- * The newest candidate whose root provision's own conditions (period, actor, purpose, action,
- * class) match the request; newest by `dateTime`, then `meta.lastUpdated`, then input order.
+ * The candidates whose root provision's own conditions (period, actor, purpose, action, class)
+ * match the request, newest first: by `dateTime`, then `meta.lastUpdated`, then input order. The
+ * first one governs.
  */
-export function findGoverning(
-  candidates: Candidate[],
-  ctx: RequestContext,
-  explain: string[],
-): Candidate | undefined {
-  let best: Candidate | undefined;
+export function findApplicable(candidates: Candidate[], ctx: RequestContext, trace: Trace): Candidate[] {
+  const applicable: Candidate[] = [];
   for (const c of candidates) {
-    const failed = c.consent.provision ? failsApplicability(c.consent.provision, ctx) : undefined;
-    if (failed) {
-      explain.push(`${c.cite} does not apply: its root provision's ${failed} does not match the request`);
+    const root = c.consent.provision;
+    const failed = root ? failsApplicability(root, ctx) : undefined;
+    if (root && failed) {
+      trace.lines.push(notApplyingLine(trace, c.cite, root, failed, ctx));
       continue;
     }
-    if (!best || isNewer(c, best, ctx.zone)) best = c;
+    applicable.push(c);
   }
-  return best;
+  return applicable.sort((a, b) => (isNewer(a, b, ctx.zone) ? -1 : 1));
 }
 
 function isNewer(a: Candidate, b: Candidate, zone: string): boolean {

@@ -13,6 +13,10 @@ import { fhirDateInterval, type Interval } from './time-zone';
  */
 export type ProvisionType = 'permit' | 'deny';
 
+/** The provision element a request failed on (R4 Consent.provision element names). */
+export type Condition =
+  'period' | 'actor' | 'purpose' | 'action' | 'class' | 'code' | 'securityLabel' | 'dataPeriod' | 'data';
+
 /** The resource types our own profiles constrain, so a provision class naming one matches. */
 const PROFILE_TYPES: Record<string, string> = {
   [PROFILE.referral]: 'ServiceRequest',
@@ -21,7 +25,7 @@ const PROFILE_TYPES: Record<string, string> = {
 };
 
 /** Conditions on who, why, how and what kind: those that decide whether a consent applies. */
-export function failsApplicability(p: ConsentProvision, ctx: RequestContext): string | undefined {
+export function failsApplicability(p: ConsentProvision, ctx: RequestContext): Condition | undefined {
   if (p.period && !periodCovers(p.period, ctx.at, ctx.zone, 'permit')) return 'period';
   if (p.actor?.length) {
     const ok = p.actor.some((a) => sameParty(a.reference, ctx.actor) && roleCovers(a.role, ctx.role));
@@ -38,12 +42,16 @@ export function failsApplicability(p: ConsentProvision, ctx: RequestContext): st
  * a date "cuts through" a day is read the cautious way: a deny provision matches data that may
  * fall in its window, a permit provision only data that surely does.
  */
-export function failsData(p: ConsentProvision, ctx: RequestContext, type: ProvisionType): string | undefined {
+export function failsData(
+  p: ConsentProvision,
+  ctx: RequestContext,
+  type: ProvisionType,
+): Condition | undefined {
   if (p.securityLabel?.length && !codingsIntersect(p.securityLabel, ctx.securityLabels))
     return 'securityLabel';
   if (p.dataPeriod && !(ctx.data && periodCovers(p.dataPeriod, ctx.data, ctx.zone, type)))
     return 'dataPeriod';
-  if (p.data?.length) return 'data (specific resources, which a request does not name)';
+  if (p.data?.length) return 'data';
   return undefined;
 }
 
@@ -52,7 +60,7 @@ export function failsRequest(
   p: ConsentProvision,
   ctx: RequestContext,
   type: ProvisionType,
-): string | undefined {
+): Condition | undefined {
   return failsApplicability(p, ctx) ?? failsData(p, ctx, type);
 }
 

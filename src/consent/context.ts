@@ -15,8 +15,12 @@ export interface RequestContext {
   securityLabels: Coding[];
   /** The data's date as an interval; undefined when the request gives none. */
   data?: Interval;
+  /** The data's date as the request gave it, for explanations. */
+  dataText?: string;
   /** The time of disclosure. */
   at: Interval;
+  /** The time of disclosure as given (`request.at`), else `now` in ISO form, for explanations. */
+  atText: string;
   zone: string;
 }
 
@@ -25,10 +29,8 @@ export const DEFAULT_ACTOR_ROLE: Coding = { system: CODE_SYSTEM.v3ParticipationT
 
 /** Builds the context; the time of disclosure is `request.at`, else `now`. */
 export function buildContext(request: DisclosureRequest, now: Date, zone: string): RequestContext {
-  const at = (request.at !== undefined ? fhirDateInterval(request.at, zone) : undefined) ?? {
-    lo: now.getTime(),
-    hi: now.getTime() + 1,
-  };
+  const given = request.at !== undefined ? fhirDateInterval(request.at, zone) : undefined;
+  const at = given ?? { lo: now.getTime(), hi: now.getTime() + 1 };
   return {
     patient: request.patient,
     actor: request.actor,
@@ -38,7 +40,9 @@ export function buildContext(request: DisclosureRequest, now: Date, zone: string
     resourceType: request.class,
     securityLabels: request.securityLabels ?? [],
     data: request.dataDate !== undefined ? fhirDateInterval(request.dataDate, zone) : undefined,
+    dataText: request.dataDate,
     at: { lo: at.lo, hi: at.lo + 1 },
+    atText: given && request.at !== undefined ? request.at : now.toISOString(),
     zone,
   };
 }

@@ -1,8 +1,9 @@
 import type { Coding, Consent } from '@medplum/fhirtypes';
-import { type Candidate, findGoverning, selectCandidates } from './candidates';
+import { type Candidate, findApplicable, selectCandidates } from './candidates';
 import { buildContext, type RequestContext } from './context';
-import { describeCoding, describeParty } from './match';
-import { decideCode, type Verdict } from './provisions';
+import { baseLine, governsLine, noConsentLine, type Trace, verdictLine, zoneLine } from './explain';
+import { describeCoding } from './match';
+import { baseOf, decideCode, type Verdict } from './provisions';
 import { DEFAULT_TIME_ZONE, type DecideOptions, type Decision, type DisclosureRequest } from './types';
 
 /**
@@ -19,51 +20,62 @@ export function decideDisclosure(
   options: DecideOptions = {},
 ): Decision {
   const ctx = buildContext(request, now, options.timeZone ?? DEFAULT_TIME_ZONE);
-  const explanation: string[] = [];
-  const codes = request.codes ?? [];
-  const governing = findGoverning(selectCandidates(consents, ctx, explanation), ctx, explanation);
+  const trace: Trace = { lines: [], dateOnly: false };
+  const decision = decideWithTrace(consents, request.codes ?? [], ctx, trace);
+  if (trace.dateOnly) trace.lines.push(zoneLine(ctx));
+  return { ...decision, explanation: trace.lines };
+}
+
+function decideWithTrace(
+  consents: Consent[],
+  codes: Coding[],
+  ctx: RequestContext,
+  trace: Trace,
+): Omit<Decision, 'explanation'> {
+  const [governing, ...older] = findApplicable(selectCandidates(consents, ctx, trace), ctx, trace);
   if (!governing) {
-    explanation.push(
-      `no consent of ${describeParty(ctx.patient)} applies: nothing may be disclosed (opt-in policy)`,
-    );
-    return { decision: 'no-consent', consent: null, permitted: [], denied: [...codes], explanation };
+    trace.lines.push(noConsentLine(ctx));
+    return { decision: 'no-consent', consent: null, permitted: [], denied: [...codes] };
   }
-  explanation.push(`${governing.cite} governs (the newest consent that applies to this request)`);
+  trace.lines.push(governsLine(trace, governing.cite, governing.consent.provision, ctx));
+  for (const c of older)
+    trace.lines.push(`${c.cite} also applies but is not the newest, so it does not count.`);
   if (governing.consent.status === 'inactive') {
-    explanation.push(`${governing.cite} is inactive (revoked or superseded): nothing may be disclosed`);
-    return { decision: 'deny', consent: governing.reference, permitted: [], denied: [...codes], explanation };
+    trace.lines.push(`${governing.cite} is inactive (revoked or superseded), so nothing may be disclosed.`);
+    return { decision: 'deny', consent: governing.reference, permitted: [], denied: [...codes] };
   }
-  return splitCodes(governing, codes, ctx, explanation);
+  trace.lines.push(baseLine(governing.cite, baseOf(governing.consent), !!governing.consent.provision));
+  return splitCodes(governing, codes, ctx, trace);
 }
 
 function splitCodes(
   governing: Candidate,
   codes: Coding[],
   ctx: RequestContext,
-  explanation: string[],
-): Decision {
-  const permitted: Coding[] = [];
-  const denied: Coding[] = [];
+  trace: Trace,
+): Omit<Decision, 'explanation'> {
+  const root = governing.consent.provision;
   if (codes.length === 0) {
     const v = decideCode(governing.consent, undefined, ctx);
-    explanation.push(describeVerdict(governing, v, 'the whole request', ctx));
-    return { decision: v.type, consent: governing.reference, permitted, denied, explanation };
+    trace.lines.push(verdictLine(trace, 'The whole request (no sections named)', v, root, undefined, ctx));
+    return { decision: v.type, consent: governing.reference, permitted: [], denied: [] };
   }
+  const permitted: Coding[] = [];
+  const denied: Coding[] = [];
+  // Codes that share a verdict share a sentence, so a long request still reads as a few lines.
+  const groups = new Map<string, { codes: Coding[]; verdict: Verdict }>();
   for (const code of codes) {
     const v = decideCode(governing.consent, code, ctx);
     (v.type === 'permit' ? permitted : denied).push(code);
-    explanation.push(describeVerdict(governing, v, `code ${describeCoding(code)}`, ctx));
+    const key = JSON.stringify(v);
+    const group = groups.get(key);
+    if (group) group.codes.push(code);
+    else groups.set(key, { codes: [code], verdict: v });
+  }
+  for (const { codes: same, verdict } of groups.values()) {
+    const what = same.map(describeCoding).join(', ');
+    trace.lines.push(verdictLine(trace, what, verdict, root, same[0], ctx));
   }
   const decision = permitted.length > 0 ? 'permit' : 'deny';
-  return { decision, consent: governing.reference, permitted, denied, explanation };
-}
-
-function describeVerdict(c: Candidate, v: Verdict, what: string, ctx: RequestContext): string {
-  const actor = describeParty(ctx.actor);
-  if (v.uncovered) {
-    return `${c.cite}: provision does not cover ${what} (its ${v.uncovered} does not match), so it is denied for actor ${actor}`;
-  }
-  const verb = v.type === 'permit' ? 'permits' : 'denies';
-  const where = v.depth === 0 ? `${v.path} (the base rule, no exception matched)` : v.path;
-  return `${c.cite}: ${where} ${verb} ${what} for actor ${actor}`;
+  return { decision, consent: governing.reference, permitted, denied };
 }

@@ -106,8 +106,21 @@ export function describeParty(ref: Reference | undefined): string {
   return ref.display ?? '(unnamed)';
 }
 
-/** `system|code` or just the code when the system is the kap-share one (readability). */
+/** Systems whose codes are shown bare in explanations: ours and the HL7 ones a consent uses. */
+const FAMILIAR_SYSTEMS = new Set<string | undefined>([
+  CODE_SYSTEM.share,
+  CODE_SYSTEM.v3ActReason,
+  CODE_SYSTEM.consentAction,
+  CODE_SYSTEM.v3ActCode,
+  CODE_SYSTEM.v3Confidentiality,
+  CODE_SYSTEM.v3ParticipationType,
+]);
+
+/**
+ * `system|code`, or just the code when the system is a familiar one (readability); a look-alike
+ * code of another system keeps its system, so the reader sees why it did not match.
+ */
 export function describeCoding(c: Coding): string {
-  if (c.system === CODE_SYSTEM.share) return c.code ?? '?';
+  if (FAMILIAR_SYSTEMS.has(c.system)) return c.code ?? '?';
   return c.system ? `${c.system}|${c.code ?? ''}` : (c.code ?? '?');
 }

@@ -1,8 +1,27 @@
 import type { Coding, Consent, ConsentProvision } from '@medplum/fhirtypes';
 import { CODE_SYSTEM } from '../fhir/canonical';
-import { failsData, failsRequest, type ProvisionType } from './conditions';
+import { type Condition, failsData, failsRequest, type ProvisionType } from './conditions';
 import type { RequestContext } from './context';
 import { conceptsInclude } from './match';
+
+/** Where a consent's base answer comes from (DESIGN.md §5): a typed root, policyRule, or neither. */
+export interface Base {
+  type: ProvisionType;
+  /** FHIRPath-like location, e.g. `provision`, or `policyRule OPTIN`. */
+  path: string;
+  source: 'root' | 'policyRule' | 'none';
+  /** The policyRule code (or text), when the consent has one. */
+  rule?: string;
+  /** What the policyRule alone would make the base (OPTIN → permit, else deny). */
+  ruleType?: ProvisionType;
+}
+
+/** An exception that was looked at and did not match, with the element it failed on. */
+export interface Unmatched {
+  path: string;
+  provision: ConsentProvision;
+  condition: Condition;
+}
 
 /** The provision that decides for one code (or for the whole request when it names none). */
 export interface Verdict {
@@ -10,8 +29,14 @@ export interface Verdict {
   /** FHIRPath-like location, e.g. `provision.provision[1]`, or `policyRule OPTIN`. */
   path: string;
   depth: number;
+  /** The deciding nested provision (depth > 0). */
+  provision?: ConsentProvision;
   /** Set when the root provision does not cover the data at all (then `type` is deny). */
-  uncovered?: string;
+  uncovered?: Condition;
+  /** The deciding provision's own exceptions that did not match. */
+  unmatched: Unmatched[];
+  /** Equally deep matches of the other type that the deny overruled. */
+  overruled: string[];
 }
 
 /**
@@ -19,15 +44,17 @@ export interface Verdict {
  * LEAP and most systems type the root (DESIGN.md §5): a typed root wins, else OPTIN → permit and
  * anything else — OPTOUT, another policy, or no policyRule at all — → deny.
  */
-export function baseOf(consent: Consent): { type: ProvisionType; path: string } {
-  const rootType = consent.provision?.type;
-  if (rootType === 'permit' || rootType === 'deny') return { type: rootType, path: 'provision' };
+export function baseOf(consent: Consent): Base {
   const optIn = { system: CODE_SYSTEM.v3ActCode, code: 'OPTIN' };
-  if (consent.policyRule && conceptsInclude([consent.policyRule], optIn)) {
-    return { type: 'permit', path: 'policyRule OPTIN' };
+  const isOptIn = !!consent.policyRule && conceptsInclude([consent.policyRule], optIn);
+  const rule = isOptIn ? 'OPTIN' : (consent.policyRule?.coding?.[0]?.code ?? consent.policyRule?.text);
+  const ruleType: ProvisionType = isOptIn ? 'permit' : 'deny';
+  const rootType = consent.provision?.type;
+  if (rootType === 'permit' || rootType === 'deny') {
+    return { type: rootType, path: 'provision', source: 'root', rule, ruleType: rule ? ruleType : undefined };
   }
-  const rule = consent.policyRule?.coding?.[0]?.code ?? consent.policyRule?.text;
-  return { type: 'deny', path: rule ? `policyRule ${rule}` : 'no policyRule' };
+  if (rule) return { type: ruleType, path: `policyRule ${rule}`, source: 'policyRule', rule, ruleType };
+  return { type: 'deny', path: 'no policyRule', source: 'none' };
 }
 
 /**
@@ -39,9 +66,10 @@ export function baseOf(consent: Consent): { type: ProvisionType; path: string } 
 export function decideCode(consent: Consent, code: Coding | undefined, ctx: RequestContext): Verdict {
   const base = baseOf(consent);
   const root = consent.provision;
-  if (!root) return { ...base, depth: 0 };
+  if (!root) return { type: base.type, path: base.path, depth: 0, unmatched: [], overruled: [] };
   const uncovered = failsData(root, ctx, base.type) ?? (codeFails(root, code) ? 'code' : undefined);
-  if (uncovered) return { type: 'deny', path: 'provision', depth: 0, uncovered };
+  if (uncovered)
+    return { type: 'deny', path: 'provision', depth: 0, uncovered, unmatched: [], overruled: [] };
   return deepest(root, 'provision', 0, base.type, code, ctx, base.path);
 }
 
@@ -54,17 +82,29 @@ function deepest(
   ctx: RequestContext,
   ownPath: string,
 ): Verdict {
-  let best: Verdict = { type, path: ownPath, depth };
+  const own: Verdict = { type, path: ownPath, depth, unmatched: [], overruled: [] };
+  if (depth > 0) own.provision = node;
+  let best = own;
   const children = node.provision ?? [];
   for (let i = 0; i < children.length; i++) {
     const child = children[i] as ConsentProvision;
+    const childPath = `${path}.provision[${i}]`;
     // R4 requires a type on nested provisions; an untyped one groups further exceptions and
     // keeps its parent's effect.
     const childType = child.type === 'permit' || child.type === 'deny' ? child.type : type;
-    if (codeFails(child, code) || failsRequest(child, ctx, childType)) continue;
-    const childPath = `${path}.provision[${i}]`;
+    const failed = codeFails(child, code) ? 'code' : failsRequest(child, ctx, childType);
+    if (failed) {
+      own.unmatched.push({ path: childPath, provision: child, condition: failed });
+      continue;
+    }
     const v = deepest(child, childPath, depth + 1, childType, code, ctx, childPath);
-    if (v.depth > best.depth || (v.depth === best.depth && v.type === 'deny')) best = v;
+    if (v.depth > best.depth) best = v;
+    else if (v.depth === best.depth && v.type !== best.type) {
+      if (v.type === 'deny') {
+        v.overruled.push(best.path);
+        best = v;
+      } else best.overruled.push(v.path);
+    }
   }
   return best;
 }

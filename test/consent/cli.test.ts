@@ -33,12 +33,19 @@ function decide(consents: string, request: string, env: NodeJS.ProcessEnv = {}) 
 const at: Record<string, unknown> = { ...scenario.request, at: '2026-11-20T12:00:00-08:00' };
 
 describe('kap-bridge consent decide', () => {
-  test('with an array of Consents, it prints the decision and exits 0', () => {
+  test('with an array of Consents, it prints the decision with its explanation word for word and exits 0', () => {
     const r = decide(file('consents.json', scenario.consents), file('request.json', at));
     expect(r.status).toBe(0);
     expect(r.body.decision).toBe('permit');
     expect(r.body.consent).toBe('Consent/con-2026-0042-1/_history/1');
     expect((r.body.denied as Array<{ code: string }>).map((c) => c.code)).toEqual(['observations']);
+    expect(r.body.explanation).toEqual([
+      'Consent/con-2026-0042-1 v1 governs: it is the newest consent that applies to this request. Its period (2026-11-05 to 2027-05-05) covers the time of disclosure (2026-11-20T12:00:00-08:00).',
+      'The base rule of Consent/con-2026-0042-1 v1 is deny, set by the type of its root provision.',
+      'session-focus, integration-suggestions: permitted by the exception provision.provision[0] (permit), which matches on recipient, action, purpose, section.',
+      'observations: denied by the base rule, as no exception matches. The exception provision.provision[0] (permit) does not match: it covers other sections (session-focus, integration-suggestions).',
+      "Dates without a time are read as whole days in the practice's time zone, America/Los_Angeles.",
+    ]);
   });
 
   test('with a Bundle of Consents (and other entries), it decides the same', () => {

@@ -12,6 +12,8 @@ interface Scenario {
   consents: Consent[];
   request: unknown;
   expected: { decision: DecisionKind; consent: string | null; permitted: Coding[]; denied: Coding[] };
+  /** The exact sentences of the decision's explanation (DESIGN.md §5), asserted word for word. */
+  explanation: string[];
 }
 
 const dir = path.join(__dirname, '../../fixtures/consent-scenarios');
@@ -37,7 +39,15 @@ describe('consent decision scenarios (fixtures/consent-scenarios)', () => {
       permitted: decision.permitted,
       denied: decision.denied,
     }).toEqual(s.expected);
-    expect(decision.explanation.length).toBeGreaterThan(0);
+  });
+
+  test.each(scenarios)('%s: the explanation reads exactly as the scenario states', (_name, s) => {
+    // A scenario without an expected explanation fails here rather than being skipped.
+    expect(Array.isArray(s.explanation) && s.explanation.length > 0).toBe(true);
+    const parsed = parseDisclosureRequest(s.request);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.outcome));
+    const decision = decideDisclosure(s.consents, parsed.value, new Date(s.now), { timeZone: s.timeZone });
+    expect(decision.explanation).toEqual(s.explanation);
   });
 
   test.each(scenarios)('%s: every Consent in it is valid R4', (_name, s) => {
