@@ -15,7 +15,7 @@ const CHALLENGE = 'Bearer realm="kap-bridge"';
 export function authenticate(keys: ApiKeyRegistry): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization');
-    const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+    const match = header ? /^Bearer +(\S+)\s*$/i.exec(header) : null;
     const identity = match?.[1] ? keys.authenticate(match[1]) : undefined;
     if (!identity) {
       const text = header
