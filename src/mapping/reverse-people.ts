@@ -127,11 +127,14 @@ const ROLE_WORDS: Array<[RegExp, ClinicianRole]> = [
   [/physician|medicine|\bmd\b|\bdo\b/i, 'physician'],
 ];
 
+// A role is a few words; longer text is not read for them (length before pattern, DESIGN.md §8).
+const MAX_ROLE_TEXT = 200;
+
 /** The clinician's role from PractitionerRole.code (text and displays), `other` when unknown. */
 export function readRole(role: PractitionerRole | undefined): ClinicianRole {
   const words = (role?.code ?? [])
     .flatMap((c) => [c.text, ...(c.coding ?? []).map((k) => k.display)])
-    .filter((w): w is string => !!w)
+    .filter((w): w is string => !!w && w.length <= MAX_ROLE_TEXT)
     .join(' ');
   return ROLE_WORDS.find(([re]) => re.test(words))?.[1] ?? 'other';
 }

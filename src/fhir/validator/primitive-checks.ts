@@ -4,6 +4,7 @@ import type { CheckContext } from './context';
 import { withProfile } from './context';
 import { checkCode } from './coded-checks';
 import { checkNarrativeDiv, checkXhtmlContent } from './narrative-checks';
+import { MAX_STRING } from './primitive-values';
 import type { Visit } from './walker';
 
 // R4 regexes (https://hl7.org/fhir/R4/datatypes.html#dateTime): when a time is given, seconds
@@ -26,6 +27,9 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
     return;
   }
   if (typeof value !== 'string') return;
+  // Length before pattern (DESIGN.md §8): a string over R4's 1 MB is already refused by the
+  // lexical check (primitive-values.ts); no pattern here reads it. XHTML has no such limit.
+  if (type !== 'xhtml' && value.length > MAX_STRING) return;
   checkCalendarDate(value, type, path, ctx);
   if (type === 'dateTime' && !DATE_TIME.test(value)) {
     ctx.issues.push(
