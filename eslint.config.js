@@ -1,11 +1,28 @@
 // @ts-check
 const eslint = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+const regexp = require('eslint-plugin-regexp');
 
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'profiles/**', 'fixtures/**', 'coverage/**', 'data/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
+  // DESIGN.md §8 "Trust at the edge": every regular expression is linear-time, so no input can
+  // make a pattern block the event loop (ReDoS). The recommended set includes both ReDoS rules;
+  // they are named again so that loosening the set cannot silently drop them. Its pure-spelling
+  // rules are off: they would rewrite correct patterns (FHIR's own `[A-Za-z0-9\-\.]` id rule
+  // into `[\w.-]` with an `i` flag) without making any of them safer.
+  regexp.configs['flat/recommended'],
+  {
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+      'regexp/use-ignore-case': 'off',
+      'regexp/prefer-d': 'off',
+      'regexp/prefer-w': 'off',
+      'regexp/no-unused-capturing-group': 'off',
+    },
+  },
   {
     files: ['**/*.js'],
     languageOptions: {

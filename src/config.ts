@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isValidTimeZone } from './consent';
 import { DEFAULT_TIME_ZONE } from './consent';
 import { isValidNpi } from './domain/npi';
+import { SECTION_LENGTH_CAP } from './domain/update-rules';
 import { mappingOptions, practiceInfo, type MappingOptions } from './mapping';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './store/open-store';
 
@@ -57,7 +58,7 @@ export function readConfig(env: Env): Config {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(defaultDestinationId)) {
     problems.push('KAP_BRIDGE_DEFAULT_DESTINATION: must be a destination id (letters, digits, . _ -)');
   }
-  const maxSectionLength = positiveInt(env, 'KAP_BRIDGE_MAX_SECTION_LENGTH', problems);
+  const maxSectionLength = sectionLength(env, problems);
   const mapping = readMapping(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -76,7 +77,7 @@ export function readConfig(env: Env): Config {
  */
 export function readMappingConfig(env: Env): { maxSectionLength?: number; mapping: MappingOptions } {
   const problems: string[] = [];
-  const max = positiveInt(env, 'KAP_BRIDGE_MAX_SECTION_LENGTH', problems);
+  const max = sectionLength(env, problems);
   const mapping = readMapping(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return { mapping, ...(max ? { maxSectionLength: max } : {}) };
@@ -106,6 +107,15 @@ function readMapping(env: Env, problems: string[]): MappingOptions {
 function nonEmpty(v: string | undefined): string | undefined {
   const t = v?.trim();
   return t ? t : undefined;
+}
+
+/** `KAP_BRIDGE_MAX_SECTION_LENGTH`: a positive whole number no larger than the schema's cap. */
+function sectionLength(env: Env, problems: string[]): number | undefined {
+  const name = 'KAP_BRIDGE_MAX_SECTION_LENGTH';
+  const max = positiveInt(env, name, problems);
+  if (max === undefined || max <= SECTION_LENGTH_CAP) return max;
+  problems.push(`${name}: ${max} is more than ${SECTION_LENGTH_CAP}, the schema's cap on a section`);
+  return undefined;
 }
 
 function positiveInt(env: Env, name: string, problems: string[]): number | undefined {

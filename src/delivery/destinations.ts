@@ -208,7 +208,7 @@ function parseEntry(raw: unknown, index: number): { dest?: Destination; issues: 
   if (c.issues.length > 0 || !id || !baseUrl || !auth) return { issues: c.issues };
   const dest: Destination = {
     id,
-    baseUrl: baseUrl.replace(/\/+$/, ''),
+    baseUrl: baseUrl.replace(/(?<!\/)\/+$/, ''),
     auth,
     transport,
     referencedResources,

@@ -27,7 +27,7 @@ function v4ToBig(ip: string): bigint {
 /** Expands an IPv6 literal (with an optional dotted IPv4 tail) to a 128-bit integer. */
 function v6ToBig(ip: string): bigint {
   let text = ip.split('%')[0] ?? ip; // drop a zone index (fe80::1%eth0)
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  const dotted = /(?<![\d.])(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted?.[1]) {
     const v4 = v4ToBig(dotted[1]);
     text = `${text.slice(0, -dotted[1].length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;

@@ -2,6 +2,7 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { issue } from '../fhir/outcomes';
+import { guardPatterns } from './bounded-schema';
 
 /**
  * Layer 1 of validation (DESIGN.md §4): the practice's JSON input against the JSON Schemas of
@@ -30,7 +31,7 @@ const compiled = new Map<SchemaName, ValidateFunction>();
 function validatorFor(name: SchemaName): ValidateFunction {
   let fn = compiled.get(name);
   if (!fn) {
-    fn = ajv.compile(SCHEMAS[name]);
+    fn = ajv.compile(guardPatterns(SCHEMAS[name]));
     compiled.set(name, fn);
   }
   return fn;

@@ -1,6 +1,7 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes';
 import type { IntegrationUpdate } from './records';
+import { recordSchema } from './schema-check';
 import { checkDate, checkInstant, checkName, checkNpi, checkPlainText } from './rule-helpers';
 
 /** Options of the update rules. */
@@ -8,12 +9,26 @@ export interface UpdateRuleOptions {
   /**
    * The most characters one section may have (focus, each observation, each suggestion, and the
    * suggestions joined). Updates are concise summaries, never psychotherapy notes (HIPAA
-   * 45 CFR 164.501), so longer text is refused, not truncated. Default 1,200.
+   * 45 CFR 164.501), so longer text is refused, not truncated. Default 1,200; at most
+   * {@link SECTION_LENGTH_CAP}.
    */
   maxSectionLength?: number;
 }
 
 export const DEFAULT_MAX_SECTION_LENGTH = 1200;
+
+/**
+ * The integration-update schema's `maxLength` on every section: an outer cap, checked before any
+ * pattern reads the text (DESIGN.md §8), so the configurable bound may not exceed it — a larger
+ * bound would let the schema refuse, with another message, what the configuration allows.
+ */
+export const SECTION_LENGTH_CAP: number = sectionCapOf(recordSchema('integration-update'));
+
+function sectionCapOf(schema: object): number {
+  const cap = (schema as { properties?: { focus?: { maxLength?: unknown } } }).properties?.focus?.maxLength;
+  if (typeof cap !== 'number') throw new Error('integration-update schema: focus has no maxLength');
+  return cap;
+}
 
 const OBSERVATION_KEYS = ['emotional', 'cognitive', 'sensory'] as const;
 
@@ -57,9 +72,11 @@ export function checkUpdateRules(
   return out;
 }
 
+// Length before pattern (DESIGN.md §8): text over the bound is refused for its length alone, and
+// the markup patterns never read it.
 function checkSection(text: string | undefined, path: string, max: number): OperationOutcomeIssue[] {
   if (text === undefined) return [];
-  return [...(text.length > max ? [tooLong(path, text.length, max)] : []), ...checkPlainText(text, path)];
+  return text.length > max ? [tooLong(path, text.length, max)] : checkPlainText(text, path);
 }
 
 function tooLong(path: string, length: number, max: number): OperationOutcomeIssue {

@@ -33,7 +33,7 @@ export function authenticate(keys: ApiKeyRegistry): RequestHandler {
 /** The identity behind the request's `Authorization: Bearer <key>`, if it names a known key. */
 export function identify(keys: ApiKeyRegistry, req: Request): ApiKeyIdentity | undefined {
   const header = req.get('authorization');
-  const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+  const match = header ? /^Bearer +(\S+)\s*$/i.exec(header) : null;
   return match?.[1] ? keys.authenticate(match[1]) : undefined;
 }
 

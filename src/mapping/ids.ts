@@ -19,7 +19,7 @@ export function slug(text: string): string {
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
+    .replace(/^-|-$/g, '') // one dash at most: runs were collapsed above
     .slice(0, 40);
 }
 

@@ -50,16 +50,21 @@ function toNameRecord(name: HumanName): HumanNameRecord {
   return out;
 }
 
-// The practice record keeps a phone and an email only when they fit its schema (DESIGN.md §2).
-const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+// The practice record keeps a phone and an email only when they fit its schema (DESIGN.md §2):
+// its `maxLength` first, then the pattern (length before pattern, DESIGN.md §8). The email's
+// domain is dot-separated labels, the last of two characters or more; each label excludes the
+// dot, so no two quantifiers can trade characters (linear on `a@` + `.`×n + `@`).
+const PHONE = { re: /^\+?[0-9][0-9 ().-]{5,30}$/, maxLength: 32 };
+const EMAIL = { re: /^[^\s@]{1,64}@(?:[^\s@.]+\.)+[^\s@.]{2,}$/, maxLength: 254 };
 
 function telecom(
   points: ContactPoint[] | undefined,
   system: 'phone' | 'email',
-  re: RegExp,
+  rule: { re: RegExp; maxLength: number },
 ): string | undefined {
-  return points?.find((p) => p.system === system && p.value && re.test(p.value))?.value;
+  return points?.find(
+    (p) => p.system === system && p.value && p.value.length <= rule.maxLength && rule.re.test(p.value),
+  )?.value;
 }
 
 /**
@@ -122,11 +127,14 @@ const ROLE_WORDS: Array<[RegExp, ClinicianRole]> = [
   [/physician|medicine|\bmd\b|\bdo\b/i, 'physician'],
 ];
 
+// A role is a few words; longer text is not read for them (length before pattern, DESIGN.md §8).
+const MAX_ROLE_TEXT = 200;
+
 /** The clinician's role from PractitionerRole.code (text and displays), `other` when unknown. */
 export function readRole(role: PractitionerRole | undefined): ClinicianRole {
   const words = (role?.code ?? [])
     .flatMap((c) => [c.text, ...(c.coding ?? []).map((k) => k.display)])
-    .filter((w): w is string => !!w)
+    .filter((w): w is string => !!w && w.length <= MAX_ROLE_TEXT)
     .join(' ');
   return ROLE_WORDS.find(([re]) => re.test(words))?.[1] ?? 'other';
 }

@@ -113,7 +113,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
   if (!METHODS.includes(method)) {
     return sendFhir(res, 405, errorOutcome('not-supported', `Method ${method} is not supported.`));
   }
-  const path = url.pathname.slice('/fhir'.length).replace(/^\/+|\/+$/g, '');
+  const path = url.pathname.slice('/fhir'.length).replace(/^\/+|(?<!\/)\/+$/g, '');
   if (method === 'GET' && path === 'metadata') {
     return sendFhir(res, 200, buildCapabilityStatement(ctx.state.baseUrl, ctx.state.started));
   }

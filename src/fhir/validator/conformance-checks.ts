@@ -65,7 +65,7 @@ function checkSearchParameter(
 ): void {
   const bases = Array.isArray(sp.base) ? sp.base.filter((b): b is string => typeof b === 'string') : [];
   if (typeof sp.expression === 'string' && bases.length > 0) {
-    const roots = sp.expression.split('|').map((part) => /^\s*\(?\s*([A-Z][A-Za-z]*)\b/.exec(part)?.[1]);
+    const roots = sp.expression.split('|').map((part) => /^\s*(?:\(\s*)?([A-Z][A-Za-z]*)\b/.exec(part)?.[1]);
     const bad = roots.filter(
       (root): root is string =>
         !!root && root !== 'Resource' && root !== 'DomainResource' && !bases.includes(root),

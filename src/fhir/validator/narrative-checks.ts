@@ -15,8 +15,11 @@ const ALLOWED_ELEMENTS = new Set(
   ).split(' '),
 );
 const XML_ENTITIES = new Set(['lt', 'gt', 'amp', 'quot', 'apos']);
-const TAG = /<\s*(\/?)\s*([A-Za-z][\w:.-]*)([^>]*)>/g;
-const ATTR = /([A-Za-z_:][\w:.-]*)\s*=\s*("[^"]*"|'[^']*')/g;
+// Linear-time (DESIGN.md §8): a tag's attribute part starts with a character no name has and
+// stops at the next `<`, and an attribute name starts where no name character precedes it, so no
+// two quantifiers trade characters and no scan restarts inside the previous one.
+const TAG = /<\s*(?:\/\s*)?([A-Za-z][\w:.-]*)((?:[^\w:.<>-][^<>]*)?)>/g;
+const ATTR = /(?<![\w:.-])([A-Za-z_:][\w:.-]*)\s*=\s*("[^"]*"|'[^']*')/g;
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';
 
 /**
@@ -50,14 +53,14 @@ export function checkXhtmlContent(xhtml: string, path: string): OperationOutcome
     issues.push(issue({ code, text, expression: path }));
   };
   for (const m of xhtml.matchAll(TAG)) {
-    const name = (m[2] ?? '').toLowerCase();
+    const name = (m[1] ?? '').toLowerCase();
     if (!ALLOWED_ELEMENTS.has(name)) {
       fail(
         'invalid',
         `Invalid element name in the XHTML ('${name}'): narrative may hold only basic HTML formatting (txt-1).`,
       );
     }
-    checkAttributes(m[3] ?? '', fail);
+    checkAttributes(m[2] ?? '', fail);
   }
   for (const m of xhtml.matchAll(/&([^;&<\s]*);?/g)) {
     const ref = m[1] ?? '';

@@ -4,12 +4,13 @@ import type { CheckContext } from './context';
 import { withProfile } from './context';
 import { checkCode } from './coded-checks';
 import { checkNarrativeDiv, checkXhtmlContent } from './narrative-checks';
+import { MAX_STRING } from './primitive-values';
 import type { Visit } from './walker';
 
 // R4 regexes (https://hl7.org/fhir/R4/datatypes.html#dateTime): when a time is given, seconds
 // and a time zone are required; medplum's own pattern accepts both as optional.
 const DATE_TIME =
-  /^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$/;
+  /^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$/;
 const NARRATIVE_DIV = 'Narrative.div';
 const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);
 const URI_TYPES = new Set(['uri', 'url', 'canonical']);
@@ -26,6 +27,9 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
     return;
   }
   if (typeof value !== 'string') return;
+  // Length before pattern (DESIGN.md §8): a string over R4's 1 MB is already refused by the
+  // lexical check (primitive-values.ts); no pattern here reads it. XHTML has no such limit.
+  if (type !== 'xhtml' && value.length > MAX_STRING) return;
   checkCalendarDate(value, type, path, ctx);
   if (type === 'dateTime' && !DATE_TIME.test(value)) {
     ctx.issues.push(
