@@ -12,7 +12,6 @@ export {
   mapIntegrationUpdate,
   updatePayloads,
   type MappedUpdate,
-  type UpdateMappingOptions,
 } from './map-update';
 export {
   DEFAULT_MAPPING_OPTIONS,
