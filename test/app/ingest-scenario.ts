@@ -46,7 +46,9 @@ export async function runScenario(h: IngestHarness, steps: Step[]): Promise<void
 async function expectLiteralBasedOn(h: IngestHarness, row: OutboxRow | undefined): Promise<void> {
   const stored = row && (await h.store.getResource(row.resourceType, row.resourceId, row.resourceVersion));
   const communication = stored?.resource as Communication | undefined;
-  expect(communication?.basedOn).toEqual([{ reference: expect.stringMatching(/^ServiceRequest\/referral-/) }]);
+  expect(communication?.basedOn).toEqual([
+    { reference: expect.stringMatching(/^ServiceRequest\/referral-/) },
+  ]);
 }
 
 async function expectConsentStatus(
