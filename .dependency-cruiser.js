@@ -58,6 +58,14 @@ module.exports = {
       to: { path: '^src/(http|cli|schedule)/|^src/main\\.ts$' },
     },
     {
+      name: 'adapters-not-app-internals',
+      comment:
+        'delivery and store are adapters: they import nothing from app/ (a port type they need lives outside app/, e.g. store/store-port.ts or consent/)',
+      severity: 'error',
+      from: { path: '^src/(delivery|store)/' },
+      to: { path: '^src/app/' },
+    },
+    {
       name: 'only-main-builds-adapters',
       comment: 'entry points receive adapters from the composition root',
       severity: 'error',

@@ -1,4 +1,5 @@
 import type { Consent, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { decideFor } from '../consent';
 import { isEarlier, lateBecause, refuseChangeAfterRevocation } from '../domain/consent-lifecycle';
 import { checkConsentAgainstReferral } from '../domain/cross-record';
 import { parseConsent } from '../domain/parse-records';
@@ -9,7 +10,7 @@ import { putIfChanged, runIngest, validateAll, withId, type Effects, type Prepar
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { recipientHistory } from './consent-history';
 import { destinationOf } from './ingest-referral';
-import { decideFor, enqueueItem, patientConsents, reevaluatePending, rowsOfResource } from './outbox-planner';
+import { enqueueItem, patientConsents, reevaluatePending, rowsOfResource } from './outbox-planner';
 
 /**
  * Ingest a consent (DESIGN.md §2, §5): it must belong to a known referral; it is stored as a

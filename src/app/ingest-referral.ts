@@ -1,4 +1,5 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { decideFor } from '../consent';
 import { parseReferral } from '../domain/parse-records';
 import type { ConsentRecord, Referral } from '../domain/records';
 import { issue } from '../fhir/outcomes';
@@ -13,7 +14,7 @@ import {
   type Prepared,
 } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
-import { decideFor, enqueueItem, patientConsents, stateFor } from './outbox-planner';
+import { enqueueItem, patientConsents, stateFor } from './outbox-planner';
 
 /**
  * Ingest a referral (DESIGN.md §2): store it with its ServiceRequest, Patient, Practitioner,

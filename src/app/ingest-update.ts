@@ -1,21 +1,23 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { decideFor } from '../consent';
 import { checkUpdateAgainstReferral } from '../domain/cross-record';
 import { integrationWindowClose } from '../domain/integration-window';
 import { parseIntegrationUpdate } from '../domain/parse-records';
 import type { IntegrationUpdate, Referral } from '../domain/records';
-import { mapIntegrationUpdate, mapReferral } from '../mapping';
+import { mapIntegrationUpdate } from '../mapping';
 import type { StoreOps } from '../store/store-port';
 import { putIfChanged, runIngest, validateAll, withId, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { destinationOf } from './ingest-referral';
-import { decideFor, enqueueItem, patientConsents, stateFor } from './outbox-planner';
+import { enqueueItem, patientConsents, stateFor } from './outbox-planner';
 
 /**
  * Ingest an integration update (DESIGN.md §1 step 4, §2): it must refer to a known referral; it
  * is stored as a Communication with one payload per section, and queued with the decision for
- * its section codes and the integration-window close as its deadline (earliest first). When
- * `referral-status` is not shared, `basedOn` is a logical reference (the ServiceRequest never
- * reaches the clinician).
+ * its section codes and the integration-window close as its deadline (earliest first). The stored
+ * Communication always points at the ServiceRequest literally: whether the clinician sees that
+ * reference or a logical one is a consent decision, taken when sending (`delivery/based-on.ts`),
+ * so a later consent that shares `referral-status` still applies.
  */
 export function ingestUpdate(
   deps: IngestDeps,
@@ -50,12 +52,7 @@ async function prepareUpdate(
   const mrn = referral.client.mrn;
   const npi = referral.referringClinician.npi;
   const consents = await patientConsents(tx, mrn);
-  // Whether the clinician may see the ServiceRequest decides how the update points at it.
-  const serviceRequest = mapReferral(referral, deps.mapping).serviceRequest;
-  const statusShared = decideFor(serviceRequest, consents, npi, now, deps.timeZone).decision === 'permit';
-  const mapped = mapIntegrationUpdate(update, referral, {
-    basedOn: statusShared ? 'reference' : 'identifier',
-  });
+  const mapped = mapIntegrationUpdate(update, referral);
   const resources: Resource[] = [mapped.communication, mapped.author];
   const checked = validateAll(deps.validator, resources);
   if (!checked.ok) return checked;

@@ -1,7 +1,5 @@
-import type { Communication, Consent, Reference, ServiceRequest } from '@medplum/fhirtypes';
-import { buildDisclosureRequest, decideDisclosure, type Decision } from '../consent';
-import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
-import { resourceId } from '../mapping';
+import type { Consent } from '@medplum/fhirtypes';
+import { decideFor, type Decision, type Disclosable } from '../consent';
 import type { OutboxRow, OutboxState, StoredResource, StoreOps } from '../store/store-port';
 
 /**
@@ -11,32 +9,10 @@ import type { OutboxRow, OutboxState, StoredResource, StoreOps } from '../store/
  * decides again immediately before every attempt.
  */
 
-export type Disclosable = Communication | ServiceRequest | Consent;
-
-/** The referring clinician as a consent actor: the Practitioner reference and the NPI. */
-export function recipientReference(npi: string): Reference {
-  return {
-    reference: `Practitioner/${resourceId.practitioner(npi)}`,
-    identifier: { system: IDENTIFIER_SYSTEM.npi, value: npi },
-  };
-}
-
 /** The client's Consents (latest version of each), as the decision engine takes them. */
 export async function patientConsents(tx: StoreOps, patientMrn: string): Promise<Consent[]> {
   const stored = await tx.listResources({ resourceType: 'Consent', patientMrn });
   return stored.map((s) => s.resource as Consent);
-}
-
-/** The consent decision for sending `resource` to the clinician with `npi` now. */
-export function decideFor(
-  resource: Disclosable,
-  consents: Consent[],
-  npi: string,
-  now: Date,
-  timeZone: string,
-): Decision {
-  const request = buildDisclosureRequest(resource, recipientReference(npi), now.toISOString());
-  return decideDisclosure(consents, request, now, { timeZone });
 }
 
 /** The outbox state a decision puts an item in. */

@@ -4,6 +4,7 @@ export { parseDisclosureRequest, type ParseResult } from './parse-request';
 export { parseConsents } from './parse-consents';
 export { redactCommunication } from './redact';
 export { buildDisclosureRequest } from './disclosure-request';
+export { decideFor, recipientReference, type Disclosable } from './decide-for';
 export { isValidTimeZone } from './time-zone';
 export { DEFAULT_ACTOR_ROLE } from './context';
 export {

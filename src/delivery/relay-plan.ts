@@ -1,9 +1,9 @@
-import type { Communication, Consent, Reference, ServiceRequest } from '@medplum/fhirtypes';
-import { redactCommunication, type Decision } from '../consent';
+import type { Communication, Consent, ServiceRequest } from '@medplum/fhirtypes';
+import { decideFor, redactCommunication, type Decision, type Disclosable } from '../consent';
 import { CODE_SYSTEM, EXTENSION } from '../fhir/canonical';
-import { decideFor, type Disclosable } from '../app/outbox-planner';
 import type { OutboxRow, StoredResource, StoreOps } from '../store/store-port';
-import { businessIdentifier, type UnitEntry } from './relay-unit';
+import { basedOnServiceRequestIds, planBasedOn } from './based-on';
+import type { UnitEntry } from './relay-unit';
 
 /**
  * What the relay may send for one outbox item, decided again immediately before the attempt
@@ -83,42 +83,32 @@ async function planCommunication(
       sections: [],
     };
   }
-  const mains: UnitEntry[] = [{ resource: redacted, method: methodFor(input) }];
-  const basedOn = await resolveBasedOn(input, redacted);
-  if (basedOn.serviceRequest) mains.push({ resource: basedOn.serviceRequest, method: 'conditional-create' });
+  const shaped = planBasedOn({
+    communication: redacted,
+    serviceRequests: await storedServiceRequests(input.store, redacted),
+    consents: input.consents,
+    recipientNpi: input.row.recipientNpi,
+    now: input.now,
+    timeZone: input.timeZone,
+  });
+  const mains: UnitEntry[] = [
+    { resource: shaped.communication, method: methodFor(input) },
+    ...shaped.serviceRequests.map((sr): UnitEntry => ({ resource: sr, method: 'conditional-create' })),
+  ];
   return { kind: 'send', mains, consentRef: decision.consent, sections: sectionsOf(redacted) };
 }
 
-/**
- * `basedOn` → the ServiceRequest: kept as a literal reference (and the ServiceRequest sent with
- * it, conditional create, so the reference resolves) only when `referral-status` is shared now;
- * otherwise a logical reference by the placer id, else the filler id (DESIGN.md §2).
- */
-async function resolveBasedOn(
-  input: PlanInput,
+/** The latest stored version of each ServiceRequest the Communication is based on, by id. */
+async function storedServiceRequests(
+  store: StoreOps,
   communication: Communication,
-): Promise<{ serviceRequest?: ServiceRequest }> {
-  let shared: ServiceRequest | undefined;
-  const rewritten: Reference[] = [];
-  for (const ref of communication.basedOn ?? []) {
-    const m = /^ServiceRequest\/([A-Za-z0-9\-.]{1,64})$/.exec(ref.reference ?? '');
-    const stored = m?.[1] ? await input.store.getResource('ServiceRequest', m[1]) : null;
-    if (!stored) {
-      rewritten.push(ref);
-      continue;
-    }
-    const sr = stored.resource as ServiceRequest;
-    const d = decideFor(sr, input.consents, input.row.recipientNpi, input.now, input.timeZone);
-    if (d.decision === 'permit') {
-      shared = sr;
-      rewritten.push(ref);
-    } else {
-      const identifier = businessIdentifier(sr);
-      rewritten.push(identifier ? { type: 'ServiceRequest', identifier } : { type: 'ServiceRequest' });
-    }
+): Promise<Map<string, ServiceRequest>> {
+  const found = new Map<string, ServiceRequest>();
+  for (const id of basedOnServiceRequestIds(communication)) {
+    const stored = await store.getResource('ServiceRequest', id);
+    if (stored) found.set(id, stored.resource as ServiceRequest);
   }
-  if (communication.basedOn) communication.basedOn = rewritten;
-  return shared ? { serviceRequest: shared } : {};
+  return found;
 }
 
 /** The kap-share codes of the payload sections left in a (redacted) Communication. */

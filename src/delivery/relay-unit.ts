@@ -51,6 +51,18 @@ export function businessIdentifier(resource: Resource): BusinessIdentifier | und
   return pick ? { system: pick.system, value: pick.value } : undefined;
 }
 
+/**
+ * A logical reference to `resource` by its business identifier (R4 references.html#logical):
+ * what the recipient gets instead of a local id they do not have. For a ServiceRequest that is
+ * the placer id, else the filler id (DESIGN.md §2).
+ */
+export function logicalReferenceTo(resource: Resource): Reference {
+  const identifier = businessIdentifier(resource);
+  return identifier
+    ? { type: resource.resourceType, identifier: { system: identifier.system, value: identifier.value } }
+    : { type: resource.resourceType };
+}
+
 /** `Type/id` of a literal relative reference, or undefined for anything else. */
 function localTarget(reference: string | undefined): { type: string; id: string } | undefined {
   const m = reference ? /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;
@@ -104,17 +116,19 @@ export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntry[]): Pr
 
 /**
  * A literal reference to something that is not in the unit would point at a local id the
- * destination does not have: it becomes `{ type, identifier }` (plus its display).
+ * destination does not have (a ServiceRequest's `supportingInfo` → its Consent, sent in its own
+ * unit): it becomes `{ type, identifier }` (plus its display). This is no consent decision: what
+ * a Communication's `basedOn` shows is decided before the unit is built (`based-on.ts`), and it
+ * arrives here either logical already or with its ServiceRequest in the unit.
  */
 async function makeDanglingLogical(store: StoreOps, resource: Resource, present: Set<string>): Promise<void> {
   for (const ref of referencesIn(resource)) {
     const target = localTarget(ref.reference);
     if (!target || present.has(`${target.type}/${target.id}`)) continue;
     const stored = await store.getResource(target.type, target.id);
-    const identifier = stored ? businessIdentifier(stored.resource) : undefined;
+    const logical = stored ? logicalReferenceTo(stored.resource) : { type: target.type };
     const mutable = ref as Record<string, unknown>;
     delete mutable.reference;
-    mutable.type = target.type;
-    if (identifier) mutable.identifier = { system: identifier.system, value: identifier.value };
+    Object.assign(mutable, logical);
   }
 }

@@ -2,7 +2,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { ConsentRecord, IntegrationUpdate, Referral, RevocationRequest } from '../domain/records';
 import { mapConsent, mapRevocation } from './map-consent';
 import { mapReferral, type ReferralMappingOptions } from './map-referral';
-import { mapIntegrationUpdate, type UpdateMappingOptions } from './map-update';
+import { mapIntegrationUpdate } from './map-update';
 import { mappingOptions, type MappingOptions } from './options';
 
 /**
@@ -73,9 +73,9 @@ export function bundleRevocation(
 export function bundleUpdate(
   update: IntegrationUpdate,
   referral: Referral,
-  partial: Partial<MappingOptions> & UpdateMappingOptions = {},
+  partial: Partial<MappingOptions> = {},
 ): Bundle {
-  const m = mapIntegrationUpdate(update, referral, partial);
+  const m = mapIntegrationUpdate(update, referral);
   // The author and the recipient are one Practitioner when the same clinician refers and treats.
   const recipient = m.recipient.id === m.author.id ? undefined : m.recipient;
   return collectionBundle(

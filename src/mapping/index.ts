@@ -8,12 +8,7 @@ export {
   type MappedReferral,
   type ReferralMappingOptions,
 } from './map-referral';
-export {
-  mapIntegrationUpdate,
-  updatePayloads,
-  type MappedUpdate,
-  type UpdateMappingOptions,
-} from './map-update';
+export { mapIntegrationUpdate, updatePayloads, type MappedUpdate } from './map-update';
 export {
   DEFAULT_MAPPING_OPTIONS,
   DEFAULT_PRACTICE,

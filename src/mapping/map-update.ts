@@ -1,16 +1,8 @@
-import type {
-  Communication,
-  CommunicationPayload,
-  Identifier,
-  Patient,
-  Practitioner,
-  Reference,
-} from '@medplum/fhirtypes';
+import type { Communication, CommunicationPayload, Patient, Practitioner } from '@medplum/fhirtypes';
 import type { IntegrationUpdate, Referral, ShareCode } from '../domain/records';
 import { CODE_SYSTEM, EXTENSION, IDENTIFIER_SYSTEM, PROFILE } from '../fhir/canonical';
 import { referenceTo, resourceId } from './ids';
 import { displayName } from './names';
-import { fillerIdentifier, placerIdentifier } from './map-referral';
 import { mapPatient, mapPractitioner } from './people';
 
 /** An integration update mapped: the Communication and the resources it references. */
@@ -21,17 +13,6 @@ export interface MappedUpdate {
   author: Practitioner;
   /** The referring clinician (recipient). */
   recipient: Practitioner;
-}
-
-/** Options of {@link mapIntegrationUpdate}. */
-export interface UpdateMappingOptions {
-  /**
-   * How `basedOn` points at the referral. `reference` (default): a literal reference to the
-   * ServiceRequest. `identifier`: a logical reference by the placer id (else the filler id), for
-   * when `referral-status` is not shared and the ServiceRequest never reaches the recipient
-   * (DESIGN.md §2).
-   */
-  basedOn?: 'reference' | 'identifier';
 }
 
 // Psychotherapy content: restricted confidentiality and the PSY sensitivity label, so that
@@ -71,20 +52,8 @@ export function updatePayloads(update: IntegrationUpdate): CommunicationPayload[
   return out;
 }
 
-function basedOnFor(referral: Referral, mode: UpdateMappingOptions['basedOn']): Reference {
-  if (mode === 'identifier') {
-    const identifier: Identifier = placerIdentifier(referral) ?? fillerIdentifier(referral);
-    return { type: 'ServiceRequest', identifier };
-  }
-  return { reference: `ServiceRequest/${resourceId.serviceRequest(referral.id)}` };
-}
-
 /** Maps an integration update (already checked against its referral) to a Communication. */
-export function mapIntegrationUpdate(
-  update: IntegrationUpdate,
-  referral: Referral,
-  opts: UpdateMappingOptions = {},
-): MappedUpdate {
+export function mapIntegrationUpdate(update: IntegrationUpdate, referral: Referral): MappedUpdate {
   const patient = mapPatient(referral);
   const author = mapPractitioner(update.author.npi, update.author.name);
   const clinician = referral.referringClinician;
@@ -94,7 +63,9 @@ export function mapIntegrationUpdate(
     id: resourceId.communication(update.id),
     meta: { profile: [PROFILE.integrationUpdate], security: SECURITY.map((s) => ({ ...s })) },
     identifier: [{ use: 'official', system: IDENTIFIER_SYSTEM.integrationUpdate, value: update.id }],
-    basedOn: [basedOnFor(referral, opts.basedOn)],
+    // Always the literal reference: whether the clinician may see the ServiceRequest is decided
+    // when sending, with the consent of that moment (delivery/based-on.ts, DESIGN.md §2).
+    basedOn: [{ reference: `ServiceRequest/${resourceId.serviceRequest(referral.id)}` }],
     status: 'completed',
     category: [
       {

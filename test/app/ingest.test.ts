@@ -1,3 +1,4 @@
+import type { Communication } from '@medplum/fhirtypes';
 import refused from '../../fixtures/ingest/refused.json';
 import { databaseFingerprint, loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
 import { runScenario, scenarios } from './ingest-scenario';
@@ -103,5 +104,18 @@ describe('ingest details', () => {
     expect((await h.store.getResource('Consent', 'consent-CON-2026-0042-1'))?.resource).toMatchObject({
       status: 'inactive',
     });
+  });
+
+  test('when referral status is not shared at ingest, the stored Communication still references the ServiceRequest literally', async () => {
+    h.setNow('2026-11-20T19:00:00-08:00');
+    await h.ingest.referral(loadRecord('referral-clinician-full.json'));
+    await h.ingest.consent(
+      loadRecord('consent-client-full.json', { share: ['session-focus', 'integration-suggestions'] }),
+    );
+    expect((await h.ingest.update(loadRecord('update-all-observations.json'))).status).toBe('created');
+    const stored = await h.store.getResource('Communication', 'update-UPD-2026-0042-03');
+    expect((stored?.resource as Communication | undefined)?.basedOn).toEqual([
+      { reference: 'ServiceRequest/referral-REF-2026-0042' },
+    ]);
   });
 });

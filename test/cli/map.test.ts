@@ -63,7 +63,15 @@ describe('kap-bridge map', () => {
     ]);
   });
 
-  test('when an update is mapped with --based-on identifier, basedOn is a logical reference', () => {
+  test('when an update is mapped, basedOn is the literal reference to the referral ServiceRequest (the logical form is a sending-time decision)', () => {
+    const r = run('update', rec('update-one-observation.json'), '--referral', rec('referral-self.json'));
+    expect(r.code).toBe(0);
+    const entries = (r.json as Bundle).entry ?? [];
+    const comm = entries[0]?.resource as { basedOn?: Array<{ reference?: string }> };
+    expect(comm.basedOn).toEqual([{ reference: 'ServiceRequest/referral-REF-2026-0057' }]);
+  });
+
+  test('the retired --based-on option is refused as unknown (usage error)', () => {
     const r = run(
       'update',
       rec('update-one-observation.json'),
@@ -72,11 +80,8 @@ describe('kap-bridge map', () => {
       '--based-on',
       'identifier',
     );
-    expect(r.code).toBe(0);
-    const comm = (r.json as Bundle).entry?.[0]?.resource as {
-      basedOn?: Array<{ identifier?: { value?: string } }>;
-    };
-    expect(comm.basedOn?.[0]?.identifier?.value).toBe('REF-2026-0057');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('--based-on');
   });
 
   test('when a consent is given without --referral, it says so in an OperationOutcome and exits 2', () => {

@@ -84,6 +84,25 @@ describe('relay against the sandbox over HTTP', () => {
     ]);
   });
 
+  test('when a later consent shares referral status, an update stored before it is delivered with a literal basedOn and the ServiceRequest is on the sandbox', async () => {
+    await ingestReferralConsentUpdate(h); // partial consent: referral-status not shared at ingest
+    await h.run(
+      'consent',
+      record('consent-client-full.json', {
+        id: 'CON-2026-0042-2',
+        signedAt: '2026-11-21T10:00:00-08:00',
+      }),
+      '2026-11-21T10:05:00-08:00',
+    );
+    h.clock.set('2026-11-21T10:10:00-08:00');
+    expect(await h.relay().drain()).toMatchObject({ dead: 0 });
+
+    const srs = await sandboxSearch(h, 'ServiceRequest');
+    expect(srs).toHaveLength(1);
+    const comm = (await sandboxSearch(h, 'Communication', UPDATE_ID))[0] as unknown as Communication;
+    expect(comm.basedOn).toEqual([{ reference: `ServiceRequest/${String(srs[0]?.id)}` }]);
+  });
+
   test('when the consent is revoked while the update waits, nothing of it is sent, it is withheld, and the inactive Consent goes out', async () => {
     await h.run('referral', record('referral-clinician-full.json'), '2026-11-03T09:00:00-08:00');
     await h.run('consent', record('consent-client-full.json'), '2026-11-05T11:00:00-08:00');

@@ -1,6 +1,6 @@
 import { readJsonFile } from '../read-json-file';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ConfigError, readMappingConfig } from '../../config';
 import { checkConsentAgainstReferral, checkUpdateAgainstReferral } from '../../domain/cross-record';
 import { parseConsent, parseIntegrationUpdate, parseReferral } from '../../domain/parse-records';
@@ -23,7 +23,6 @@ type Step<T> = { ok: true; value: T } | { ok: false; outcome: OperationOutcome; 
 
 interface MapOptions {
   referral?: string;
-  basedOn: 'reference' | 'identifier';
   /** Longest update section (`KAP_BRIDGE_MAX_SECTION_LENGTH`); the domain default when absent. */
   maxSectionLength?: number;
   /** The practice (`KAP_BRIDGE_PRACTICE_*`); the placeholder practice when absent. */
@@ -85,7 +84,7 @@ function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
   if (bad) return { ok: false, exitCode: 1, outcome: bad };
   return {
     ok: true,
-    value: bundleUpdate(parsed.value, referral.value, { ...opts.mapping, basedOn: opts.basedOn }),
+    value: bundleUpdate(parsed.value, referral.value, opts.mapping),
   };
 }
 
@@ -107,14 +106,6 @@ export function registerMap(program: Command): void {
     )
     .argument('<file>', 'the record (JSON)')
     .option('--referral <file>', 'the referral a consent or update refers to')
-    .addOption(
-      new Option(
-        '--based-on <mode>',
-        'update: basedOn as a literal reference or a logical identifier (when referral-status is not shared)',
-      )
-        .choices(['reference', 'identifier'])
-        .default('reference'),
-    )
     .action((kind: Kind, file: string, opts: MapOptions) => {
       const config = mappingConfig(process.env);
       if (!config.ok) {
