@@ -59,7 +59,10 @@ export function registerRoutes(app: Express, routes: RouteSpec[], opts: Register
 
 /** The path as routing sees it: express matches case-insensitively and ignores a trailing slash. */
 function pathOf(req: Request): string {
-  return req.path.toLowerCase().replace(/\/+$/, '');
+  const path = req.path.toLowerCase();
+  let end = path.length;
+  while (end > 0 && path[end - 1] === '/') end--; // a loop, not /\/+$/: linear on any input
+  return path.slice(0, end);
 }
 
 /** Records the route template so logs and metrics never see the concrete path (it may hold an MRN). */

@@ -66,7 +66,7 @@ const CHALLENGE = 'Bearer realm="kap-bridge-sandbox"';
 /** 401 `login` unless `Authorization: Bearer <token>` passes `check`. */
 export function checkToken(req: IncomingMessage, check: TokenCheck): Refusal | undefined {
   const header = req.headers.authorization;
-  const presented = header ? /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  const presented = header ? /^Bearer +(\S+)\s*$/i.exec(header)?.[1] : undefined;
   if (presented && check(presented)) return undefined;
   const text = header
     ? 'The sandbox token is not valid.'
