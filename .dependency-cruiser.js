@@ -48,7 +48,7 @@ module.exports = {
       severity: 'error',
       comment: 'domain may build OperationOutcomes (a pure value builder), nothing else of fhir',
       from: { path: '^src/domain/' },
-      to: { path: '^src/(mapping|fhir|consent)/', pathNot: '^src/fhir/outcomes\\.ts$' },
+      to: { path: '^src/(mapping|fhir|consent|outbox)/', pathNot: '^src/fhir/outcomes\\.ts$' },
     },
     {
       name: 'use-cases-not-entry-points',
