@@ -1,5 +1,5 @@
 // Layering rules of DESIGN.md §9: dependencies point inward; the pure core does no I/O.
-const PURE = '^src/(domain|mapping|fhir|consent)/';
+const PURE = '^src/(domain|mapping|fhir|consent|outbox)/';
 const IO_MODULES = [
   'express',
   'better-sqlite3',
@@ -28,7 +28,7 @@ module.exports = {
   forbidden: [
     {
       name: 'pure-core-no-io',
-      comment: 'domain, mapping, fhir and consent are pure: no I/O modules',
+      comment: 'domain, mapping, fhir, consent and outbox are pure: no I/O modules',
       severity: 'error',
       from: { path: PURE },
       to: {
@@ -48,7 +48,7 @@ module.exports = {
       severity: 'error',
       comment: 'domain may build OperationOutcomes (a pure value builder), nothing else of fhir',
       from: { path: '^src/domain/' },
-      to: { path: '^src/(mapping|fhir|consent)/', pathNot: '^src/fhir/outcomes\\.ts$' },
+      to: { path: '^src/(mapping|fhir|consent|outbox)/', pathNot: '^src/fhir/outcomes\\.ts$' },
     },
     {
       name: 'use-cases-not-entry-points',

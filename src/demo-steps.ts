@@ -5,6 +5,7 @@ import { readDisclosureLog } from './app/disclosure-log';
 import type { Relay } from './delivery/relay';
 import { CODE_SYSTEM, EXTENSION, IDENTIFIER_SYSTEM } from './fhir/canonical';
 import type { Runtime } from './main';
+import { STATE } from './outbox';
 import type { OutboxRow } from './store/store-port';
 
 /**
@@ -104,7 +105,7 @@ export const DEMO_STEPS: DemoStep[] = [
       );
       log.check(r.status === 'created', 'the referral is stored');
       log.check(
-        (await stateOf(w, 'ServiceRequest', `referral-${REFERRAL}`)) === 'awaiting-consent',
+        (await stateOf(w, 'ServiceRequest', `referral-${REFERRAL}`)) === STATE.awaitingConsent,
         'nothing may be shared before she consents: the ServiceRequest awaits consent',
       );
     },
@@ -207,7 +208,7 @@ export const DEMO_STEPS: DemoStep[] = [
         `the update is ${await stateOf(w, 'Communication', `update-${SECOND_UPDATE}`)}; Communications on the sandbox for it: ${copies.length}; in all: ${await allCommunications(w)}`,
       );
       log.check(
-        (await stateOf(w, 'Communication', `update-${SECOND_UPDATE}`)) === 'withheld',
+        (await stateOf(w, 'Communication', `update-${SECOND_UPDATE}`)) === STATE.withheld,
         'the update is withheld',
       );
       log.check(copies.length === 0 && (await allCommunications(w)) === 1, 'nothing was sent');

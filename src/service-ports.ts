@@ -19,7 +19,8 @@ import type {
 import { seesEvidence } from './http/scopes';
 import type { MetricsSources } from './http/metrics';
 import type { Runtime } from './main';
-import { OUTBOX_STATES, type OutboxRow, type OutboxState } from './store/store-port';
+import { listStates, OUTBOX_STATES, RETRYABLE_STATES, type OutboxState } from './outbox';
+import type { OutboxRow } from './store/store-port';
 
 /**
  * The ports of `createApp` (src/http/app-deps.ts) implemented with the real use cases. Part of
@@ -101,7 +102,7 @@ export function outboxPort(rt: Runtime, kick: () => void): OutboxPort {
         return { status: 'not-found', outcome: errorOutcome('not-found', 'No outbox item with this id.') };
       const row = await rt.outbox.retry(id);
       if (!row) {
-        const text = `An item in state ${before.state} cannot be retried (only dead, retry-wait, withheld, awaiting-consent or cancelled).`;
+        const text = `An item in state ${before.state} cannot be retried (only ${listStates(RETRYABLE_STATES)}).`;
         return { status: 'conflict', outcome: errorOutcome('conflict', text) };
       }
       kick();

@@ -5,6 +5,7 @@ import { checkConsentAgainstReferral } from '../domain/cross-record';
 import { parseConsent } from '../domain/parse-records';
 import type { ConsentRecord, Referral } from '../domain/records';
 import { mapConsent, resourceId } from '../mapping';
+import { STATE } from '../outbox';
 import type { StoredResource, StoreOps } from '../store/store-port';
 import { putIfChanged, runIngest, validateAll, withId, type Effects, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
@@ -152,7 +153,7 @@ async function enqueueConsentIfShared(
   const r = await enqueueItem(tx, {
     stored: consent,
     ...t,
-    state: 'queued',
+    state: STATE.queued,
     consentRef: decision.consent,
     deadline: null,
   });
@@ -172,11 +173,13 @@ export async function enqueueConsentChange(
 ): Promise<Effects> {
   const earlier = (await rowsOfResource(tx, t.patientMrn, 'Consent', stored.id)).filter(
     (r) =>
-      r.destinationId === t.destinationId && r.resourceVersion < stored.versionId && r.state !== 'cancelled',
+      r.destinationId === t.destinationId &&
+      r.resourceVersion < stored.versionId &&
+      r.state !== STATE.cancelled,
   );
   if (earlier.length === 0) return { outbox: [], changed: [] };
   const consentRef = `Consent/${stored.id}/_history/${stored.versionId}`;
-  const r = await enqueueItem(tx, { stored, ...t, state: 'queued', consentRef, deadline: null });
+  const r = await enqueueItem(tx, { stored, ...t, state: STATE.queued, consentRef, deadline: null });
   return { outbox: r.created ? [r.row] : [], changed: r.cancelled };
 }
 

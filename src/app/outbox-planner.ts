@@ -1,6 +1,14 @@
 import type { Consent } from '@medplum/fhirtypes';
 import { decideFor, type Decision, type Disclosable } from '../consent';
-import type { OutboxRow, OutboxState, StoredResource, StoreOps } from '../store/store-port';
+import {
+  cancelledByNewerVersion,
+  enqueuedAs,
+  REDECIDABLE_STATES,
+  redecided,
+  stateForDecision,
+  type OutboxState,
+} from '../outbox';
+import type { OutboxRow, StoredResource, StoreOps } from '../store/store-port';
 
 /**
  * Turning a stored resource into an outbox row with the consent decision of the moment
@@ -15,10 +23,9 @@ export async function patientConsents(tx: StoreOps, patientMrn: string): Promise
   return stored.map((s) => s.resource as Consent);
 }
 
-/** The outbox state a decision puts an item in. */
+/** The outbox state a decision puts an item in (the enqueue transition of src/outbox). */
 export function stateFor(decision: Decision): OutboxState {
-  if (decision.decision === 'permit') return 'queued';
-  return decision.decision === 'deny' ? 'withheld' : 'awaiting-consent';
+  return stateForDecision(decision.decision);
 }
 
 /** Deterministic item key: destination + resource reference + version (re-ingest → same key). */
@@ -36,9 +43,6 @@ export interface EnqueueInput {
   deadline: Date | null;
   now: Date;
 }
-
-/** States in which an older version's row has not left and can be replaced by the newer one. */
-const REPLACEABLE: readonly OutboxState[] = ['awaiting-consent', 'queued', 'retry-wait', 'withheld'];
 
 /**
  * Enqueues one item. When it is a new row for a newer version of a resource, rows of older
@@ -62,7 +66,7 @@ export async function enqueueItem(
       state: input.state,
       deadline: input.deadline,
       consentRef: input.consentRef,
-      nextAttemptAt: input.state === 'queued' ? now : null,
+      nextAttemptAt: enqueuedAs(input.state, now).nextAttemptAt,
     },
     now,
   );
@@ -70,7 +74,8 @@ export async function enqueueItem(
   if (!created) return { row, created, cancelled };
   for (const old of await rowsOfResource(tx, input.patientMrn, stored.resourceType, stored.id)) {
     if (old.resourceVersion >= stored.versionId || old.destinationId !== input.destinationId) continue;
-    const moved = await tx.transitionOutbox(old.id, REPLACEABLE, { state: 'cancelled' }, now);
+    const cancel = cancelledByNewerVersion();
+    const moved = await tx.transitionOutbox(old.id, cancel.from, cancel.patch, now);
     if (moved) cancelled.push(moved);
   }
   return { row, created, cancelled };
@@ -105,18 +110,13 @@ export async function reevaluatePending(
   const changed: OutboxRow[] = [];
   for (const row of rows) {
     if (row.resourceType === 'Consent') continue;
-    if (!['awaiting-consent', 'queued', 'retry-wait'].includes(row.state)) continue;
+    if (!REDECIDABLE_STATES.includes(row.state)) continue;
     const stored = await tx.getResource(row.resourceType, row.resourceId, row.resourceVersion);
     if (!stored) continue;
     const decision = decideFor(stored.resource as Disclosable, consents, row.recipientNpi, now, timeZone);
-    const next = stateFor(decision);
-    if (next === row.state || (row.state === 'retry-wait' && next === 'queued')) continue;
-    const patch = {
-      state: next,
-      consentRef: decision.consent,
-      nextAttemptAt: next === 'queued' ? now : null,
-    };
-    const moved = await tx.transitionOutbox(row.id, [row.state], patch, now);
+    const move = redecided(row.state, decision.decision, decision.consent, now);
+    if (!move) continue;
+    const moved = await tx.transitionOutbox(row.id, move.from, move.patch, now);
     if (moved) changed.push(moved);
   }
   return changed;

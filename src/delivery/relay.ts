@@ -1,5 +1,14 @@
 import type { Consent, OperationOutcome } from '@medplum/fhirtypes';
 import { errorOutcome, issue, outcome } from '../fhir/outcomes';
+import {
+  attemptAwaitingConsent,
+  attemptDead,
+  attemptDelivered,
+  attemptRetryWait,
+  attemptThrew,
+  attemptWithheld,
+  deferredUnknownDestination,
+} from '../outbox';
 import type { OutboxRow } from '../store/store-port';
 import { nextRetry } from './backoff';
 import type { PushResult } from './delivery-unit';
@@ -92,7 +101,7 @@ export function createRelay(deps: RelayDeps): Relay {
     if (plan.kind === 'awaiting-consent') {
       return finish(row, startedAt, {
         result: 'awaiting',
-        patch: { state: 'awaiting-consent', nextAttemptAt: null, consentRef: null },
+        patch: attemptAwaitingConsent().patch,
         httpStatus: null,
         outcome: null,
         resources: [self],
@@ -105,7 +114,7 @@ export function createRelay(deps: RelayDeps): Relay {
       return finish(row, startedAt, {
         result: 'withheld',
         audit: 'withheld',
-        patch: { state: 'withheld', nextAttemptAt: null, consentRef: plan.consentRef },
+        patch: attemptWithheld(plan.consentRef).patch,
         httpStatus: null,
         outcome: null,
         resources: [self],
@@ -151,14 +160,7 @@ export function createRelay(deps: RelayDeps): Relay {
       return {
         result: 'delivered',
         audit: 'delivered',
-        patch: {
-          state: 'delivered',
-          deliveredAt: disclosedAt ?? now,
-          late,
-          lastOutcome: null,
-          consentRef,
-          nextAttemptAt: null,
-        },
+        patch: attemptDelivered({ deliveredAt: disclosedAt ?? now, late, consentRef }).patch,
         httpStatus: pushed.httpStatus ?? null,
         outcome: null,
         resources: built.references,
@@ -180,12 +182,8 @@ export function createRelay(deps: RelayDeps): Relay {
     return {
       ...failed('retried', pushed.outcome, built.references, consentRef),
       httpStatus,
-      patch: {
-        state: 'retry-wait',
-        nextAttemptAt: new Date(now.getTime() + decision.delayMs),
-        lastOutcome: pushed.outcome,
-        late,
-      },
+      patch: attemptRetryWait({ at: now, delayMs: decision.delayMs, lastOutcome: pushed.outcome, late })
+        .patch,
       sections,
     };
   }
@@ -204,12 +202,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const oo = errorOutcome('exception', reason);
     const decision = nextRetry(policy, row.attempts + 1, deps.random);
     const end = failed(decision.kind === 'dead' ? 'dead' : 'retried', oo, [], null);
-    if (decision.kind === 'retry')
-      end.patch = {
-        state: 'retry-wait',
-        nextAttemptAt: new Date(deps.clock().getTime() + decision.delayMs),
-        lastOutcome: oo,
-      };
+    end.patch = attemptThrew(deps.clock(), decision.kind === 'retry' ? decision.delayMs : null, oo).patch;
     try {
       return await finish(row, startedAt, end);
     } catch (again) {
@@ -233,13 +226,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const moved = await deps.store.updateOutboxState(
       row.id,
       deps.config.owner,
-      {
-        state: 'retry-wait',
-        nextAttemptAt: new Date(startedAt.getTime() + wait),
-        lastOutcome: oo,
-        leaseOwner: null,
-        leaseUntil: null,
-      },
+      deferredUnknownDestination(startedAt, wait, oo).patch,
       startedAt,
     );
     return moved ? 'retried' : 'lost';
@@ -296,7 +283,7 @@ function failed(
   return {
     result,
     audit: result === 'dead' ? 'dead' : 'retry',
-    patch: { state: 'dead', lastOutcome: oo, nextAttemptAt: null },
+    patch: attemptDead(oo).patch,
     httpStatus: null,
     outcome: oo,
     resources,

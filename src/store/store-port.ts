@@ -1,5 +1,6 @@
 import type { AuditEvent, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { RecordKind } from '../domain/records';
+import type { OutboxState } from '../outbox/states';
 
 /**
  * The store port (DESIGN.md §6–§7): everything kap-bridge keeps durably, behind one interface
@@ -37,31 +38,9 @@ export interface StoredResource<T extends Resource = Resource> {
   lastUpdated: Date;
 }
 
-/**
- * Outbox states (DESIGN.md §6). `awaiting-consent` = no consent yet (re-evaluated when one is
- * recorded); `withheld` = consent denies; `dead` = gave up (see `lastOutcome`); `cancelled` = a
- * person cancelled it.
- */
-export type OutboxState =
-  | 'awaiting-consent'
-  | 'queued'
-  | 'in-flight'
-  | 'delivered'
-  | 'withheld'
-  | 'retry-wait'
-  | 'dead'
-  | 'cancelled';
-
-export const OUTBOX_STATES: readonly OutboxState[] = [
-  'awaiting-consent',
-  'queued',
-  'in-flight',
-  'delivered',
-  'withheld',
-  'retry-wait',
-  'dead',
-  'cancelled',
-];
+// The outbox states, their sets and transitions live in the pure outbox module (DESIGN.md §6);
+// the type is re-exported here for the store's callers.
+export type { OutboxState } from '../outbox/states';
 
 /** One item to deliver to one destination: a specific version of one resource. */
 export interface OutboxRow {
@@ -200,7 +179,7 @@ export interface StoreOps {
   /** How many rows are in each state (every state named, 0 for none), counted by the database. */
   countOutboxByState(): Promise<Record<OutboxState, number>>;
   /**
-   * How many undelivered rows (any state but `delivered`, `withheld`, `cancelled`) have their
+   * How many undelivered rows (a state of `UNDELIVERED_STATES`, src/outbox) have their
    * deadline in [`now`, `now + withinMs`): the "at risk" items of DESIGN.md §6 for
    * `withinMs` = 24 h. Counted by the database (a `/metrics` scrape reads no rows).
    */
@@ -281,8 +260,8 @@ export interface Store extends StoreOps {
   listAttempts(outboxId: string): Promise<DeliveryAttempt[]>;
 
   /**
-   * Operator retry: a `dead`, `retry-wait`, `withheld`, `awaiting-consent` or `cancelled` row is
-   * queued again, due now (the relay re-checks consent before sending). Null if not retryable.
+   * Operator retry (`operatorRetry` of src/outbox): a row in one of `RETRYABLE_STATES` is queued
+   * again, due now (the relay re-checks consent before sending). Null if not retryable.
    */
   retryOutbox(id: string, now: Date): Promise<OutboxRow | null>;
   /** Operator retry of every retryable row of one destination; returns the rows queued. */
@@ -292,15 +271,3 @@ export interface Store extends StoreOps {
 
   close(): Promise<void>;
 }
-
-/** States in which a row will not be delivered without a person acting (not "undelivered"). */
-export const SETTLED_STATES: readonly OutboxState[] = ['delivered', 'withheld', 'cancelled'];
-
-/** States an operator retry may start from. */
-export const RETRYABLE_STATES: readonly OutboxState[] = [
-  'dead',
-  'retry-wait',
-  'withheld',
-  'awaiting-consent',
-  'cancelled',
-];

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { RETRYABLE_STATES } from '../../src/store/store-port';
+import { RETRYABLE_STATES } from '../../src/outbox';
 
 const cli = path.join(__dirname, '../../dist/cli/main.js');
 

@@ -1,4 +1,5 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { STATE } from '../../outbox';
 import type { OutboxRow } from '../../store/store-port';
 
 /** Outbox rows and outcomes for people (text) and programs (JSON), shared by `ingest` and `outbox`. */
@@ -14,7 +15,8 @@ export function formatRows(rows: OutboxRow[]): string[] {
     const deadline = r.deadline ? ` deadline ${r.deadline.toISOString()}` : '';
     const late = r.late ? ' LATE' : '';
     const tries = r.attempts > 0 ? ` attempts ${r.attempts}` : '';
-    const next = r.state === 'retry-wait' && r.nextAttemptAt ? ` next ${r.nextAttemptAt.toISOString()}` : '';
+    const next =
+      r.state === STATE.retryWait && r.nextAttemptAt ? ` next ${r.nextAttemptAt.toISOString()}` : '';
     const line = `  ${r.id}  ${r.state.padEnd(16)} ${what} → ${r.destinationId}${deadline}${late}${tries}${next}`;
     const last = r.lastOutcome ? formatOutcome(r.lastOutcome).map((l) => `      last: ${l}`) : [];
     return [line, ...last];

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { listOutboxAudited } from '../../app/audited-reads';
 import { runtimeFromEnv } from '../../main';
-import { OUTBOX_STATES, RETRYABLE_STATES, type OutboxRow, type OutboxState } from '../../store/store-port';
+import { listStates, OUTBOX_STATES, RETRYABLE_STATES, type OutboxState } from '../../outbox';
+import type { OutboxRow } from '../../store/store-port';
 import { formatRows, rowJson } from './outbox-format';
 
 /**
@@ -30,9 +31,9 @@ export function registerOutbox(program: Command): void {
     });
   outbox
     .command('retry')
-    // Listed from the store's own rule, so the help cannot drift from what retry accepts.
+    // Listed from the outbox module's own rule, so the help cannot drift from what retry accepts.
     .description(
-      `queue a row in state ${listOr(RETRYABLE_STATES)} again (or every such row of a destination); consent is re-checked before sending`,
+      `queue a row in state ${listStates(RETRYABLE_STATES)} again (or every such row of a destination); consent is re-checked before sending`,
     )
     .argument('[id]', 'outbox row id')
     .option('--destination <id>', 'every retryable row of this destination')
@@ -53,10 +54,6 @@ export function registerOutbox(program: Command): void {
       const row = await withRuntime((rt) => rt.outbox.replay(id));
       report(row ? [row] : [], 'queued for replay');
     });
-}
-
-function listOr(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1) ?? ''}`;
 }
 
 async function withRuntime<T>(

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, Resource } from '@medplum/fhirtypes';
 import type { RecordKind } from '../../domain/records';
+import { OUTBOX_STATES, STATE, UNDELIVERED_STATES } from '../../outbox';
 import {
-  OUTBOX_STATES,
-  SETTLED_STATES,
   type AuditFilter,
   type NewOutboxRow,
   type NewRecord,
@@ -216,14 +215,14 @@ export class SqlOps implements StoreOps {
   async countOutboxAtRisk(now: Date, withinMs: number): Promise<number> {
     const rows = await this.exec.all<Row>(
       `SELECT COUNT(*) AS n FROM outbox
-       WHERE deadline >= ? AND deadline < ? AND state NOT IN ${inList(SETTLED_STATES.length)}`,
-      [iso(now), iso(new Date(now.getTime() + withinMs)), ...SETTLED_STATES],
+       WHERE deadline >= ? AND deadline < ? AND state IN ${inList(UNDELIVERED_STATES.length)}`,
+      [iso(now), iso(new Date(now.getTime() + withinMs)), ...UNDELIVERED_STATES],
     );
     return Number(first(rows).n);
   }
 
   awaitingConsentFor(patientMrn: string): Promise<OutboxRow[]> {
-    return this.listOutbox({ state: 'awaiting-consent', patientMrn });
+    return this.listOutbox({ state: STATE.awaitingConsent, patientMrn });
   }
 
   async transitionOutbox(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DUE_STATES, LEASED_STATES, leased, operatorReplay, operatorRetry } from '../../outbox';
 import {
-  RETRYABLE_STATES,
   type DeliveryAttempt,
   type NewDeliveryAttempt,
   type OutboxPatch,
@@ -32,17 +32,18 @@ export class SqlStore extends SqlOps implements Store {
   }
 
   async leaseDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<OutboxRow[]> {
-    const until = new Date(now.getTime() + leaseMs);
+    const { set, params } = patchSql(leased(owner, new Date(now.getTime() + leaseMs)).patch, now);
+    // Due rows, or leased rows whose lease expired (a crashed worker's row is taken over).
     const rows = await this.exec.all<Row>(
-      `UPDATE outbox SET state = 'in-flight', lease_owner = ?, lease_until = ?, updated_at = ?
+      `UPDATE outbox SET ${set}
        WHERE id IN (
          SELECT id FROM outbox
-         WHERE (state IN ('queued', 'retry-wait') AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
-            OR (state = 'in-flight' AND lease_until <= ?)
+         WHERE (state IN ${inList(DUE_STATES.length)} AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
+            OR (state IN ${inList(LEASED_STATES.length)} AND lease_until <= ?)
          ORDER BY deadline ASC NULLS LAST, created_at ASC, id ASC
          LIMIT ? ${this.dialect.leaseLockClause})
        RETURNING *`,
-      [owner, iso(until), iso(now), iso(now), iso(now), limit],
+      [...params, ...DUE_STATES, iso(now), ...LEASED_STATES, iso(now), limit],
     );
     // RETURNING does not promise an order; the relay relies on earliest-deadline-first.
     return rows.map(toOutboxRow).sort(byDeadline);
@@ -56,8 +57,9 @@ export class SqlStore extends SqlOps implements Store {
   ): Promise<OutboxRow | null> {
     const { set, params } = patchSql(patch, now);
     const rows = await this.exec.all<Row>(
-      `UPDATE outbox SET ${set} WHERE id = ? AND state = 'in-flight' AND lease_owner = ? RETURNING *`,
-      [...params, id, owner],
+      `UPDATE outbox SET ${set}
+       WHERE id = ? AND state IN ${inList(LEASED_STATES.length)} AND lease_owner = ? RETURNING *`,
+      [...params, id, ...LEASED_STATES, owner],
     );
     return rows[0] ? toOutboxRow(rows[0]) : null;
   }
@@ -75,8 +77,8 @@ export class SqlStore extends SqlOps implements Store {
       const { set, params } = patchSql({ leaseOwner: null, leaseUntil: null, ...rest }, attempt.finishedAt);
       const rows = await tx.all<Row>(
         `UPDATE outbox SET ${set}, attempts = attempts + 1
-         WHERE id = ? AND state = 'in-flight' AND lease_owner = ? RETURNING *`,
-        [...params, id, owner],
+         WHERE id = ? AND state IN ${inList(LEASED_STATES.length)} AND lease_owner = ? RETURNING *`,
+        [...params, id, ...LEASED_STATES, owner],
       );
       if (!rows[0]) return null;
       const row = toOutboxRow(rows[0]);
@@ -100,30 +102,28 @@ export class SqlStore extends SqlOps implements Store {
   }
 
   retryOutbox(id: string, now: Date): Promise<OutboxRow | null> {
-    return this.transitionOutbox(id, RETRYABLE_STATES, requeue(now), now);
+    const { from, patch } = operatorRetry(now);
+    return this.transitionOutbox(id, from, patch, now);
   }
 
   async retryDestination(destinationId: string, now: Date): Promise<OutboxRow[]> {
-    const { set, params } = patchSql(requeue(now), now);
+    const { from, patch } = operatorRetry(now);
+    const { set, params } = patchSql(patch, now);
     const rows = await this.exec.all<Row>(
-      `UPDATE outbox SET ${set} WHERE destination_id = ? AND state IN ${inList(RETRYABLE_STATES.length)} RETURNING *`,
-      [...params, destinationId, ...RETRYABLE_STATES],
+      `UPDATE outbox SET ${set} WHERE destination_id = ? AND state IN ${inList(from.length)} RETURNING *`,
+      [...params, destinationId, ...from],
     );
     return rows.map(toOutboxRow).sort(byDeadline);
   }
 
   replayOutbox(id: string, now: Date): Promise<OutboxRow | null> {
-    return this.transitionOutbox(id, ['delivered'], { ...requeue(now), deliveredAt: null }, now);
+    const { from, patch } = operatorReplay(now);
+    return this.transitionOutbox(id, from, patch, now);
   }
 
   close(): Promise<void> {
     return this.onClose();
   }
-}
-
-/** Back to `queued`, due now, with a fresh attempt budget (an operator decided to try again). */
-function requeue(now: Date): OutboxPatch {
-  return { state: 'queued', nextAttemptAt: now, attempts: 0, leaseOwner: null, leaseUntil: null };
 }
 
 async function insertAttempt(

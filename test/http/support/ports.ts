@@ -6,7 +6,7 @@ import type { AccessRecord, AppDeps, IngestResult, Scope } from '../../../src/ht
 import { createLogger } from '../../../src/http/logging';
 import { createMetrics } from '../../../src/http/metrics';
 import { allOk, errorOutcome } from '../../../src/fhir/outcomes';
-import { OUTBOX_STATES } from '../../../src/store/store-port';
+import { OUTBOX_STATES } from '../../../src/outbox';
 
 /**
  * Small in-memory implementations of the ports, behaving like the real use cases where the HTTP
