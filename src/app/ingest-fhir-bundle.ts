@@ -153,7 +153,7 @@ function supportingEntry(
       },
     };
   }
-  const location = counterpart(bundle.entry?.[i]?.resource?.resourceType, unit.inbound, r.match.mrn);
+  const location = counterpart(bundle.entry?.[i]?.resource?.resourceType, unit.inbound);
   const text = `Read as part of the referral at Bundle.entry[${unit.index}]${location ? `; stored as ${location}` : ''}.`;
   return {
     response: {
@@ -165,11 +165,10 @@ function supportingEntry(
 }
 
 /** Where the practice keeps its own version of a supporting resource (the mapping's ids). */
-function counterpart(type: string | undefined, inbound: InboundReferral, mrn: string): string | undefined {
+function counterpart(type: string | undefined, inbound: InboundReferral): string | undefined {
   const c = inbound.draft.referringClinician;
   switch (type) {
-    case 'Patient':
-      return `Patient/${resourceId.patient(mrn)}`;
+    // No location for the Patient: its id carries the practice MRN, which the sender may not know.
     case 'Practitioner':
       return `Practitioner/${resourceId.practitioner(c.npi)}`;
     case 'PractitionerRole':
