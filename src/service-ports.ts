@@ -48,7 +48,10 @@ export function outboxSummary(row: OutboxRow): Record<string, unknown> {
  * delivery (DESIGN.md §6 "ingest also triggers delivery at once") without awaiting it.
  */
 export function ingestPort(rt: Runtime, kick: () => void): IngestPort {
-  const ctx = (actor: Actor) => ({ actor: actor.keyName });
+  const ctx = (actor: Actor) => ({
+    actor: actor.keyName,
+    ...(actor.senders ? { senders: actor.senders } : {}),
+  });
   const record = (r: UseCaseResult): IngestResult => {
     if (r.status !== 'rejected' && r.outbox.length + r.changed.length > 0) kick();
     return {

@@ -25,9 +25,14 @@ import {
  * with its mapped FHIR form and outbox row — all inside the caller's transaction.
  */
 
-/** What a FHIR interaction answered (the HTTP layer's `FhirResult`): 200 + Bundle, or 422. */
+/**
+ * What a FHIR interaction answered (the HTTP layer's `FhirResult`): 200 + Bundle, or a refusal —
+ * 422, or 403 (`forbidden`: a sender the API key is not bound to) or 413 (`too-long`: over the
+ * batch cap); nothing is stored on a refusal.
+ */
 export type FhirIngestResult =
-  { status: 'processed'; response: Bundle } | { status: 'rejected'; outcome: OperationOutcome };
+  | { status: 'processed'; response: Bundle }
+  | { status: 'rejected'; outcome: OperationOutcome; refusal?: 'forbidden' | 'too-long' };
 
 /** The outcome of one referral: the ingest result plus where the ServiceRequest is stored. */
 export interface InboundResult {

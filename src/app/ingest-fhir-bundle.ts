@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } fro
 import { issue, outcome } from '../fhir/outcomes';
 import { resourceId } from '../mapping';
 import type { InboundReferral } from '../mapping/reverse-referral';
+import { refuseOverCap, yieldToEventLoop } from './batch-limits';
 import { planInbound, type InboundPlan, type InboundUnit } from './inbound-plan';
 import {
   Refusal,
@@ -11,6 +12,7 @@ import {
   type InboundResult,
 } from './inbound-referral';
 import type { IngestContext, IngestDeps } from './ingest-types';
+import { refuseUnboundSenders } from './sender-binding';
 
 /**
  * `POST /fhir` from health systems (DESIGN.md §8; http://hl7.org/fhir/R4/http.html#transaction):
@@ -24,6 +26,8 @@ export async function ingestFhirBundle(
   bundle: Bundle,
   ctx: IngestContext = {},
 ): Promise<FhirIngestResult> {
+  const overCap = refuseOverCap(deps, bundle);
+  if (overCap) return overCap;
   if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
     return rejectedWith([
       issue({
@@ -34,6 +38,8 @@ export async function ingestFhirBundle(
     ]);
   }
   const plan = planInbound(deps.validator, bundle, { checkRequests: true });
+  const forbidden = refuseUnboundSenders(bundle, plan, ctx.senders);
+  if (forbidden) return forbidden;
   if (plan.bundleIssues.length > 0) return rejectedWith(plan.bundleIssues);
   if (plan.units.length === 0) {
     const text =
@@ -69,6 +75,7 @@ export async function storeAllOrNothing(
     const results = await deps.store.transaction(async (tx) => {
       const out = new Map<number, InboundResult>();
       for (const unit of plan.units) {
+        await yieldToEventLoop();
         const r = await storeInboundReferral(deps, tx, inboundOf(unit), now, actor);
         if (r.result.status === 'rejected') throw new Refusal(r.result.outcome);
         out.set(unit.index, r);
@@ -96,6 +103,7 @@ async function runBatch(
 ): Promise<FhirIngestResult> {
   const results = new Map<number, InboundResult>();
   for (const unit of plan.units) {
+    await yieldToEventLoop();
     const refused = (o: OperationOutcome): InboundResult => ({
       result: { status: 'rejected', outcome: o, outbox: [], changed: [] },
     });
