@@ -2,6 +2,7 @@ import type { Bundle, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes';
 import { readInboundReferral, referralEntryIndexes, type InboundReferral } from '../mapping/reverse-referral';
 import type { ResourceValidator } from './ingest-types';
+import { validateInSlices } from './validate-in-slices';
 
 /**
  * Planning an inbound Bundle before anything is stored: validate it (base R4 and any profile it
@@ -31,12 +32,12 @@ export interface InboundPlan {
 const ENTRY = /^Bundle\.entry\[(\d+)\]/;
 
 /** Validator errors grouped by entry index (-1: the Bundle itself). Warnings are not passed on. */
-function validationErrors(
+async function validationErrors(
   validator: ResourceValidator,
   bundle: Bundle,
-): Map<number, OperationOutcomeIssue[]> {
+): Promise<Map<number, OperationOutcomeIssue[]>> {
   const byEntry = new Map<number, OperationOutcomeIssue[]>();
-  for (const i of validator.validate(bundle).issue ?? []) {
+  for (const i of await validateInSlices(validator, bundle)) {
     if (i.severity !== 'error' && i.severity !== 'fatal') continue;
     const at = ENTRY.exec(i.expression?.[0] ?? '');
     const key = at ? Number(at[1]) : -1;
@@ -62,13 +63,13 @@ function requestIssues(bundle: Bundle, index: number): OperationOutcomeIssue[] {
  * focus); by default every ServiceRequest entry. With `checkRequests`, entries need a POST/PUT
  * request and unused entries are orphans.
  */
-export function planInbound(
+export async function planInbound(
   validator: ResourceValidator,
   bundle: Bundle,
   opts: { referrals?: number[]; checkRequests: boolean },
-): InboundPlan {
+): Promise<InboundPlan> {
   const entries = bundle.entry ?? [];
-  const errors = validationErrors(validator, bundle);
+  const errors = await validationErrors(validator, bundle);
   const srIndexes =
     opts.referrals ?? entries.flatMap((e, i) => (e.resource?.resourceType === 'ServiceRequest' ? [i] : []));
   const own = (i: number): OperationOutcomeIssue[] => [

@@ -9,6 +9,7 @@ import type { StoreOps } from '../store/store-port';
 import { ingestWithin, putIfChanged, validateAll } from './ingest-pipeline';
 import { referralSpec } from './ingest-referral';
 import type { IngestDeps, IngestResult } from './ingest-types';
+import { yieldToEventLoop } from './batch-limits';
 import { demographicDifferences, demographicsFlag } from './demographics-review';
 import { filedIssue, withoutUnsentMrns } from './inbound-answers';
 import {
@@ -80,6 +81,8 @@ export async function storeInboundReferral(
   };
   const parsed = parseReferral(record);
   if (!parsed.ok) return rejected(scrub(pointAtSender(parsed.outcome.issue, inbound)), draft.id);
+  // Matching and mapping-plus-validation are the two long steps: let other callers in between.
+  await yieldToEventLoop();
   const result = await ingestWithin(tx, referralSpec(deps), parsed.value, now, actor);
   if (result.status === 'rejected') return rejected(scrub(result.outcome.issue), draft.id);
   if (match.kind === 'new') await flagDuplicates(deps, tx, match, now);

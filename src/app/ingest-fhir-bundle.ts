@@ -37,7 +37,7 @@ export async function ingestFhirBundle(
       }),
     ]);
   }
-  const plan = planInbound(deps.validator, bundle, { checkRequests: true });
+  const plan = await planInbound(deps.validator, bundle, { checkRequests: true });
   const forbidden = refuseUnboundSenders(bundle, plan, ctx.senders);
   if (forbidden) return forbidden;
   if (plan.bundleIssues.length > 0) return rejectedWith(plan.bundleIssues);

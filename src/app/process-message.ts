@@ -49,7 +49,7 @@ export async function processMessage(
   });
   const focus = referralFocus(bundle, header);
   if (!focus.ok) return answer('fatal-error', outcome(focus.issues));
-  const plan = planInbound(deps.validator, bundle, { referrals: focus.indexes, checkRequests: false });
+  const plan = await planInbound(deps.validator, bundle, { referrals: focus.indexes, checkRequests: false });
   const forbidden = refuseUnboundSenders(bundle, plan, ctx.senders, header);
   if (forbidden) return forbidden;
   if (plan.bundleIssues.length > 0) return answer('fatal-error', outcome(plan.bundleIssues));
