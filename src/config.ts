@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isValidTimeZone } from './consent';
 import { DEFAULT_TIME_ZONE } from './consent';
+import { DEFAULT_MAX_BATCH_ENTRIES } from './app/ingest-types';
 import { isValidNpi } from './domain/npi';
 import { SECTION_LENGTH_CAP } from './domain/update-rules';
 import { mappingOptions, practiceInfo, type MappingOptions } from './mapping';
@@ -23,6 +24,11 @@ export interface Config {
   defaultDestinationId: string;
   /** `KAP_BRIDGE_MAX_SECTION_LENGTH`: longest update section in characters (default: domain's, 1,200). */
   maxSectionLength?: number;
+  /**
+   * `KAP_BRIDGE_MAX_BATCH_ENTRIES` (default 200): most entries in one inbound `transaction`,
+   * `batch` or message Bundle; a larger one is refused (413) before any work (DESIGN.md §8).
+   */
+  maxBatchEntries: number;
   /**
    * Who the practice is, for every mapping (`KAP_BRIDGE_PRACTICE_ID`, `_NAME`, `_NPI`): the
    * Organization that performs referrals, keeps consents and sends updates. Defaults are a
@@ -59,6 +65,7 @@ export function readConfig(env: Env): Config {
     problems.push('KAP_BRIDGE_DEFAULT_DESTINATION: must be a destination id (letters, digits, . _ -)');
   }
   const maxSectionLength = sectionLength(env, problems);
+  const maxBatchEntries = batchCap(env, problems);
   const mapping = readMapping(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -66,8 +73,19 @@ export function readConfig(env: Env): Config {
     timeZone,
     defaultDestinationId,
     mapping,
+    maxBatchEntries,
     ...(maxSectionLength ? { maxSectionLength } : {}),
   };
+}
+
+/** Most Bundle entries accepted at all: far above any referral batch, low enough to stay responsive. */
+const MAX_BATCH_CAP = 10_000;
+
+function batchCap(env: Env, problems: string[]): number {
+  const cap = positiveInt(env, 'KAP_BRIDGE_MAX_BATCH_ENTRIES', problems) ?? DEFAULT_MAX_BATCH_ENTRIES;
+  if (cap <= MAX_BATCH_CAP) return cap;
+  problems.push(`KAP_BRIDGE_MAX_BATCH_ENTRIES: "${cap}" is above ${MAX_BATCH_CAP}`);
+  return DEFAULT_MAX_BATCH_ENTRIES;
 }
 
 /**

@@ -44,6 +44,7 @@ export async function buildRuntime(config: Config, overrides: RuntimeOverrides =
     timeZone: config.timeZone,
     defaultDestinationId: config.defaultDestinationId,
     mapping: config.mapping,
+    maxBatchEntries: config.maxBatchEntries,
     ...(overrides.knownDestinations ? { knownDestinations: overrides.knownDestinations } : {}),
     ...(config.maxSectionLength ? { maxSectionLength: config.maxSectionLength } : {}),
   });

@@ -56,7 +56,10 @@ export function outboxSummary(row: OutboxRow, evidence = false): Record<string, 
  * delivery (DESIGN.md §6 "ingest also triggers delivery at once") without awaiting it.
  */
 export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): IngestPort {
-  const ctx = (actor: Actor) => ({ actor: actor.keyName });
+  const ctx = (actor: Actor) => ({
+    actor: actor.keyName,
+    ...(actor.senders ? { senders: actor.senders } : {}),
+  });
   const record = (r: UseCaseResult, actor: Actor): IngestResult => {
     if (r.status !== 'rejected' && r.outbox.length + r.changed.length > 0) kick();
     const evidence = seesEvidence(actor.scopes);

@@ -2,6 +2,7 @@ import type { Bundle, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes';
 import { readInboundReferral, referralEntryIndexes, type InboundReferral } from '../mapping/reverse-referral';
 import type { ResourceValidator } from './ingest-types';
+import { validateInSlices } from './validate-in-slices';
 
 /**
  * Planning an inbound Bundle before anything is stored: validate it (base R4 and any profile it
@@ -36,13 +37,16 @@ const ENTRY = /^Bundle\.entry\[(\d+)\]/;
 /** Validator errors by entry index (-1: the Bundle itself), from `checkInbound`. */
 export type InboundErrors = ReadonlyMap<number, OperationOutcomeIssue[]>;
 
-/** Validates `bundle`; errors grouped by entry index (-1: the Bundle itself). Warnings are not passed on. */
-export function checkInbound(
+/**
+ * Validates `bundle` (in slices, so a large Bundle does not hold the event loop); errors grouped
+ * by entry index (-1: the Bundle itself). Warnings are not passed on.
+ */
+export async function checkInbound(
   validator: ResourceValidator,
   bundle: Bundle,
-): Map<number, OperationOutcomeIssue[]> {
+): Promise<Map<number, OperationOutcomeIssue[]>> {
   const byEntry = new Map<number, OperationOutcomeIssue[]>();
-  for (const i of validator.validate(bundle).issue ?? []) {
+  for (const i of await validateInSlices(validator, bundle)) {
     if (i.severity !== 'error' && i.severity !== 'fatal') continue;
     const at = ENTRY.exec(i.expression?.[0] ?? '');
     const key = at ? Number(at[1]) : -1;

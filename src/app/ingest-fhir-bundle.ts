@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } fro
 import { issue, outcome } from '../fhir/outcomes';
 import { resourceId } from '../mapping';
 import type { InboundReferral } from '../mapping/reverse-referral';
+import { refuseOverCap, yieldToEventLoop } from './batch-limits';
 import { checkInbound, planInbound, type InboundPlan, type InboundUnit } from './inbound-plan';
 import {
   Refusal,
@@ -11,6 +12,7 @@ import {
   type InboundResult,
 } from './inbound-referral';
 import type { IngestContext, IngestDeps } from './ingest-types';
+import { refuseUnboundSenders } from './sender-binding';
 
 /**
  * `POST /fhir` from health systems (DESIGN.md §8; http://hl7.org/fhir/R4/http.html#transaction):
@@ -24,6 +26,8 @@ export async function ingestFhirBundle(
   bundle: Bundle,
   ctx: IngestContext = {},
 ): Promise<FhirIngestResult> {
+  const overCap = refuseOverCap(deps, bundle);
+  if (overCap) return overCap;
   if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
     return rejectedWith([
       issue({
@@ -33,7 +37,9 @@ export async function ingestFhirBundle(
       }),
     ]);
   }
-  const plan = planInbound(bundle, checkInbound(deps.validator, bundle), { checkRequests: true });
+  const plan = planInbound(bundle, await checkInbound(deps.validator, bundle), { checkRequests: true });
+  const forbidden = refuseUnboundSenders(bundle, plan, ctx.senders);
+  if (forbidden) return forbidden;
   if (plan.bundleIssues.length > 0) return rejectedWith(plan.bundleIssues);
   if (plan.units.length === 0) {
     const text =
@@ -69,6 +75,7 @@ export async function storeAllOrNothing(
     const results = await deps.store.transaction(async (tx) => {
       const out = new Map<number, InboundResult>();
       for (const unit of plan.units) {
+        await yieldToEventLoop();
         const r = await storeInboundReferral(deps, tx, inboundOf(unit), now, actor);
         if (r.result.status === 'rejected') throw new Refusal(r.result.outcome);
         out.set(unit.index, r);
@@ -96,6 +103,7 @@ async function runBatch(
 ): Promise<FhirIngestResult> {
   const results = new Map<number, InboundResult>();
   for (const unit of plan.units) {
+    await yieldToEventLoop();
     const refused = (o: OperationOutcome): InboundResult => ({
       result: { status: 'rejected', outcome: o, outbox: [], changed: [] },
     });
@@ -153,7 +161,7 @@ function supportingEntry(
       },
     };
   }
-  const location = counterpart(bundle.entry?.[i]?.resource?.resourceType, unit.inbound, r.match.mrn);
+  const location = counterpart(bundle.entry?.[i]?.resource?.resourceType, unit.inbound);
   const text = `Read as part of the referral at Bundle.entry[${unit.index}]${location ? `; stored as ${location}` : ''}.`;
   return {
     response: {
@@ -165,11 +173,10 @@ function supportingEntry(
 }
 
 /** Where the practice keeps its own version of a supporting resource (the mapping's ids). */
-function counterpart(type: string | undefined, inbound: InboundReferral, mrn: string): string | undefined {
+function counterpart(type: string | undefined, inbound: InboundReferral): string | undefined {
   const c = inbound.draft.referringClinician;
   switch (type) {
-    case 'Patient':
-      return `Patient/${resourceId.patient(mrn)}`;
+    // No location for the Patient: its id carries the practice MRN, which the sender may not know.
     case 'Practitioner':
       return `Practitioner/${resourceId.practitioner(c.npi)}`;
     case 'PractitionerRole':

@@ -6,6 +6,7 @@ import type { RecordKind } from '../domain/records';
 import { issue, outcome } from '../fhir/outcomes';
 import type { OutboxRow, StoredRecord, StoredResource, StoreOps } from '../store/store-port';
 import { canonicalJson, contentHash } from './content-hash';
+import { noteMrnInUse } from './match-client';
 import { refuseFutureInstant, type RecordedAt } from './not-in-future';
 import type { IngestContext, IngestDeps, IngestResult, ResourceValidator } from './ingest-types';
 
@@ -103,6 +104,8 @@ export async function ingestWithin<T>(
     patientMrn: prepared.patientMrn,
     receivedAt: now,
   });
+  // An MRN the practice assigned itself (practice records carry them) is never handed out again.
+  await noteMrnInUse(tx, prepared.patientMrn);
   // The write is audited in the same transaction: no stored record without its audit entry.
   await tx.appendAudit(
     buildRecordAudit({

@@ -25,11 +25,24 @@ export interface IngestDeps {
   mapping?: Partial<MappingOptions>;
   /** Longest accepted update section (characters); the domain default (~1,200) when absent. */
   maxSectionLength?: number;
+  /**
+   * Most entries an inbound `transaction` / `batch` / message Bundle may hold
+   * (`KAP_BRIDGE_MAX_BATCH_ENTRIES`); {@link DEFAULT_MAX_BATCH_ENTRIES} when absent.
+   */
+  maxBatchEntries?: number;
 }
+
+/** The default inbound batch cap: one request never holds the service for long (DESIGN.md §8). */
+export const DEFAULT_MAX_BATCH_ENTRIES = 200;
 
 /** Who asked, for the record (an API key name, or `cli`). */
 export interface IngestContext {
   actor?: string;
+  /**
+   * The sender organisations the caller's API key is bound to (DESIGN.md §8): an inbound referral
+   * from another organisation is refused (`forbidden`). Undefined: an unbound key (or the CLI).
+   */
+  senders?: ReadonlyArray<{ system: string; value: string }>;
 }
 
 export type IngestStatus = 'created' | 'updated' | 'unchanged' | 'rejected';

@@ -4,10 +4,12 @@ import { CODE_SYSTEM } from '../fhir/canonical';
 import { issue, outcome } from '../fhir/outcomes';
 import { mappingOptions } from '../mapping';
 import { resolveInBundle } from '../mapping/bundle-references';
+import { refuseOverCap } from './batch-limits';
 import { checkInbound, planInbound } from './inbound-plan';
 import type { FhirIngestResult } from './inbound-referral';
 import { storeAllOrNothing } from './ingest-fhir-bundle';
 import type { IngestContext, IngestDeps } from './ingest-types';
+import { refuseUnboundSenders } from './sender-binding';
 
 /**
  * `POST /fhir/$process-message` (http://hl7.org/fhir/R4/messageheader-operation-process-message.html)
@@ -30,6 +32,8 @@ export async function processMessage(
   bundle: Bundle,
   ctx: IngestContext = {},
 ): Promise<FhirIngestResult> {
+  const overCap = refuseOverCap(deps, bundle);
+  if (overCap) return overCap;
   const header = bundle.entry?.[0]?.resource;
   if (bundle.type !== 'message' || header?.resourceType !== 'MessageHeader' || !header.id) {
     const text =
@@ -39,7 +43,7 @@ export async function processMessage(
       outcome: outcome([issue({ code: 'structure', expression: 'Bundle.entry[0].resource', text })]),
     };
   }
-  const errors = checkInbound(deps.validator, bundle);
+  const errors = await checkInbound(deps.validator, bundle);
   // A MessageHeader the validator refused is not read further (focus, event, id are copied into
   // the answer): like a missing one, it cannot be answered with a message.
   const headerIssues = errors.get(0) ?? [];
@@ -53,6 +57,8 @@ export async function processMessage(
   const focus = referralFocus(bundle, header);
   if (!focus.ok) return answer('fatal-error', outcome(focus.issues));
   const plan = planInbound(bundle, errors, { referrals: focus.indexes, checkRequests: false });
+  const forbidden = refuseUnboundSenders(bundle, plan, ctx.senders, header);
+  if (forbidden) return forbidden;
   if (plan.bundleIssues.length > 0) return answer('fatal-error', outcome(plan.bundleIssues));
   const stored = await storeAllOrNothing(deps, plan, ctx.actor);
   if (!stored.ok) return answer('fatal-error', stored.outcome);

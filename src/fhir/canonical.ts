@@ -68,6 +68,8 @@ export const IDENTIFIER_SYSTEM = {
   relatedPerson: `${CANONICAL_BASE}/sid/related-person`,
   /** A possible-duplicate-client Flag (new MRN + the existing MRN), for a person to resolve. */
   possibleDuplicate: `${CANONICAL_BASE}/sid/possible-duplicate`,
+  /** A Flag on a client whose inbound referral carried other demographics (MRN + referral + hash). */
+  demographicsReview: `${CANONICAL_BASE}/sid/demographics-review`,
 } as const;
 
 /** The practice's information-sharing policy (Consent.policy.uri, satisfies R4 invariant ppc-1). */

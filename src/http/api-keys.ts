@@ -1,16 +1,28 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isValidNpi } from '../domain/npi';
 import { SCOPES, type Scope } from './scopes';
 
 /**
- * API keys (DESIGN.md §8): `[{ "name", "key" | "sha256", "scopes" }]`. Only SHA-256 digests are
+ * API keys (DESIGN.md §8): `[{ "name", "key" | "sha256", "scopes", "senders"? }]`. Only SHA-256 digests are
  * kept in memory; a presented key is hashed and compared with `timingSafeEqual` against every
  * entry, without stopping at a match, so neither content nor position leaks through timing.
  */
+
+/** An organisation identifier a key may send referrals for (e.g. NPI `http://hl7.org/fhir/sid/us-npi`). */
+export interface SenderIdentifier {
+  system: string;
+  value: string;
+}
 
 /** The identity behind a valid key. */
 export interface ApiKeyIdentity {
   name: string;
   scopes: readonly Scope[];
+  /**
+   * The sender organisations the key speaks for (DESIGN.md §8 "Trust at the edge"): an inbound
+   * referral from any other organisation is refused. Absent: the key is not bound to a sender.
+   */
+  senders?: readonly SenderIdentifier[];
 }
 
 /** Looks up the identity of a presented bearer key. */
@@ -66,13 +78,55 @@ function parseEntry(raw: unknown, at: string): KeyEntry {
     throw new ApiKeyConfigError(`${at}: expected an object.`);
   }
   const entry = raw as Record<string, unknown>;
-  const unknown = Object.keys(entry).filter((k) => !['name', 'key', 'sha256', 'scopes'].includes(k));
+  const fields = ['name', 'key', 'sha256', 'scopes', 'senders'];
+  const unknown = Object.keys(entry).filter((k) => !fields.includes(k));
   if (unknown.length > 0) throw new ApiKeyConfigError(`${at}: unknown field(s) ${unknown.join(', ')}.`);
-  const { name, key, sha256, scopes } = entry;
+  const { name, key, sha256, scopes, senders } = entry;
   if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
     throw new ApiKeyConfigError(`${at}.name: expected 1–64 letters, digits, '.', '_' or '-'.`);
   }
-  return { name, digest: parseSecret(key, sha256, at), scopes: parseScopes(scopes, `${at}.scopes`) };
+  return {
+    name,
+    digest: parseSecret(key, sha256, at),
+    scopes: parseScopes(scopes, `${at}.scopes`),
+    ...(senders === undefined ? {} : { senders: parseSenders(senders, `${at}.senders`) }),
+  };
+}
+
+const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
+// An absolute URI (RFC 3986 scheme, then no spaces), as FHIR Identifier.system needs.
+const URI = /^[A-Za-z][A-Za-z0-9+.-]{0,31}:\S{1,250}$/;
+// FHIR string without control characters or surrounding spaces (Identifier.value).
+const VALUE = /^[^\s\p{Cc}](?:\P{Cc}{0,126}[^\s\p{Cc}])?$/u;
+
+/** `senders`: a non-empty array of `{ system, value }` organisation identifiers. */
+function parseSenders(senders: unknown, at: string): SenderIdentifier[] {
+  if (!Array.isArray(senders) || senders.length === 0) {
+    throw new ApiKeyConfigError(`${at}: expected a non-empty array of { system, value } identifiers.`);
+  }
+  return senders.map((raw, i) => {
+    const here = `${at}[${i}]`;
+    const s = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<
+      string,
+      unknown
+    >;
+    const extra = Object.keys(s).filter((k) => k !== 'system' && k !== 'value');
+    if (raw !== s || extra.length > 0) {
+      throw new ApiKeyConfigError(`${here}: expected { "system": URI, "value": string } and nothing else.`);
+    }
+    if (typeof s.system !== 'string' || !URI.test(s.system)) {
+      throw new ApiKeyConfigError(`${here}.system: expected an absolute URI (e.g. ${NPI_SYSTEM}).`);
+    }
+    if (typeof s.value !== 'string' || !VALUE.test(s.value)) {
+      throw new ApiKeyConfigError(`${here}.value: expected 1–128 characters without control characters.`);
+    }
+    if (s.system === NPI_SYSTEM && !isValidNpi(s.value)) {
+      throw new ApiKeyConfigError(
+        `${here}.value: "${s.value}" is not an NPI (10 digits passing the check digit).`,
+      );
+    }
+    return { system: s.system, value: s.value };
+  });
 }
 
 function parseSecret(key: unknown, sha256: unknown, at: string): Buffer {
@@ -121,7 +175,9 @@ function registryOf(entries: KeyEntry[]): ApiKeyRegistry {
         // Compare with every entry (no early exit): the time taken does not depend on which matched.
         if (timingSafeEqual(entry.digest, digest) && !found) found = entry;
       }
-      return found ? { name: found.name, scopes: found.scopes } : undefined;
+      if (!found) return undefined;
+      const { name, scopes, senders } = found;
+      return senders ? { name, scopes, senders } : { name, scopes };
     },
   };
 }

@@ -18,6 +18,8 @@ export interface Actor {
   scopes: readonly Scope[];
   /** The request id, so a use case can put it into the AuditEvent it writes. */
   requestId: string;
+  /** The sender organisations the key is bound to (keys file `senders`); absent: unbound. */
+  senders?: ReadonlyArray<{ system: string; value: string }>;
 }
 
 /**
@@ -35,10 +37,13 @@ export interface IngestResult {
 
 /**
  * A FHIR interaction's answer: `processed` → 200 with `response` (transaction-response,
- * batch-response or response message); `rejected` → 422 with `outcome` (nothing stored).
+ * batch-response or response message); `rejected` → 422 with `outcome` (nothing stored), or 403
+ * (`refusal: 'forbidden'`, a sender the key is not bound to) or 413 (`refusal: 'too-long'`, more
+ * entries than the batch cap).
  */
 export type FhirResult =
-  { status: 'processed'; response: Bundle } | { status: 'rejected'; outcome: OperationOutcome };
+  | { status: 'processed'; response: Bundle }
+  | { status: 'rejected'; outcome: OperationOutcome; refusal?: 'forbidden' | 'too-long' };
 
 /** The record use cases (DESIGN.md §2 shapes). Bodies are passed unparsed: the use cases own the schemas. */
 export interface IngestPort {

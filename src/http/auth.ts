@@ -24,7 +24,12 @@ export function authenticate(keys: ApiKeyRegistry): RequestHandler {
       next(new HttpError(401, errorOutcome('login', text), { 'WWW-Authenticate': challenge }));
       return;
     }
-    const actor: Actor = { keyName: identity.name, scopes: identity.scopes, requestId: requestIdOf(res) };
+    const actor: Actor = {
+      keyName: identity.name,
+      scopes: identity.scopes,
+      requestId: requestIdOf(res),
+      ...(identity.senders ? { senders: identity.senders } : {}),
+    };
     res.locals.actor = actor;
     next();
   };

@@ -8,7 +8,11 @@ import type { Store } from './store-port';
  * `FOR UPDATE SKIP LOCKED`: concurrent relays (several adapter instances sharing one outbox,
  * DESIGN.md §7) each lease different rows without waiting on one another's locks.
  */
-const DIALECT: SqlDialect = { name: 'postgres', leaseLockClause: 'FOR UPDATE SKIP LOCKED' };
+const DIALECT: SqlDialect = {
+  name: 'postgres',
+  leaseLockClause: 'FOR UPDATE SKIP LOCKED',
+  jsonText: (path) => `(json #>> '{${path.join(',')}}')`,
+};
 
 /** Arbitrary constant key: serialises migrations when several instances start together. */
 const MIGRATION_LOCK_KEY = 74_425_001;

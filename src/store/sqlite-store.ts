@@ -9,7 +9,11 @@ import type { Store } from './store-port';
 /** The SQLite store, plus a read of the connection's settings (for diagnostics and tests). */
 export type SqliteStore = Store & { pragma(name: string): Promise<unknown> };
 
-const DIALECT: SqlDialect = { name: 'sqlite', leaseLockClause: '' };
+const DIALECT: SqlDialect = {
+  name: 'sqlite',
+  leaseLockClause: '',
+  jsonText: (path) => `json_extract(json, '$.${path.join('.')}')`,
+};
 
 export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's write lock (ms). Default 5000. */

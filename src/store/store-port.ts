@@ -138,6 +138,15 @@ export interface OutboxFilter {
   patientMrn?: string;
 }
 
+/**
+ * A lookup of referral records by their client (DESIGN.md §8 "Trust at the edge": client matching
+ * uses indexed lookups, so its cost per referral does not grow with the number of clients): the
+ * practice MRN, the referrer's patient id (`client.referrerPatientId`), or the birth date (names
+ * are compared by the caller, which owns their normalisation).
+ */
+export type ReferralClientLookup =
+  { patientMrn: string } | { referrerPatientId: { system: string; value: string } } | { birthDate: string };
+
 export interface AuditFilter {
   patientMrn?: string;
   since?: Date;
@@ -153,6 +162,11 @@ export interface StoreOps {
   getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null>;
   /** Latest versions of the records matching the filter, oldest first. */
   listRecords(filter: { kind?: RecordKind; patientMrn?: string }): Promise<StoredRecord[]>;
+  /**
+   * Latest versions of the referral records whose client matches `lookup`, oldest first. Answered
+   * from an index: the cost depends on the number of matches, not on the number of records.
+   */
+  findReferrals(lookup: ReferralClientLookup): Promise<StoredRecord[]>;
 
   /**
    * Appends a new version of a resource (versionId = latest + 1), setting `meta.versionId` and
@@ -204,6 +218,11 @@ export interface StoreOps {
    * number; a rolled-back transaction gives its number back.
    */
   nextInSequence(name: string, above: number): Promise<number>;
+  /**
+   * Raises the counter `name` to at least `atLeast` without taking a number, so a number given
+   * out elsewhere (an MRN the practice assigned itself) is never handed out by the counter.
+   */
+  raiseSequence(name: string, atLeast: number): Promise<void>;
 
   /** Appends an AuditEvent (it must carry an `id` and `recorded`). */
   appendAudit(event: AuditEvent, patientMrn: string | null): Promise<StoredAuditEvent>;

@@ -32,6 +32,25 @@ describe('parseApiKeys', () => {
   });
 });
 
+describe('keys bound to sender organisations', () => {
+  test('a key with "senders" authenticates with them; a key without stays unbound', () => {
+    const senders = [
+      { system: 'http://hl7.org/fhir/sid/us-npi', value: '1497758544' },
+      { system: 'urn:oid:2.16.840.1.113883.19.5', value: 'lakeside' },
+    ];
+    const registry = parseApiKeys([
+      { name: 'lakeside-ehr', key: 'lakeside-key-0123456789', scopes: ['ingest'], senders },
+      { name: 'practice-ehr', key: 'plain-key-0123456789', scopes: ['ingest'] },
+    ]);
+    expect(registry.authenticate('lakeside-key-0123456789')).toEqual({
+      name: 'lakeside-ehr',
+      scopes: ['ingest'],
+      senders,
+    });
+    expect(registry.authenticate('plain-key-0123456789')).not.toHaveProperty('senders');
+  });
+});
+
 describe('key files on disk', () => {
   let dir: string;
   beforeEach(() => {

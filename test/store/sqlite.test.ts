@@ -6,6 +6,7 @@ import { openSqliteStore } from '../../src/store/sqlite-store';
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
 import { MIGRATIONS } from '../../src/store/migrations';
+import { referralLookupSql } from '../../src/store/sql/sql-ops';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kap-store-'));
@@ -56,6 +57,53 @@ describe('SQLite store specifics', () => {
       );
     } finally {
       db.close();
+    }
+  });
+
+  test('client lookups by referrer patient id and birth date are answered from their indexes', async () => {
+    const file = path.join(dir, 'k.db');
+    await openSqliteStore(file).close();
+    const dialect = { name: 'sqlite' as const, leaseLockClause: '' };
+    const jsonText = (p: readonly string[]) => `json_extract(json, '$.${p.join('.')}')`;
+    const db = new Database(file, { readonly: true });
+    try {
+      const plan = (lookup: Parameters<typeof referralLookupSql>[1]) => {
+        const { cond, params } = referralLookupSql({ ...dialect, jsonText }, lookup);
+        const sql = `EXPLAIN QUERY PLAN SELECT * FROM records r WHERE r.kind = 'referral' AND ${cond}`;
+        return (db.prepare(sql).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+      };
+      expect(plan({ birthDate: '1986-04-12' })).toMatch(/USING INDEX records_client_birth_date/);
+      expect(plan({ referrerPatientId: { system: 's', value: 'v' } })).toMatch(
+        /USING INDEX records_referrer_patient/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a database from before migration 3 gets its MRN counter seeded with the highest MRN on file', async () => {
+    const file = path.join(dir, 'k.db');
+    const db = new Database(file);
+    db.exec(
+      `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+    );
+    for (const m of MIGRATIONS.slice(0, 2)) {
+      db.exec(m.sqlite);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then');
+    }
+    const insert = db.prepare(
+      `INSERT INTO records VALUES (?, ?, 1, 'h', '{}', ?, '2026-11-01T00:00:00.000Z')`,
+    );
+    insert.run('referral', 'REF-1', 'KAP-000131');
+    insert.run('consent', 'CON-1', 'KAP-000142');
+    insert.run('referral', 'REF-2', 'KAP-12x');
+    insert.run('referral', 'REF-3', null);
+    db.close();
+    const store = openSqliteStore(file);
+    try {
+      expect(await store.nextInSequence('mrn', 0)).toBe(143);
+    } finally {
+      await store.close();
     }
   });
 

@@ -78,6 +78,51 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       expect(forPatient.map((r) => [r.id, r.version])).toEqual([['REF-1', 2]]);
     });
 
+    test('referrals are found by their client: referrer patient id, MRN or birth date, latest versions only', async () => {
+      const pid = { system: 'https://ehr.example/patients', value: '88231' };
+      const referral = (id: string, mrn: string, client: object, hash = id) =>
+        store.putRecord({
+          kind: 'referral',
+          id,
+          patientMrn: mrn,
+          receivedAt: T0,
+          contentHash: hash,
+          json: { id, client: { mrn, ...client } },
+        });
+      await referral('REF-1', 'KAP-000001', { birthDate: '1986-04-12', referrerPatientId: pid });
+      await referral('REF-2', 'KAP-000002', { birthDate: '1986-04-12' });
+      await referral('REF-3', 'KAP-000003', { birthDate: '1990-01-01', referrerPatientId: pid }, 'v1');
+      // Version 2 of REF-3 no longer carries the id nor that birth date: only latest versions count.
+      await referral('REF-3', 'KAP-000003', { birthDate: '1991-02-02' }, 'v2');
+      await referral('REF-4', 'KAP-000004', {
+        referrerPatientId: { ...pid, system: 'https://other.example' },
+      });
+      await store.putRecord({
+        kind: 'consent',
+        id: 'CON-1',
+        patientMrn: 'KAP-000002',
+        receivedAt: T0,
+        contentHash: 'c',
+        json: { client: { birthDate: '1986-04-12' } },
+      });
+      const ids = async (lookup: Parameters<Store['findReferrals']>[0]) =>
+        (await store.findReferrals(lookup)).map((r) => `${r.id}@${r.version}`);
+      expect(await ids({ referrerPatientId: pid })).toEqual(['REF-1@1']);
+      expect(await ids({ birthDate: '1986-04-12' })).toEqual(['REF-1@1', 'REF-2@1']);
+      expect(await ids({ birthDate: '1990-01-01' })).toEqual([]);
+      expect(await ids({ patientMrn: 'KAP-000003' })).toEqual(['REF-3@2']);
+      expect(await store.transaction((tx) => tx.findReferrals({ birthDate: '1991-02-02' }))).toHaveLength(1);
+    });
+
+    test('a counter raised to a number hands out only numbers above it, and is never lowered', async () => {
+      await store.raiseSequence('mrn', 41);
+      expect(await store.nextInSequence('mrn', 0)).toBe(42);
+      await store.raiseSequence('mrn', 7);
+      expect(await store.transaction((tx) => tx.nextInSequence('mrn', 0))).toBe(43);
+      await store.transaction((tx) => tx.raiseSequence('mrn', 99));
+      expect(await store.nextInSequence('mrn', 0)).toBe(100);
+    });
+
     test('a resource stored twice keeps every version with meta.versionId and lastUpdated set', async () => {
       const v1 = await store.putResource(communication('c1'), 'KAP-1', T0);
       const v2 = await store.putResource(

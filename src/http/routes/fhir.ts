@@ -30,6 +30,9 @@ export function fhirRoutes(deps: Pick<AppDeps, 'ingest' | 'validate' | 'metadata
   ];
 }
 
+/** A refused Bundle's status: 403 sender not bound to the key, 413 over the batch cap, else 422. */
+const REFUSAL_STATUS = { forbidden: 403, 'too-long': 413, invalid: 422 } as const;
+
 function bundleRoute(
   path: string,
   types: Array<NonNullable<Bundle['type']>>,
@@ -44,7 +47,7 @@ function bundleRoute(
       const bundle = asBundle(requireBody(req.body), types);
       const result = await run(bundle, actorOf(res));
       if (result.status === 'processed') sendFhir(res, 200, result.response);
-      else sendFhir(res, 422, result.outcome);
+      else sendFhir(res, REFUSAL_STATUS[result.refusal ?? 'invalid'], result.outcome);
     },
   };
 }

@@ -27,4 +27,10 @@ export interface SqlDialect {
    * nothing, because a write transaction already holds the database's single write lock.
    */
   leaseLockClause: string;
+  /**
+   * The SQL expression reading the text at `path` inside the `json` column (SQLite
+   * `json_extract`, PostgreSQL `#>>`). Written the same way in the indexes of migration 003, so
+   * a lookup through it is answered from the index.
+   */
+  jsonText(path: readonly string[]): string;
 }

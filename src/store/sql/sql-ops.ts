@@ -10,12 +10,13 @@ import {
   type OutboxPatch,
   type OutboxRow,
   type OutboxState,
+  type ReferralClientLookup,
   type StoredAuditEvent,
   type StoredRecord,
   type StoredResource,
   type StoreOps,
 } from '../store-port';
-import type { SqlExecutor, SqlParam } from './sql-executor';
+import type { SqlDialect, SqlExecutor, SqlParam } from './sql-executor';
 import { iso, toAudit, toOutboxRow, toRecord, toResource, type Row } from './sql-rows';
 
 /** Runs `fn` atomically: inside an open transaction it just runs it, outside it opens one. */
@@ -64,6 +65,7 @@ export class SqlOps implements StoreOps {
   constructor(
     protected readonly exec: SqlExecutor,
     protected readonly atomic: Atomic,
+    protected readonly dialect: SqlDialect,
   ) {}
 
   async putRecord(r: NewRecord): Promise<StoredRecord> {
@@ -94,6 +96,18 @@ export class SqlOps implements StoreOps {
     const latest = 'r.version = (SELECT MAX(version) FROM records m WHERE m.kind = r.kind AND m.id = r.id)';
     const rows = await this.exec.all<Row>(
       `SELECT * FROM records r ${clause ? `${clause} AND` : 'WHERE'} ${latest} ORDER BY r.received_at, r.kind, r.id`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  async findReferrals(lookup: ReferralClientLookup): Promise<StoredRecord[]> {
+    const { cond, params } = referralLookupSql(this.dialect, lookup);
+    // `kind = 'referral'` is a literal so that the partial indexes of migration 003 apply.
+    const rows = await this.exec.all<Row>(
+      `SELECT * FROM records r WHERE r.kind = 'referral' AND ${cond}
+         AND r.version = (SELECT MAX(version) FROM records m WHERE m.kind = r.kind AND m.id = r.id)
+       ORDER BY r.received_at, r.id`,
       params,
     );
     return rows.map(toRecord);
@@ -253,6 +267,17 @@ export class SqlOps implements StoreOps {
     return Number(first(rows).last);
   }
 
+  async raiseSequence(name: string, atLeast: number): Promise<void> {
+    // Written only when it raises the counter, so the common case (already above) locks nothing.
+    const rows = await this.exec.all<Row>('SELECT last FROM counters WHERE name = ?', [name]);
+    if (rows[0] && Number(rows[0].last) >= atLeast) return;
+    await this.exec.run(
+      `INSERT INTO counters (name, last) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET last = excluded.last WHERE counters.last < excluded.last`,
+      [name, atLeast],
+    );
+  }
+
   async appendAudit(event: AuditEvent, patientMrn: string | null): Promise<StoredAuditEvent> {
     if (!event.id) throw new Error('store: an AuditEvent needs an id before it is appended');
     const recorded = new Date(event.recorded);
@@ -287,9 +312,25 @@ export function first(rows: Row[]): Row {
 }
 
 /** Operations bound to an open transaction: nested "atomic" work simply joins it. */
-export function opsInTransaction(exec: SqlExecutor): SqlOps {
-  const ops: SqlOps = new SqlOps(exec, (fn) => fn(ops));
+export function opsInTransaction(exec: SqlExecutor, dialect: SqlDialect): SqlOps {
+  const ops: SqlOps = new SqlOps(exec, (fn) => fn(ops), dialect);
   return ops;
+}
+
+/** The condition of a referral lookup, on the indexed expressions of migration 003. */
+export function referralLookupSql(
+  dialect: SqlDialect,
+  lookup: ReferralClientLookup,
+): { cond: string; params: SqlParam[] } {
+  if ('patientMrn' in lookup) return { cond: 'r.patient_mrn = ?', params: [lookup.patientMrn] };
+  if ('birthDate' in lookup) {
+    return { cond: `${dialect.jsonText(['client', 'birthDate'])} = ?`, params: [lookup.birthDate] };
+  }
+  const { system, value } = lookup.referrerPatientId;
+  return {
+    cond: `${dialect.jsonText(['client', 'referrerPatientId', 'value'])} = ? AND ${dialect.jsonText(['client', 'referrerPatientId', 'system'])} = ?`,
+    params: [value, system],
+  };
 }
 
 /** `WHERE a = ? AND b = ?` for the conditions whose value is given (empty when none is). */

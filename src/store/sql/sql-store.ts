@@ -21,10 +21,10 @@ export class SqlStore extends SqlOps implements Store {
   constructor(
     exec: SqlExecutor,
     private readonly runTransaction: TransactionRunner,
-    private readonly dialect: SqlDialect,
+    dialect: SqlDialect,
     private readonly onClose: () => Promise<void>,
   ) {
-    super(exec, (fn) => runTransaction((tx) => fn(opsInTransaction(tx))));
+    super(exec, (fn) => runTransaction((tx) => fn(opsInTransaction(tx, dialect))), dialect);
   }
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
@@ -84,7 +84,7 @@ export class SqlStore extends SqlOps implements Store {
       const row = toOutboxRow(rows[0]);
       const saved = await insertAttempt(tx, { ...attempt, outboxId: id });
       // The attempt and its AuditEvent commit together: no attempt without its audit entry.
-      if (audit) await opsInTransaction(tx).appendAudit(audit(row), row.patientMrn);
+      if (audit) await opsInTransaction(tx, this.dialect).appendAudit(audit(row), row.patientMrn);
       return { row, attempt: saved };
     });
   }
