@@ -1,13 +1,11 @@
 import type { Bundle } from '@medplum/fhirtypes';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { errorOutcome } from '../fhir/outcomes';
 import type { FhirIngestResult } from './inbound-referral';
 import { DEFAULT_MAX_BATCH_ENTRIES, type IngestDeps } from './ingest-types';
 
 /**
  * One request never blocks the service for other callers (DESIGN.md §8 "Trust at the edge"): an
- * inbound Bundle has an entry cap, checked before any work, and long work yields to the event
- * loop between referrals so `/healthz` and other requests are answered meanwhile.
+ * inbound Bundle has an entry cap, checked before any work (long work yields: yield-to-event-loop.ts).
  */
 
 /** A 413 (`too-long`) refusal when `bundle` holds more entries than the cap, else undefined. */
@@ -17,9 +15,4 @@ export function refuseOverCap(deps: IngestDeps, bundle: Bundle): FhirIngestResul
   if (n <= max) return undefined;
   const text = `The Bundle holds ${n} entries; at most ${max} are accepted in one request. Send the referrals in smaller Bundles.`;
   return { status: 'rejected', refusal: 'too-long', outcome: errorOutcome('too-long', text, 'Bundle.entry') };
-}
-
-/** Lets queued I/O callbacks (other requests, health checks) run before the next referral. */
-export function yieldToEventLoop(): Promise<void> {
-  return nextTurn();
 }

@@ -9,7 +9,7 @@ import type { StoreOps } from '../store/store-port';
 import { ingestWithin, putIfChanged, validateAll } from './ingest-pipeline';
 import { referralSpec } from './ingest-referral';
 import type { IngestDeps, IngestResult } from './ingest-types';
-import { yieldToEventLoop } from './batch-limits';
+import { yieldToEventLoop } from './yield-to-event-loop';
 import { demographicDifferences, demographicsFlag } from './demographics-review';
 import { filedIssue, withoutUnsentMrns } from './inbound-answers';
 import {

@@ -2,7 +2,8 @@ import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } fro
 import { issue, outcome } from '../fhir/outcomes';
 import { resourceId } from '../mapping';
 import type { InboundReferral } from '../mapping/reverse-referral';
-import { refuseOverCap, yieldToEventLoop } from './batch-limits';
+import { refuseOverCap } from './batch-limits';
+import { yieldToEventLoop } from './yield-to-event-loop';
 import { checkInbound, planInbound, type InboundPlan, type InboundUnit } from './inbound-plan';
 import {
   Refusal,

@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { yieldToEventLoop } from './batch-limits';
+import { yieldToEventLoop } from './yield-to-event-loop';
 import type { ResourceValidator } from './ingest-types';
 
 /**
