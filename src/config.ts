@@ -171,6 +171,8 @@ export interface ServiceConfig {
    * per minute before 429 (DESIGN.md §8); `/healthz` and `/readyz` are bounded apart.
    */
   anonymousRateLimitPerMinute: number;
+  /** `KAP_BRIDGE_PROBE_RATE_LIMIT` (default 600): `/healthz` and `/readyz` requests per client address per minute. */
+  probeRateLimitPerMinute: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -200,6 +202,7 @@ export function readServiceConfig(env: Env): ServiceConfig {
   const bodyLimitBytes = byteSize(env, 'KAP_BRIDGE_BODY_LIMIT', 1024 * 1024, problems);
   const rateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_RATE_LIMIT', problems) ?? 600;
   const anonymousRateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_ANON_RATE_LIMIT', problems) ?? 60;
+  const probeRateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_PROBE_RATE_LIMIT', problems) ?? 600;
   const apiKeysFile = nonEmpty(env.KAP_BRIDGE_API_KEYS);
   const dataDir = nonEmpty(env.KAP_BRIDGE_DATA_DIR) ?? './data';
   if (problems.length > 0) throw new ConfigError(problems);
@@ -211,6 +214,7 @@ export function readServiceConfig(env: Env): ServiceConfig {
     bodyLimitBytes,
     rateLimitPerMinute,
     anonymousRateLimitPerMinute,
+    probeRateLimitPerMinute,
     ...(apiKeysFile ? { apiKeysFile } : {}),
   };
 }

@@ -190,6 +190,7 @@ async function compose(
       bodyLimit: settings.service.bodyLimitBytes,
       rateLimit: { windowMs: 60_000, limit: settings.service.rateLimitPerMinute },
       anonymousRateLimit: { windowMs: 60_000, limit: settings.service.anonymousRateLimitPerMinute },
+      probeRateLimit: { windowMs: 60_000, limit: settings.service.probeRateLimitPerMinute },
     },
   };
   const closeAll = async (): Promise<void> => {

@@ -79,6 +79,13 @@ export async function storeInboundReferral(
     receivedAt: existing?.receivedAt ?? now.toISOString(),
     client: match.kind === 'existing' ? match.client : { ...draft.client, mrn: match.mrn },
   };
+  // What the sender sent is held to the record's rules even when the client on file is used
+  // instead: the same refusal either way (nothing learnt), and no megabyte of name in a Flag.
+  const asSent =
+    match.kind === 'existing'
+      ? parseReferral({ ...record, client: { ...draft.client, mrn: match.mrn } })
+      : undefined;
+  if (asSent && !asSent.ok) return rejected(scrub(pointAtSender(asSent.outcome.issue, inbound)), draft.id);
   const parsed = parseReferral(record);
   if (!parsed.ok) return rejected(scrub(pointAtSender(parsed.outcome.issue, inbound)), draft.id);
   // Matching and mapping-plus-validation are the two long steps: let other callers in between.

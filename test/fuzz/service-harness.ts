@@ -11,7 +11,7 @@ import { MemoryLog } from '../http/support/ports';
  * The real service (`buildService`: SQLite file in a temp folder, the real validator and use
  * cases) for tests that throw hostile input at every route. Kicked deliveries are stopped so the
  * database changes only through the request under test: a fingerprint taken before and after a
- * refused request must be equal. The rate limits (per key and per address without one) are lifted: a 429 would hide the handlers.
+ * refused request must be equal. The rate limits (per key, per address without one, and for probes) are lifted: a 429 would hide the handlers.
  */
 
 export const KEY = 'trust-edge-key-0123456789abcdef';
@@ -39,6 +39,7 @@ export async function openEdgeHarness(): Promise<EdgeHarness> {
       KAP_BRIDGE_DATA_DIR: path.join(dir, 'data'),
       KAP_BRIDGE_RATE_LIMIT: '100000000',
       KAP_BRIDGE_ANON_RATE_LIMIT: '100000000',
+      KAP_BRIDGE_PROBE_RATE_LIMIT: '100000000',
       LOG_LEVEL: 'info',
     },
     { clock: () => new Date('2026-11-25T10:00:00-08:00'), logDestination: log },
