@@ -127,10 +127,10 @@ describe('kap-bridge ingest and outbox list', () => {
     expect(r.stdout).toContain('(at referralId)');
   });
 
-  test('a file that is not JSON exits 2 with a fatal issue', () => {
+  test('a file that is not JSON exits 1 with a fatal issue (bad input, not usage)', () => {
     fs.writeFileSync(path.join(dir, 'bad.json'), '{ nope');
     const r = run('ingest', 'referral', 'bad.json');
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stdout).toContain('fatal: bad.json is not valid JSON');
   });
 

@@ -111,12 +111,12 @@ describe('kap-bridge map', () => {
     );
   });
 
-  test('when the file is not JSON, it prints a fatal OperationOutcome and exits 2', () => {
+  test('when the file is not JSON, it prints a fatal OperationOutcome and exits 1 (bad input, not usage)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kap-map-'));
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{ "id": ');
     const r = run('referral', file);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect((r.json as OperationOutcome).issue?.[0]?.severity).toBe('fatal');
   });
 

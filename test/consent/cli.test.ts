@@ -76,9 +76,9 @@ describe('kap-bridge consent decide', () => {
     expect(JSON.stringify(r.body)).toContain('"expression":["actor"]');
   });
 
-  test('a request file that is not JSON exits 2 with an OperationOutcome', () => {
+  test('a request file that is not JSON exits 1 with an OperationOutcome (bad input, not usage)', () => {
     const r = decide(file('consents.json', scenario.consents), file('broken.json', '{ not json'));
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.body.resourceType).toBe('OperationOutcome');
   });
 

@@ -41,9 +41,9 @@ function runDecide(
   zoneSetting: string | undefined,
   now: Date,
 ): { body: unknown; exitCode: number } {
-  const fail = (outcome: OperationOutcome): { body: unknown; exitCode: number } => ({
+  const fail = (outcome: OperationOutcome, exitCode = 2): { body: unknown; exitCode: number } => ({
     body: outcome,
-    exitCode: 2,
+    exitCode,
   });
   const zone = zoneSetting && zoneSetting.trim() !== '' ? zoneSetting.trim() : DEFAULT_TIME_ZONE;
   if (!isValidTimeZone(zone)) {
@@ -52,17 +52,21 @@ function runDecide(
     );
   }
   const consents = readJsonFile(opts.consents, '--consents', parseConsents);
-  if (!consents.ok) return fail(consents.outcome);
+  if (!consents.ok) return fail(consents.outcome, consents.exitCode);
   const request = readJsonFile(opts.request, '--request', parseDisclosureRequest);
-  if (!request.ok) return fail(request.outcome);
+  if (!request.ok) return fail(request.outcome, request.exitCode);
   return { body: decideDisclosure(consents.value, request.value, now, { timeZone: zone }), exitCode: 0 };
 }
 
+/**
+ * Reads and parses one input file. A file that is not strict JSON exits 1 (bad input, DESIGN.md
+ * §8); a missing option, an unreadable file or content of the wrong shape exit 2 (usage).
+ */
 function readJsonFile<T>(
   file: string | undefined,
   option: string,
   parse: (input: unknown) => ParseResult<T>,
-): ParseResult<T> {
+): (ParseResult<T> & { ok: true }) | { ok: false; outcome: OperationOutcome; exitCode?: 1 } {
   if (!file) return { ok: false, outcome: errorOutcome('required', `${option} FILE is required.`, option) };
   const read = readStrictJsonFile(file);
   if (!read.ok && read.problem === 'unreadable') {
@@ -75,6 +79,7 @@ function readJsonFile<T>(
     return {
       ok: false,
       outcome: errorOutcome('structure', `${option}: the file is not valid JSON: ${read.message}.`, option),
+      exitCode: 1,
     };
   }
   const parsed = parse(read.value);

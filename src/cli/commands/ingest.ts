@@ -35,7 +35,11 @@ export function registerIngest(program: Command): void {
 async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Promise<number> {
   const input = readJson(file);
   if (!input.ok)
-    return print(format, { status: 'rejected', outcome: input.outcome, outbox: [], changed: [] }, 2);
+    return print(
+      format,
+      { status: 'rejected', outcome: input.outcome, outbox: [], changed: [] },
+      input.exitCode,
+    );
   if (kind === 'bundle') return runBundle(input.value, format);
   const runtime = await openRuntime(process.env);
   try {
@@ -126,12 +130,19 @@ function print(format: 'text' | 'json', r: IngestResult, code: number): number {
   return code;
 }
 
-function readJson(file: string): { ok: true; value: unknown } | { ok: false; outcome: OperationOutcome } {
+/** An unreadable file exits 2 (a path problem); a file that is not strict JSON exits 1 (bad input, DESIGN.md §8). */
+function readJson(
+  file: string,
+): { ok: true; value: unknown } | { ok: false; outcome: OperationOutcome; exitCode: 1 | 2 } {
   const read = readJsonFile(file);
   if (read.ok) return read;
   if (read.problem === 'unreadable') {
-    return { ok: false, outcome: errorOutcome('not-found', `${file} cannot be read`) };
+    return { ok: false, outcome: errorOutcome('not-found', `${file} cannot be read`), exitCode: 2 };
   }
   const text = `${file} is not valid JSON: ${read.message}`;
-  return { ok: false, outcome: outcome([issue({ severity: 'fatal', code: 'structure', text })]) };
+  return {
+    ok: false,
+    outcome: outcome([issue({ severity: 'fatal', code: 'structure', text })]),
+    exitCode: 1,
+  };
 }

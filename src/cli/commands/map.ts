@@ -29,7 +29,7 @@ interface MapOptions {
   mapping?: MappingOptions;
 }
 
-/** A file that cannot be read, or that is not strict JSON, exits 2 (the command's contract for bad input files). */
+/** A file that cannot be read exits 2; one that is not strict JSON exits 1 (bad input, DESIGN.md §8). */
 function readJsonInput(path: string): Step<unknown> {
   const read = readJsonFile(path);
   if (read.ok) return read;
@@ -40,7 +40,7 @@ function readJsonInput(path: string): Step<unknown> {
   const text = `${path} is not valid JSON: ${read.message}`;
   return {
     ok: false,
-    exitCode: 2,
+    exitCode: 1,
     outcome: outcome([issue({ severity: 'fatal', code: 'structure', text })]),
   };
 }
