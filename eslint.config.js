@@ -45,7 +45,7 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'scripts/**', 'test/**'],
+    files: ['src/entry/cli/**/*.ts', 'scripts/**', 'test/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -1,4 +1,4 @@
-import { locateJsonError } from '../../src/http/json-error-position';
+import { locateJsonError } from '../../src/entry/http/json-error-position';
 import table from '../../fixtures/http/malformed-json.json';
 
 describe('locateJsonError', () => {
