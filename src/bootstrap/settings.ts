@@ -47,6 +47,20 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The process environment. The one place outside the composition root's defaults that reads
+ * `process.env` (DESIGN.md §9): entry points pass it to the readers of this file rather than
+ * reading a variable themselves.
+ */
+export function processEnvironment(): Env {
+  return process.env;
+}
+
+/** `KAP_BRIDGE_TIMEZONE` as set (unvalidated: the consent command reports a bad zone itself). */
+export function configuredTimeZone(env: Env = processEnvironment()): string | undefined {
+  return env.KAP_BRIDGE_TIMEZONE;
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} listing every problem. */
 export function readConfig(env: Env): Config {
   const problems: string[] = [];

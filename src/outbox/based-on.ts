@@ -1,6 +1,6 @@
 import type { Communication, Consent, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import { decideFor } from '../consent';
-import { logicalReferenceTo } from '../app/deliver/relay-unit';
+import { logicalReferenceTo } from './business-identifier';
 import { UndeliverableItemError } from './thrown-attempt';
 
 /**

@@ -1,6 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Destination } from '../adapters/destination/destinations';
-import type { DeliveryFailure } from '../adapters/destination/failures';
+import type { DeliveryFailure } from './delivery-failure';
 
 /**
  * A delivery unit: what one push sends to one destination — the main resource (first) and the
@@ -11,6 +10,9 @@ import type { DeliveryFailure } from '../adapters/destination/failures';
 /** conditional-create: never changes once sent; conditional-update: the practice's own, may
  * change; must-exist: find by identifier and reference, never create (DESIGN.md §2). */
 export type DeliveryMethod = 'conditional-create' | 'conditional-update' | 'must-exist';
+
+/** A destination's policy for referenced Patients, Practitioners…: create them or only find them. */
+export type ReferencedResourcesPolicy = 'create-if-missing' | 'must-exist';
 
 export interface BusinessIdentifier {
   system: string;
@@ -62,7 +64,11 @@ const REFERENCEABLE = new Set([
 ]);
 
 /** The method actually used for an item under the destination's policy. */
-export function effectiveMethod(item: DeliveryItem, index: number, dest: Destination): DeliveryMethod {
+export function effectiveMethod(
+  item: DeliveryItem,
+  index: number,
+  dest: { referencedResources: ReferencedResourcesPolicy },
+): DeliveryMethod {
   if (item.method === 'must-exist') return 'must-exist';
   const referenced = index > 0 && REFERENCEABLE.has(item.resource.resourceType);
   return referenced && dest.referencedResources === 'must-exist' ? 'must-exist' : item.method;

@@ -1,6 +1,23 @@
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, outcome } from '../../fhir/outcomes';
 import { checkAddressLiteral } from './url-guard';
+import type {
+  Destination,
+  DestinationAuth,
+  DestinationRegistry,
+  ReferencedResourcesPolicy,
+  SmartAlg,
+  Transport,
+} from '../../app/ports/destination-port';
+
+export type {
+  Destination,
+  DestinationAuth,
+  DestinationRegistry,
+  ReferencedResourcesPolicy,
+  SmartAlg,
+  Transport,
+};
 
 /**
  * The destinations file (DESIGN.md §8): one entry per referring organisation's FHIR server.
@@ -8,38 +25,6 @@ import { checkAddressLiteral } from './url-guard';
  * the parser is strict: unknown fields are refused, not dropped, and every error names the entry
  * and the field.
  */
-
-/** SMART Backend Services signing algorithms we accept (SMART App Launch 2.x §backend-services). */
-export type SmartAlg = 'RS384' | 'ES384';
-
-export type DestinationAuth =
-  | { type: 'none' }
-  | { type: 'bearer'; tokenEnv: string }
-  | {
-      type: 'smart-backend';
-      tokenUrl: string;
-      clientId: string;
-      privateKeyFile: string;
-      alg: SmartAlg;
-      kid: string;
-      scope: string;
-    };
-
-export type Transport = 'auto' | 'transaction' | 'conditional';
-export type ReferencedResourcesPolicy = 'create-if-missing' | 'must-exist';
-
-/** A validated destination, defaults applied. */
-export interface Destination {
-  id: string;
-  baseUrl: string;
-  auth: DestinationAuth;
-  transport: Transport;
-  referencedResources: ReferencedResourcesPolicy;
-  /** Permits `http:` — local development only. */
-  allowInsecure: boolean;
-  /** Permits loopback/private/link-local addresses — local development only. */
-  allowPrivateNetwork: boolean;
-}
 
 export type ParseDestinationsResult =
   { ok: true; destinations: Destination[] } | { ok: false; outcome: OperationOutcome };
@@ -254,14 +239,6 @@ export function parseDestinations(raw: unknown): ParseDestinationsResult {
     destinations.push(r.dest);
   });
   return issues.length > 0 ? { ok: false, outcome: outcome(issues) } : { ok: true, destinations };
-}
-
-/** Lookup of registered destinations by id. */
-export interface DestinationRegistry {
-  /** The destination registered under `id`, or undefined. */
-  getDestination(id: string): Destination | undefined;
-  /** Every registered destination, in file order. */
-  list(): readonly Destination[];
 }
 
 /** Builds the registry over parsed destinations. */

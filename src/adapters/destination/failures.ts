@@ -1,38 +1,15 @@
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, outcome } from '../../fhir/outcomes';
+import { permanent, retry, type DeliveryFailure } from '../../outbox/delivery-failure';
 import type { HttpError, HttpResponse } from './http-client';
+
+export { permanent, retry, type DeliveryFailure };
 
 /**
  * Retry classification of DESIGN.md §6: network errors, timeouts, 408, 429 and 5xx are worth
  * retrying (honouring `Retry-After`, RFC 9110 §10.2.3); any other 4xx and every 3xx is permanent
  * (the item goes `dead` at once, no head-of-line blocking). Redirects are never followed.
  */
-
-/** `httpStatus`: the destination's response that decided the failure; absent when there was
- * none (network error, timeout, URL-guard refusal, a policy refusal before any push). */
-export type DeliveryFailure =
-  | { kind: 'retry'; reason: string; retryAfterMs?: number; outcome: OperationOutcome; httpStatus?: number }
-  | { kind: 'permanent'; outcome: OperationOutcome; httpStatus?: number };
-
-/** A permanent failure with one issue. */
-export function permanent(
-  code: OperationOutcomeIssue['code'],
-  text: string,
-  expression?: string,
-): DeliveryFailure {
-  return { kind: 'permanent', outcome: outcome([issue({ code, text, expression })]) };
-}
-
-/** A retryable failure with one issue. */
-export function retry(reason: string, text: string, retryAfterMs?: number): DeliveryFailure {
-  const f: DeliveryFailure = {
-    kind: 'retry',
-    reason,
-    outcome: outcome([issue({ code: 'transient', text })]),
-  };
-  if (retryAfterMs !== undefined) f.retryAfterMs = retryAfterMs;
-  return f;
-}
 
 /** `Retry-After` as milliseconds from `nowMs`: delay-seconds or an HTTP-date. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthProvider } from './auth/auth-provider';
 import { planTransport, readCapabilities, type DestinationCapabilities } from './capabilities';
-import type { Destination } from './destinations';
+import type { Destination, DestinationGateway } from '../../app/ports/destination-port';
 import { openSession, type DestinationSession } from './destination-session';
 import {
   assertUnit,
@@ -36,9 +36,7 @@ export interface FhirGatewayDeps {
   newUuid?: () => string;
 }
 
-export interface FhirGateway {
-  /** Pushes `unit` (main resource first) to `dest`. */
-  push(dest: Destination, unit: DeliveryUnit): Promise<PushResult>;
+export interface FhirGateway extends DestinationGateway {
   /** Forgets cached CapabilityStatements (all, or one destination's). */
   forgetCapabilities(destinationId?: string): void;
 }

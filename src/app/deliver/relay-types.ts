@@ -1,7 +1,6 @@
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Store } from '../ports/store-port';
-import type { DestinationRegistry } from '../../adapters/destination/destinations';
-import type { FhirGateway } from '../../adapters/destination/fhir-gateway';
+import type { DestinationGateway, DestinationRegistry } from '../ports/destination-port';
 
 /** How an attempt ended, as `Metrics.observeDelivery` (src/entry/http/metrics.ts) counts it. */
 export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'withheld' | 'awaiting-consent';
@@ -40,7 +39,7 @@ export interface OutgoingValidator {
 /** Everything the relay needs, injected by the composition root. */
 export interface RelayDeps {
   store: Store;
-  gateway: Pick<FhirGateway, 'push'>;
+  gateway: DestinationGateway;
   destinations: DestinationRegistry;
   validator: OutgoingValidator;
   clock: () => Date;

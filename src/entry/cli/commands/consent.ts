@@ -9,6 +9,7 @@ import {
   parseDisclosureRequest,
   type ParseResult,
 } from '../../../consent';
+import { configuredTimeZone } from '../../../bootstrap/settings';
 import { errorOutcome } from '../../../fhir/outcomes';
 
 interface DecideOptions {
@@ -30,7 +31,7 @@ export function registerConsent(program: Command): void {
     .option('--consents <file>', 'JSON array of Consent resources, or a Bundle')
     .option('--request <file>', 'the disclosure request (JSON)')
     .action((opts: DecideOptions) => {
-      const result = runDecide(opts, process.env.KAP_BRIDGE_TIMEZONE, new Date());
+      const result = runDecide(opts, configuredTimeZone(), new Date());
       console.log(JSON.stringify(result.body, null, 2));
       process.exitCode = result.exitCode;
     });

@@ -2,7 +2,7 @@ import { readJsonFile } from '../read-json-file';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
 import type { FhirIngestResult, IngestResult } from '../../../app';
-import { readConfig } from '../../../bootstrap/settings';
+import { processEnvironment, readConfig } from '../../../bootstrap/settings';
 import { registeredDestinationIds } from '../../../bootstrap/delivery-runtime';
 import { errorOutcome, issue, outcome } from '../../../fhir/outcomes';
 import { buildRuntime, type Runtime } from '../../../bootstrap/runtime';
@@ -37,7 +37,7 @@ async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Pro
   if (!input.ok)
     return print(format, { status: 'rejected', outcome: input.outcome, outbox: [], changed: [] }, 2);
   if (kind === 'bundle') return runBundle(input.value, format);
-  const runtime = await openRuntime(process.env);
+  const runtime = await openRuntime(processEnvironment());
   try {
     const result = await runtime.ingest[kind](input.value, { actor: 'cli' });
     return print(format, result, result.status === 'rejected' ? 1 : 0);
@@ -58,7 +58,7 @@ async function runBundle(input: unknown, format: 'text' | 'json'): Promise<numbe
     const text = 'ingest bundle takes a Bundle of type transaction, batch or message';
     return printFhir(format, { status: 'rejected', outcome: errorOutcome('value', text, 'Bundle.type') });
   }
-  const runtime = await openRuntime(process.env);
+  const runtime = await openRuntime(processEnvironment());
   try {
     const b = bundle as Bundle;
     const ctx = { actor: 'cli' };

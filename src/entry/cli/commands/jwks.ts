@@ -1,13 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { SmartAlg } from '../../../app/ports/destination-port';
 import {
   buildJwks,
   generateSigningKey,
+  parseDestinations,
   publicJwkFromPrivatePem,
   type PublicJwk,
-} from '../../../adapters/destination/auth';
-import { parseDestinations, type SmartAlg } from '../../../adapters/destination/destinations';
+} from '../../../bootstrap/offline-tools';
+import { processEnvironment } from '../../../bootstrap/settings';
 
 export interface JwksOptions {
   destinations?: string;
@@ -88,7 +90,7 @@ export function registerJwks(program: Command): void {
     .option('--alg <alg>', 'ES384 or RS384 (with --generate)', 'ES384')
     .option('--out <file>', 'where to write the new private key (with --generate)')
     .action((opts: JwksOptions) => {
-      const run = runJwks(opts, process.env);
+      const run = runJwks(opts, processEnvironment());
       if (run.stdout) console.log(run.stdout);
       if (run.stderr) process.stderr.write(run.stderr.endsWith('\n') ? run.stderr : `${run.stderr}\n`);
       process.exitCode = run.exitCode;

@@ -1,7 +1,7 @@
 import { readJsonFile } from '../read-json-file';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command } from 'commander';
-import { ConfigError, readMappingConfig } from '../../../bootstrap/settings';
+import { ConfigError, processEnvironment, readMappingConfig } from '../../../bootstrap/settings';
 import { checkConsentAgainstReferral, checkUpdateAgainstReferral } from '../../../domain/cross-record';
 import { parseConsent, parseIntegrationUpdate, parseReferral } from '../../../domain/parse-records';
 import type { Referral } from '../../../domain/records';
@@ -107,7 +107,7 @@ export function registerMap(program: Command): void {
     .argument('<file>', 'the record (JSON)')
     .option('--referral <file>', 'the referral a consent or update refers to')
     .action((kind: Kind, file: string, opts: MapOptions) => {
-      const config = mappingConfig(process.env);
+      const config = mappingConfig(processEnvironment());
       if (!config.ok) {
         process.stdout.write(`${JSON.stringify(config.outcome, null, 2)}\n`);
         process.exitCode = config.exitCode;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../../bootstrap/settings';
+import { ConfigError, processEnvironment } from '../../../bootstrap/settings';
 import { startService, type RunningService } from '../../../bootstrap/service';
 
 /**
@@ -14,7 +14,7 @@ export function registerServe(program: Command): void {
     .action(async () => {
       let service: RunningService;
       try {
-        service = await startService(process.env, { notice: (line) => console.error(line) });
+        service = await startService(processEnvironment(), { notice: (line) => console.error(line) });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         console.error(`kap-bridge serve: ${err.message}`);

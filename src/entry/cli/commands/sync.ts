@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { buildDeliveryRuntime, readDeliveryConfig } from '../../../bootstrap/delivery-runtime';
 import type { RunSummary } from '../../../app/deliver/relay';
 import { runtimeFromEnv } from '../../../bootstrap/runtime';
+import { processEnvironment } from '../../../bootstrap/settings';
 
 /**
  * `kap-bridge sync [--once]` (DESIGN.md §6, §8): drain the outbox. `--once` delivers every due
@@ -18,7 +19,11 @@ export function registerSync(program: Command): void {
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
     .action(async (opts: { once?: boolean; format: 'text' | 'json' }) => {
       const rt = await runtimeFromEnv();
-      const delivery = buildDeliveryRuntime(rt, readDeliveryConfig(process.env), process.env);
+      const delivery = buildDeliveryRuntime(
+        rt,
+        readDeliveryConfig(processEnvironment()),
+        processEnvironment(),
+      );
       try {
         if (delivery.destinations.list().length === 0) {
           console.error(
