@@ -1,5 +1,5 @@
 // Layering rules of DESIGN.md §9: dependencies point inward; the pure core does no I/O.
-const PURE = '^src/(domain|mapping|fhir|consent|outbox)/';
+const PURE = '^src/(domain|mapping|fhir|consent|outbox|audit)/';
 const IO_MODULES = [
   'express',
   'better-sqlite3',
@@ -24,11 +24,13 @@ const IO_MODULES = [
   'child_process',
   'node:child_process',
 ];
+// Programs: the CLI, and the snapshot generator that scripts/build-profiles.js runs from its sources.
+const PROGRAMS = '^src/(entry/cli/main|fhir/snapshot/index)\\.ts$';
 module.exports = {
   forbidden: [
     {
       name: 'pure-core-no-io',
-      comment: 'domain, mapping, fhir, consent and outbox are pure: no I/O modules',
+      comment: 'domain, mapping, fhir, consent, outbox and audit are pure: no I/O modules',
       severity: 'error',
       from: { path: PURE },
       to: {
@@ -38,39 +40,65 @@ module.exports = {
     },
     {
       name: 'pure-core-no-outer-layers',
-      comment: 'the pure core must not import the outer layers',
+      comment: 'the pure core imports nothing of the layers around it',
       severity: 'error',
       from: { path: PURE },
-      to: { path: '^src/(delivery|audit|store|app|http|cli|schedule)/|^src/(config|main)\\.ts$' },
+      to: { path: '^src/(app|adapters|entry|bootstrap|sandbox)/' },
     },
     {
       name: 'domain-is-innermost',
       severity: 'error',
       comment: 'domain may build OperationOutcomes (a pure value builder), nothing else of fhir',
       from: { path: '^src/domain/' },
-      to: { path: '^src/(mapping|fhir|consent|outbox)/', pathNot: '^src/fhir/outcomes\\.ts$' },
+      to: { path: '^src/(mapping|fhir|consent|outbox|audit)/', pathNot: '^src/fhir/outcomes\\.ts$' },
     },
     {
-      name: 'use-cases-not-entry-points',
-      comment: 'app/ holds use cases; entry points depend on it, never the reverse',
-      severity: 'error',
-      from: { path: '^src/(app|store|delivery|audit)/' },
-      to: { path: '^src/(http|cli|schedule)/|^src/main\\.ts$' },
-    },
-    {
-      name: 'adapters-not-app-internals',
+      name: 'app-not-outer-layers',
       comment:
-        'delivery and store are adapters: they import nothing from app/ (a port type they need lives outside app/, e.g. store/store-port.ts or consent/)',
+        'app/ holds use cases and their ports; adapters, entry points and bootstrap depend on it, never the reverse',
       severity: 'error',
-      from: { path: '^src/(delivery|store)/' },
-      to: { path: '^src/app/' },
+      from: { path: '^src/app/' },
+      to: { path: '^src/(adapters|entry|bootstrap|sandbox)/' },
     },
     {
-      name: 'only-main-builds-adapters',
-      comment: 'entry points receive adapters from the composition root',
+      name: 'adapters-only-app-ports',
+      comment: 'adapters implement the ports of app/ (src/app/ports*), never import its use cases',
       severity: 'error',
-      from: { path: '^src/(http|app)/' },
-      to: { path: '^src/store/(sqlite|postgres)-store' },
+      from: { path: '^src/adapters/' },
+      to: { path: '^src/app/', pathNot: '^src/app/ports' },
+    },
+    {
+      name: 'adapters-not-entry-or-bootstrap',
+      comment: 'adapters are built by the composition root and know nothing of who calls them',
+      severity: 'error',
+      from: { path: '^src/adapters/' },
+      to: { path: '^src/(entry|bootstrap|sandbox)/' },
+    },
+    {
+      name: 'entry-not-adapters',
+      comment:
+        'entry points get adapters from the composition root (src/bootstrap/), never build or import one',
+      severity: 'error',
+      from: { path: '^src/entry/' },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'no-orphans',
+      comment: 'a module nothing imports is dead code (entry points and type-only files excepted)',
+      severity: 'error',
+      from: {
+        orphan: true,
+        pathNot: ['\\.d\\.ts$', '^src/entry/cli/main\\.ts$'],
+      },
+      to: {},
+    },
+    {
+      name: 'no-unreachable',
+      comment:
+        'every module is reachable from a program (the CLI, the profile build): an orphan that still imports something is dead code too',
+      severity: 'error',
+      from: { path: PROGRAMS },
+      to: { path: '^src/', pathNot: [PROGRAMS, '\\.d\\.ts$'], reachable: false },
     },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],

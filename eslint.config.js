@@ -45,7 +45,22 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'scripts/**', 'test/**'],
+    // DESIGN.md §9: the environment is read in the composition root only (bootstrap/settings.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/bootstrap/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'read the environment in src/bootstrap/ only (DESIGN.md §9)',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/entry/cli/**/*.ts', 'scripts/**', 'test/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -10,15 +10,15 @@ const os = require('node:os');
 const path = require('node:path');
 const dist = (p) => require(path.join(__dirname, '../dist', p));
 const { createIngestUseCases } = dist('app');
-const { createBearerAuth } = dist('delivery/auth');
-const { createDestinationRegistry, parseDestinations } = dist('delivery/destinations');
-const { createFhirGateway } = dist('delivery/fhir-gateway');
-const { createGuardedHttpClient } = dist('delivery/http-client');
-const { createRelay } = dist('delivery/relay');
-const { loadProjectProfiles } = dist('fhir-packages/load-package');
+const { createBearerAuth } = dist('adapters/destination/auth');
+const { createDestinationRegistry, parseDestinations } = dist('adapters/destination/destinations');
+const { createFhirGateway } = dist('adapters/destination/fhir-gateway');
+const { createGuardedHttpClient } = dist('adapters/destination/http-client');
+const { createRelay } = dist('app/deliver/relay');
+const { loadProjectProfiles } = dist('adapters/fhir-packages/load-package');
 const { createValidator } = dist('fhir/validator');
 const { startSandbox } = dist('sandbox');
-const { openSqliteStore } = dist('store/sqlite-store');
+const { openSqliteStore } = dist('adapters/store/sqlite-store');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

@@ -8,10 +8,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { startSandbox } = require(path.join(__dirname, '../dist/sandbox'));
-const { createFhirGateway } = require(path.join(__dirname, '../dist/delivery/fhir-gateway'));
-const { createGuardedHttpClient } = require(path.join(__dirname, '../dist/delivery/http-client'));
-const { createBearerAuth } = require(path.join(__dirname, '../dist/delivery/auth'));
-const { parseDestinations } = require(path.join(__dirname, '../dist/delivery/destinations'));
+const { createFhirGateway } = require(path.join(__dirname, '../dist/adapters/destination/fhir-gateway'));
+const { createGuardedHttpClient } = require(path.join(__dirname, '../dist/adapters/destination/http-client'));
+const { createBearerAuth } = require(path.join(__dirname, '../dist/adapters/destination/auth'));
+const { parseDestinations } = require(path.join(__dirname, '../dist/adapters/destination/destinations'));
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

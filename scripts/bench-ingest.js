@@ -11,9 +11,9 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const dist = (p) => require(path.join(root, 'dist', p));
 const { createIngestUseCases } = dist('app');
-const { openSqliteStore } = dist('store/sqlite-store');
+const { openSqliteStore } = dist('adapters/store/sqlite-store');
 const { createValidator } = dist('fhir/validator');
-const { loadProjectProfiles } = dist('fhir-packages/load-package');
+const { loadProjectProfiles } = dist('adapters/fhir-packages/load-package');
 
 const N = Number(process.argv[2] ?? 300);
 const read = (f) => JSON.parse(fs.readFileSync(path.join(root, 'fixtures/records', f), 'utf8'));

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const core = require('@medplum/core');
 const { createValidator } = require('../dist/fhir/validator');
-const { loadFhirPackage, loadProjectProfiles } = require('../dist/fhir-packages/load-package');
+const { loadFhirPackage, loadProjectProfiles } = require('../dist/adapters/fhir-packages/load-package');
 
 const root = path.resolve(__dirname, '..');
 // Vendored third-party material (test/conformance/README.md): the official R4 examples and US Core.

@@ -6,7 +6,7 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { sleep } = require('./random');
 
-const CLI = path.join(__dirname, '../../dist/cli/main.js');
+const CLI = path.join(__dirname, '../../dist/entry/cli/main.js');
 const FINAL_DRAIN_MS = 180_000;
 const ONCE_TIMEOUT_MS = 60_000;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildAccessAudit, type AccessChannel } from '../audit/access-audit';
 import { resourceId } from '../mapping';
-import type { OutboxFilter, OutboxRow, Store, StoreOps } from '../store/store-port';
+import type { OutboxFilter, OutboxRow, Store, StoreOps } from './ports/store-port';
 
 /**
  * Reads of PHI, audited where they happen (DESIGN.md §8: "reads of PHI are audited with the patient

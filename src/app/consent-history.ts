@@ -1,6 +1,6 @@
 import type { RecipientHistory } from '../domain/consent-lifecycle';
 import type { ConsentRecord, RevocationRecord } from '../domain/records';
-import type { StoreOps } from '../store/store-port';
+import type { StoreOps } from './ports/store-port';
 
 /**
  * The client's consent records for one recipient and their revocations, as the lifecycle rules

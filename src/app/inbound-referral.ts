@@ -5,7 +5,7 @@ import { outcome } from '../fhir/outcomes';
 import { resourceId } from '../mapping';
 import { entryPath } from '../mapping/bundle-references';
 import { bundleExpressionOf, type InboundReferral } from '../mapping/reverse-referral';
-import type { StoreOps } from '../store/store-port';
+import type { StoreOps } from './ports/store-port';
 import { ingestWithin, putIfChanged, validateAll } from './ingest-pipeline';
 import { referralSpec } from './ingest-referral';
 import type { IngestDeps, IngestResult } from './ingest-types';

@@ -6,7 +6,7 @@ import { parseConsent } from '../domain/parse-records';
 import type { ConsentRecord, Referral } from '../domain/records';
 import { mapConsent, resourceId } from '../mapping';
 import { STATE } from '../outbox';
-import type { StoredResource, StoreOps } from '../store/store-port';
+import type { StoredResource, StoreOps } from './ports/store-port';
 import { putIfChanged, runIngest, validateAll, withId, type Effects, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { recipientHistory } from './consent-history';

@@ -4,7 +4,7 @@ import { provenanceForAuthored } from '../audit/provenance';
 import { buildRecordAudit } from '../audit/record-audit';
 import type { RecordKind } from '../domain/records';
 import { issue, outcome } from '../fhir/outcomes';
-import type { OutboxRow, StoredRecord, StoredResource, StoreOps } from '../store/store-port';
+import type { OutboxRow, StoredRecord, StoredResource, StoreOps } from './ports/store-port';
 import { canonicalJson, contentHash } from './content-hash';
 import { noteMrnInUse } from './match-client';
 import { refuseFutureInstant, type RecordedAt } from './not-in-future';

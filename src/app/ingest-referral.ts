@@ -4,7 +4,7 @@ import { parseReferral } from '../domain/parse-records';
 import type { ConsentRecord, Referral } from '../domain/records';
 import { issue } from '../fhir/outcomes';
 import { mapReferral } from '../mapping';
-import type { StoreOps } from '../store/store-port';
+import type { StoreOps } from './ports/store-port';
 import {
   runIngest,
   putIfChanged,

@@ -5,7 +5,7 @@ import { parseRevocation } from '../domain/parse-records';
 import type { ConsentRecord, Referral, RevocationRecord } from '../domain/records';
 import { errorOutcome } from '../fhir/outcomes';
 import { mapRevocation, resourceId } from '../mapping';
-import type { OutboxRow, StoredResource, StoreOps } from '../store/store-port';
+import type { OutboxRow, StoredResource, StoreOps } from './ports/store-port';
 import { enqueueConsentChange } from './ingest-consent';
 import { putIfChanged, runIngest, validateAll, withId, type Effects, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';

@@ -1,6 +1,6 @@
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { MappingOptions } from '../mapping';
-import type { OutboxRow, Store } from '../store/store-port';
+import type { OutboxRow, Store } from './ports/store-port';
 
 /**
  * Validates a FHIR resource (base R4 + its `meta.profile`), returning an OperationOutcome.
@@ -10,7 +10,7 @@ export interface ResourceValidator {
   validate(resource: Resource): OperationOutcome;
 }
 
-/** Everything the ingest use cases need, injected by the composition root (`src/main.ts`). */
+/** Everything the ingest use cases need, injected by the composition root (`src/bootstrap/runtime.ts`). */
 export interface IngestDeps {
   store: Store;
   validator: ResourceValidator;

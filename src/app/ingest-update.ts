@@ -5,7 +5,7 @@ import { integrationWindowClose } from '../domain/integration-window';
 import { parseIntegrationUpdate } from '../domain/parse-records';
 import type { IntegrationUpdate, Referral } from '../domain/records';
 import { mapIntegrationUpdate } from '../mapping';
-import type { StoreOps } from '../store/store-port';
+import type { StoreOps } from './ports/store-port';
 import { putIfChanged, runIngest, validateAll, withId, type Prepared } from './ingest-pipeline';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { destinationOf } from './ingest-referral';

@@ -4,7 +4,7 @@ import { CODE_SYSTEM, IDENTIFIER_SYSTEM } from '../fhir/canonical';
 import { issue } from '../fhir/outcomes';
 import { resourceId } from '../mapping';
 import type { InboundClient } from '../mapping/reverse-people';
-import type { StoreOps } from '../store/store-port';
+import type { StoreOps } from './ports/store-port';
 import { UNUSABLE_IDENTIFIER } from './inbound-answers';
 
 /**

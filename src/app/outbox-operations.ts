@@ -1,4 +1,4 @@
-import type { OutboxFilter, OutboxRow, Store } from '../store/store-port';
+import type { OutboxFilter, OutboxRow, Store } from './ports/store-port';
 
 /** Operator actions on the outbox (DESIGN.md §6: list, retry, replay — per item or destination). */
 export interface OutboxOperations {

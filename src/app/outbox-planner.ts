@@ -8,7 +8,7 @@ import {
   stateForDecision,
   type OutboxState,
 } from '../outbox';
-import type { OutboxRow, StoredResource, StoreOps } from '../store/store-port';
+import type { OutboxRow, StoredResource, StoreOps } from './ports/store-port';
 
 /**
  * Turning a stored resource into an outbox row with the consent decision of the moment

@@ -6,7 +6,7 @@ import path from 'node:path';
 // Spawns the built CLI (`npm run build` first, as `npm test` does through `pretest`). Each call
 // loads the R4 definitions for the validator: generous timeout on a busy machine.
 jest.setTimeout(120_000);
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 const records = path.join(__dirname, '../../fixtures/records');
 
 let dir: string;

@@ -1,6 +1,6 @@
 import type { Communication, Consent } from '@medplum/fhirtypes';
 import type { IngestResult } from '../../src/app';
-import type { OutboxRow } from '../../src/store/store-port';
+import type { OutboxRow } from '../../src/app/ports/store-port';
 import { CONSENT_ID, record, sandboxSearch, UPDATE_ID, type RelayHarness } from '../delivery/relay-harness';
 
 /**

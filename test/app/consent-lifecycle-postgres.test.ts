@@ -1,4 +1,4 @@
-import { openPostgresStore } from '../../src/store/postgres-store';
+import { openPostgresStore } from '../../src/adapters/store/postgres-store';
 import { openRelayHarness } from '../delivery/relay-harness';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { defineConsentLifecycleTests } from './consent-lifecycle-cases';

@@ -1,7 +1,7 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import request from 'supertest';
-import { createApp } from '../../src/http/app';
-import { ingestPort } from '../../src/service-ports';
+import { createApp } from '../../src/entry/http/app';
+import { ingestPort } from '../../src/bootstrap/service-ports';
 import { openRelayHarness, record, type RelayHarness } from '../delivery/relay-harness';
 import { bearer, makeWorld } from '../http/support/ports';
 import {

@@ -7,7 +7,7 @@ import type { Bundle, MessageHeader } from '@medplum/fhirtypes';
 // Spawns the built CLI (`npm run build` first, as `npm test` does through `pretest`); each call
 // loads the R4 definitions, so the timeout is generous on a busy machine.
 jest.setTimeout(120_000);
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 const inbound = path.join(__dirname, '../../fixtures/inbound');
 
 let dir: string;

@@ -5,7 +5,7 @@ import cases from '../../fixtures/inbound/cases.json';
 import refused from '../../fixtures/inbound/refused.json';
 import { listPossibleDuplicates, type FhirIngestResult } from '../../src/app';
 import type { Referral } from '../../src/domain/records';
-import { loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { loadProjectProfiles } from '../../src/adapters/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
 import { databaseFingerprint, loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
 

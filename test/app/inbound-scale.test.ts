@@ -1,7 +1,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { listPossibleDuplicates } from '../../src/app';
 import type { Referral } from '../../src/domain/records';
-import type { Store, StoreOps } from '../../src/store/store-port';
+import type { Store, StoreOps } from '../../src/app/ports/store-port';
 import { referralBatch } from './inbound-batch';
 import { openIngestHarness, type IngestHarness } from './ingest-harness';
 

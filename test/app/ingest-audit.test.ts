@@ -1,5 +1,5 @@
 import type { Provenance } from '@medplum/fhirtypes';
-import { loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { loadProjectProfiles } from '../../src/adapters/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
 import { loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
 

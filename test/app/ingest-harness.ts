@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createIngestUseCases, type IngestDeps, type IngestResult, type IngestUseCases } from '../../src/app';
-import { loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { loadProjectProfiles } from '../../src/adapters/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
-import { openSqliteStore } from '../../src/store/sqlite-store';
-import type { Store } from '../../src/store/store-port';
+import { openSqliteStore } from '../../src/adapters/store/sqlite-store';
+import type { Store } from '../../src/app/ports/store-port';
 
 /** Real SQLite file in a temp dir + the real validator; the clock is set per step. */
 export interface IngestHarness {

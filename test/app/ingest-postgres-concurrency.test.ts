@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Bundle, Patient, ServiceRequest } from '@medplum/fhirtypes';
 import type { FhirIngestResult } from '../../src/app';
 import type { Referral } from '../../src/domain/records';
-import { openPostgresStore } from '../../src/store/postgres-store';
+import { openPostgresStore } from '../../src/adapters/store/postgres-store';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
 

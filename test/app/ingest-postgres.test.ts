@@ -1,4 +1,4 @@
-import { openPostgresStore } from '../../src/store/postgres-store';
+import { openPostgresStore } from '../../src/adapters/store/postgres-store';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { openIngestHarness, type IngestHarness } from './ingest-harness';
 import { runScenario, scenarios } from './ingest-scenario';

@@ -1,6 +1,6 @@
 import type { Communication, Consent } from '@medplum/fhirtypes';
 import scenarios from '../../fixtures/ingest/scenarios.json';
-import type { OutboxRow } from '../../src/store/store-port';
+import type { OutboxRow } from '../../src/app/ports/store-port';
 import { loadRecord, type IngestHarness } from './ingest-harness';
 
 export { scenarios };
@@ -41,7 +41,7 @@ export async function runScenario(h: IngestHarness, steps: Step[]): Promise<void
 
 /**
  * The stored Communication points at the ServiceRequest literally whatever the consent says at
- * ingest: the logical form is chosen when sending (src/delivery/based-on.ts).
+ * ingest: the logical form is chosen when sending (src/outbox/based-on.ts).
  */
 async function expectLiteralBasedOn(h: IngestHarness, row: OutboxRow | undefined): Promise<void> {
   const stored = row && (await h.store.getResource(row.resourceType, row.resourceId, row.resourceVersion));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { validateInSlices } from '../../src/app/validate-in-slices';
-import { loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { loadProjectProfiles } from '../../src/adapters/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
 import { referralBatch } from './inbound-batch';
 

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { buildProgram } from '../../src/cli/main';
-import { readConfig } from '../../src/config';
-import { buildRuntime } from '../../src/main';
-import { openSqliteStore } from '../../src/store/sqlite-store';
+import { buildProgram } from '../../src/entry/cli/main';
+import { readConfig } from '../../src/bootstrap/settings';
+import { buildRuntime } from '../../src/bootstrap/runtime';
+import { openSqliteStore } from '../../src/adapters/store/sqlite-store';
 
 /**
  * CLI reads of PHI write the same access AuditEvent as HTTP (DESIGN.md §8: "reads of PHI are

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runDemo } from '../../src/demo';
+import { runDemo } from '../../src/bootstrap/demo';
 
 /**
  * `kap-bridge demo` doubles as a smoke test: every step checks its own result and the exit code
@@ -13,7 +13,7 @@ const ROOT = path.join(__dirname, '../..');
 test('the demo plays every step of the workflow, narrates each with its checks, and exits 0', async () => {
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
-    [path.join(ROOT, 'dist/cli/main.js'), 'demo'],
+    [path.join(ROOT, 'dist/entry/cli/main.js'), 'demo'],
     {
       env: { PATH: process.env.PATH },
     },

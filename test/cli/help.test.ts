@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { RETRYABLE_STATES } from '../../src/outbox';
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 
 describe('kap-bridge CLI', () => {
   test('when asked for help, it names the program and exits 0', () => {

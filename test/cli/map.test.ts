@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Bundle, OperationOutcome, ServiceRequest } from '@medplum/fhirtypes';
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 const records = path.join(__dirname, '../../fixtures/records');
 const rec = (f: string) => path.join(records, f);
 

@@ -1,6 +1,6 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { formatRows } from '../../src/cli/commands/outbox-format';
-import type { OutboxRow } from '../../src/store/store-port';
+import { formatRows } from '../../src/entry/cli/commands/outbox-format';
+import type { OutboxRow } from '../../src/app/ports/store-port';
 
 function row(over: Partial<OutboxRow>): OutboxRow {
   const at = new Date('2026-11-21T18:00:00Z');

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError } from '../../src/config';
-import { buildService } from '../../src/service';
+import { ConfigError } from '../../src/bootstrap/settings';
+import { buildService } from '../../src/bootstrap/service';
 
 /**
  * Configuration is validated before anything opens (DESIGN.md §8 "fail fast with a clear
@@ -52,7 +52,7 @@ test.each(CASES.map((c) => [c.situation, c] as const))(
 
 test('the serve command exits 2 and prints every problem on stderr when the configuration is bad', async () => {
   const run = promisify(execFile);
-  const err = (await run(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve'], {
+  const err = (await run(process.execPath, [path.join(ROOT, 'dist/entry/cli/main.js'), 'serve'], {
     cwd: dir,
     env: { PATH: process.env.PATH, PORT: 'eighty', KAP_BRIDGE_SYNC_CRON: 'x' },
   }).then(

@@ -12,7 +12,7 @@ import path from 'node:path';
  */
 
 const ROOT = path.join(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
+const CLI = path.join(ROOT, 'dist/entry/cli/main.js');
 const RECORDS = path.join(ROOT, 'fixtures/records');
 const KEY = 'component-test-key-0123456789abcdef';
 const EHR_TOKEN = 'ehr-sandbox-token-0123456789abcdef';

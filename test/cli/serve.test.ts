@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * `kap-bridge serve` as a newcomer runs it (`npm start` = `node dist/cli/main.js serve`): a real
+ * `kap-bridge serve` as a newcomer runs it (`npm start` = `node dist/entry/cli/main.js serve`): a real
  * process on the embedded defaults — SQLite under ./data, a generated local API key, the built-in
  * sandbox — driven with fetch the way README's quick start does with curl, then stopped with
  * SIGTERM. Needs `npm run build` (jest's `pretest` does it).
@@ -48,7 +48,7 @@ function waitFor(re: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
 
 test('serve on the embedded defaults: generated key, built-in sandbox and its token announced; referral, consent and update over HTTP reach the sandbox without a sync; SIGTERM stops it cleanly', async () => {
   const started = Date.now();
-  child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve'], {
+  child = spawn(process.execPath, [path.join(ROOT, 'dist/entry/cli/main.js'), 'serve'], {
     cwd: dir,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0' },
   });
@@ -113,7 +113,7 @@ test('serve started again in the same folder: the key is not printed again, the 
   expect(firstKey).toBeDefined();
   stderr = '';
   stdout = '';
-  child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve'], {
+  child = spawn(process.execPath, [path.join(ROOT, 'dist/entry/cli/main.js'), 'serve'], {
     cwd: dir,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0' },
   });

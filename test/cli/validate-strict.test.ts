@@ -10,7 +10,7 @@ import path from 'node:path';
  * invalid UTF-8 replaced by U+FFFD).
  */
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 
 function nest(depth: number, wrap: (inner: string) => string, core: string): string {
   let out = core;

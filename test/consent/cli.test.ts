@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 // Needs `npm run build` first (the CLI runs from dist/).
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 const scenario = JSON.parse(
   readFileSync(
     path.join(__dirname, '../../fixtures/consent-scenarios/own-mapping-some-sections-shared.json'),

@@ -1,4 +1,4 @@
-import { nextRetry, type BackoffPolicy } from '../../src/delivery/backoff';
+import { nextRetry, type BackoffPolicy } from '../../src/outbox/backoff';
 
 const policy: BackoffPolicy = { retryBaseMs: 1000, maxDelayMs: 60_000, maxAttempts: 5 };
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Communication, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import { parseConsent, parseIntegrationUpdate, parseReferral } from '../../src/domain/parse-records';
 import { mapConsent, mapIntegrationUpdate, mapReferral } from '../../src/mapping';
-import { basedOnServiceRequestIds, planBasedOn } from '../../src/delivery/based-on';
-import { UndeliverableItemError } from '../../src/delivery/thrown-attempt';
+import { basedOnServiceRequestIds, planBasedOn } from '../../src/outbox/based-on';
+import { UndeliverableItemError } from '../../src/outbox/thrown-attempt';
 
 /**
  * The one sending-time decision on `basedOn` (DESIGN.md §2), over the fixture records: a stored

@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { planTransport, readCapabilities, type PlannedWrite } from '../../src/delivery/capabilities';
-import type { Transport } from '../../src/delivery/destinations';
+import {
+  planTransport,
+  readCapabilities,
+  type PlannedWrite,
+} from '../../src/adapters/destination/capabilities';
+import type { Transport } from '../../src/adapters/destination/destinations';
 import { FIXTURES } from './helpers';
 
 interface Case {

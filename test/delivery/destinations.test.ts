@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createDestinationRegistry, parseDestinations } from '../../src/delivery/destinations';
+import { createDestinationRegistry, parseDestinations } from '../../src/adapters/destination/destinations';
 import { FIXTURES } from './helpers';
 
 interface Case {

@@ -1,5 +1,5 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { boundEvidence, cutToJsonBytes, MAX_EVIDENCE_BYTES } from '../../src/delivery/evidence';
+import { boundEvidence, cutToJsonBytes, MAX_EVIDENCE_BYTES } from '../../src/outbox/evidence';
 
 /** The bound on what a destination answered (DESIGN.md §6: error bodies kept truncated, ≤ 8 KB). */
 

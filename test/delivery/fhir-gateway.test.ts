@@ -1,7 +1,7 @@
-import { createBearerAuth } from '../../src/delivery/auth';
-import { createFhirGateway, type FhirGateway } from '../../src/delivery/fhir-gateway';
-import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/delivery/http-client';
-import type { DeliveryUnit } from '../../src/delivery/delivery-unit';
+import { createBearerAuth } from '../../src/adapters/destination/auth';
+import { createFhirGateway, type FhirGateway } from '../../src/adapters/destination/fhir-gateway';
+import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/adapters/destination/http-client';
+import type { DeliveryUnit } from '../../src/outbox/delivery-unit';
 import { startFaultProxy, startSandbox } from '../../src/sandbox';
 import type { FaultProxy } from '../../src/sandbox';
 import type { Sandbox } from '../../src/sandbox';

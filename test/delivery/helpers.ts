@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDestinations, type Destination } from '../../src/delivery/destinations';
-import type { DeliveryUnit } from '../../src/delivery/delivery-unit';
+import { parseDestinations, type Destination } from '../../src/adapters/destination/destinations';
+import type { DeliveryUnit } from '../../src/outbox/delivery-unit';
 import type { Sandbox } from '../../src/sandbox';
 
 /** A FHIR server to read directly: its base URL and the bearer token it requires. */

@@ -2,9 +2,9 @@ import { createPublicKey, verify } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSigningKey, signClientAssertion } from '../../src/delivery/auth';
-import { importSigningKey } from '../../src/delivery/auth/jws';
-import { runJwks } from '../../src/cli/commands/jwks';
+import { generateSigningKey, signClientAssertion } from '../../src/adapters/destination/auth';
+import { importSigningKey } from '../../src/adapters/destination/auth/jws';
+import { runJwks } from '../../src/entry/cli/commands/jwks';
 
 let dir: string;
 beforeEach(() => {

@@ -1,9 +1,9 @@
-import type { OutboxRow } from '../../src/store/store-port';
+import type { OutboxRow } from '../../src/app/ports/store-port';
 import { buildDisclosureLog } from '../../src/audit/disclosure-log';
-import { createFhirGateway } from '../../src/delivery/fhir-gateway';
-import { createBearerAuth } from '../../src/delivery/auth';
-import { createRelay } from '../../src/delivery/relay';
-import { createDestinationRegistry } from '../../src/delivery/destinations';
+import { createFhirGateway } from '../../src/adapters/destination/fhir-gateway';
+import { createBearerAuth } from '../../src/adapters/destination/auth';
+import { createRelay } from '../../src/app/deliver/relay';
+import { createDestinationRegistry } from '../../src/adapters/destination/destinations';
 import { destination } from './helpers';
 import {
   openRelayHarness,

@@ -2,16 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createIngestUseCases, type IngestResult, type IngestUseCases } from '../../src/app';
-import { createBearerAuth } from '../../src/delivery/auth';
-import { createDestinationRegistry, type Destination } from '../../src/delivery/destinations';
-import { createFhirGateway } from '../../src/delivery/fhir-gateway';
-import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/delivery/http-client';
-import { createRelay, type Relay, type RelayConfig } from '../../src/delivery/relay';
-import { loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { createBearerAuth } from '../../src/adapters/destination/auth';
+import { createDestinationRegistry, type Destination } from '../../src/adapters/destination/destinations';
+import { createFhirGateway } from '../../src/adapters/destination/fhir-gateway';
+import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/adapters/destination/http-client';
+import { createRelay, type Relay, type RelayConfig } from '../../src/app/deliver/relay';
+import { loadProjectProfiles } from '../../src/adapters/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
 import { startFaultProxy, startSandbox, type FaultProxy, type Sandbox } from '../../src/sandbox';
-import { openSqliteStore } from '../../src/store/sqlite-store';
-import type { Store } from '../../src/store/store-port';
+import { openSqliteStore } from '../../src/adapters/store/sqlite-store';
+import type { Store } from '../../src/app/ports/store-port';
 import { destination } from './helpers';
 
 /**

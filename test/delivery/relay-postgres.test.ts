@@ -1,9 +1,9 @@
-import { createBearerAuth } from '../../src/delivery/auth';
-import { createDestinationRegistry } from '../../src/delivery/destinations';
-import { createFhirGateway } from '../../src/delivery/fhir-gateway';
-import { createRelay, type Relay } from '../../src/delivery/relay';
-import { openPostgresStore } from '../../src/store/postgres-store';
-import type { Store } from '../../src/store/store-port';
+import { createBearerAuth } from '../../src/adapters/destination/auth';
+import { createDestinationRegistry } from '../../src/adapters/destination/destinations';
+import { createFhirGateway } from '../../src/adapters/destination/fhir-gateway';
+import { createRelay, type Relay } from '../../src/app/deliver/relay';
+import { openPostgresStore } from '../../src/adapters/store/postgres-store';
+import type { Store } from '../../src/app/ports/store-port';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import {
   openRelayHarness,

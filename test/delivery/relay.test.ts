@@ -2,7 +2,7 @@ import { readDisclosureLog } from '../../src/app/disclosure-log';
 import type { Communication, Consent } from '@medplum/fhirtypes';
 import { createOutboxOperations } from '../../src/app/outbox-operations';
 import { buildDisclosureLog } from '../../src/audit/disclosure-log';
-import { createSyncScheduler } from '../../src/schedule/sync-scheduler';
+import { createSyncScheduler } from '../../src/entry/schedule/sync-scheduler';
 import {
   CONSENT_ID,
   ingestReferralConsentUpdate,

@@ -3,10 +3,10 @@ import {
   generateSigningKey,
   publicJwkFromPrivatePem,
   type PublicJwk,
-} from '../../src/delivery/auth';
-import type { Destination } from '../../src/delivery/destinations';
-import { createFhirGateway } from '../../src/delivery/fhir-gateway';
-import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/delivery/http-client';
+} from '../../src/adapters/destination/auth';
+import type { Destination } from '../../src/adapters/destination/destinations';
+import { createFhirGateway } from '../../src/adapters/destination/fhir-gateway';
+import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/adapters/destination/http-client';
 import { startFaultProxy, startSandbox, type FaultProxy, type Sandbox } from '../../src/sandbox';
 import { communicationUnit, destination } from './helpers';
 import { startTokenEndpoint, type TokenEndpoint } from './token-endpoint';

@@ -9,7 +9,7 @@ import { CONSENT_ID, UPDATE_ID } from './relay-harness';
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '../..');
 const REGISTER = path.join(ROOT, 'test/support/swc-register.js');
-const CLI = path.join(ROOT, 'src/cli/main.ts');
+const CLI = path.join(ROOT, 'src/entry/cli/main.ts');
 const RECORDS = path.join(ROOT, 'fixtures/records');
 
 let sandbox: Sandbox;

@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PublicJwk } from '../../src/delivery/auth';
+import type { PublicJwk } from '../../src/adapters/destination/auth';
 
 /**
  * A real SMART Backend Services token endpoint for tests (RFC 7523 + SMART backend-services):

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/delivery/http-client';
-import { classifyAddress } from '../../src/delivery/url-guard';
+import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/adapters/destination/http-client';
+import { classifyAddress } from '../../src/adapters/destination/url-guard';
 import { FIXTURES } from './helpers';
 
 const cases = JSON.parse(

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, readMappingConfig } from '../../src/config';
+import { ConfigError, readMappingConfig } from '../../src/bootstrap/settings';
 import { guardPatterns } from '../../src/domain/bounded-schema';
 import { checkSchema, recordSchema, type SchemaName } from '../../src/domain/schema-check';
 import { DEFAULT_MAX_SECTION_LENGTH, SECTION_LENGTH_CAP } from '../../src/domain/update-rules';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
-import { buildService, type BuiltService } from '../../src/service';
+import { buildService, type BuiltService } from '../../src/bootstrap/service';
 import { databaseFingerprint } from '../app/ingest-harness';
 import { MemoryLog } from '../http/support/ports';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { buildService, type BuiltService } from '../../src/service';
+import { buildService, type BuiltService } from '../../src/bootstrap/service';
 import { MemoryLog } from './support/ports';
 
 /**

@@ -6,8 +6,8 @@ import {
   loadApiKeyFile,
   LOCAL_KEY_FILE,
   LOCAL_KEY_NAME,
-} from '../../src/http/api-key-file';
-import { ApiKeyConfigError, parseApiKeys, sha256Hex } from '../../src/http/api-keys';
+} from '../../src/entry/http/api-key-file';
+import { ApiKeyConfigError, parseApiKeys, sha256Hex } from '../../src/entry/http/api-keys';
 import cases from '../../fixtures/http/api-key-files.json';
 
 describe('parseApiKeys', () => {

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/entry/http/app';
 import { bearer, KEYS, makeWorld } from './support/ports';
 import table from '../../fixtures/http/route-scopes.json';
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/entry/http/app';
 import { bearer, CAPABILITY, makeWorld } from './support/ports';
 import records from '../../fixtures/http/records.json';
 import inputs from '../../fixtures/http/validate-inputs.json';

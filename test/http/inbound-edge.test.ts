@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import request from 'supertest';
-import { buildService, type BuiltService } from '../../src/service';
+import { buildService, type BuiltService } from '../../src/bootstrap/service';
 import { referralBatch } from '../app/inbound-batch';
 import { databaseFingerprint } from '../app/ingest-harness';
 import { MemoryLog } from './support/ports';

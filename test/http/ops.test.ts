@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/entry/http/app';
 import { bearer, makeWorld, NOW } from './support/ports';
 
 /** Outbox operations, the disclosure log (audited reads of PHI), health and metrics. */

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { AuditEvent, OperationOutcome } from '@medplum/fhirtypes';
 import request from 'supertest';
 import { startFaultProxy, startSandbox, type FaultProxy, type Sandbox } from '../../src/sandbox';
-import { buildService, type BuiltService } from '../../src/service';
-import { outboxSummary } from '../../src/service-ports';
+import { buildService, type BuiltService } from '../../src/bootstrap/service';
+import { outboxSummary } from '../../src/bootstrap/service-ports';
 import { MemoryLog } from './support/ports';
 
 /**

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/http/logging';
+import { createApp } from '../../src/entry/http/app';
+import { createLogger } from '../../src/entry/http/logging';
 import { bearer, makeWorld, MemoryLog } from './support/ports';
 import records from '../../fixtures/http/records.json';
 import phi from '../../fixtures/http/phi-values.json';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/entry/http/app';
 import { bearer, makeWorld } from './support/ports';
 import records from '../../fixtures/http/records.json';
 

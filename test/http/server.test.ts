@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/http/app';
-import { startHttpServer, stopHttpServer } from '../../src/http/server';
+import { createApp } from '../../src/entry/http/app';
+import { startHttpServer, stopHttpServer } from '../../src/entry/http/server';
 import { makeWorld } from './support/ports';
 
 test('the server binds 127.0.0.1 when no host is given, and answers over real HTTP', async () => {

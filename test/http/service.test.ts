@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Bundle, CapabilityStatement, Consent, OperationOutcome } from '@medplum/fhirtypes';
 import request from 'supertest';
-import { buildService, type BuiltService } from '../../src/service';
+import { buildService, type BuiltService } from '../../src/bootstrap/service';
 import { MemoryLog } from './support/ports';
 
 /**

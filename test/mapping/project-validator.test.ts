@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { loadFhirPackage, loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { loadFhirPackage, loadProjectProfiles } from '../../src/adapters/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
 import { loadMappingCases, mapCase } from './mapping-case';
 import { US_CORE_PACKAGE } from './r4-validation';

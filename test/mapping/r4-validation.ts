@@ -14,7 +14,7 @@ import type {
   SearchParameter,
   StructureDefinition,
 } from '@medplum/fhirtypes';
-import { loadFhirPackage } from '../../src/fhir-packages/load-package';
+import { loadFhirPackage } from '../../src/adapters/fhir-packages/load-package';
 import { US_CORE_PACKAGE } from '../validator/conformance-paths';
 import { readJson } from './mapping-case';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 
 describe('kap-bridge sandbox', () => {
   test('prints its base URL and a generated token once on stderr; /fhir/metadata is open, a search needs the token; exits 0 on SIGTERM', async () => {

@@ -1,5 +1,5 @@
-import { createDeliveryTrigger, type DeliveryTrigger } from '../../src/schedule/delivery-trigger';
-import { createSyncScheduler, type SyncScheduler } from '../../src/schedule/sync-scheduler';
+import { createDeliveryTrigger, type DeliveryTrigger } from '../../src/entry/schedule/delivery-trigger';
+import { createSyncScheduler, type SyncScheduler } from '../../src/entry/schedule/sync-scheduler';
 
 /**
  * The ingest-triggered sync over the real single-flight scheduler: each sync is a promise the

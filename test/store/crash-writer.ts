@@ -1,7 +1,7 @@
 // Child process for the crash tests: opens a store, writes a record, its FHIR form and an outbox
 // row inside one transaction, prints a marker and then hangs — either before COMMIT ("open") or
 // after it ("committed") — until the parent kills it with SIGKILL.
-import { openStore } from '../../src/store/open-store';
+import { openStore } from '../../src/adapters/store/open-store';
 
 async function main(): Promise<void> {
   const [url, mode] = process.argv.slice(2);

@@ -1,10 +1,10 @@
 import { Client } from 'pg';
-import { openPostgresStore } from '../../src/store/postgres-store';
+import { openPostgresStore } from '../../src/adapters/store/postgres-store';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
 import path from 'node:path';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS } from '../../src/adapters/store/migrations';
 
 jest.setTimeout(120_000);
 

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../src/store/sqlite-store';
+import { openSqliteStore } from '../../src/adapters/store/sqlite-store';
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
-import { MIGRATIONS } from '../../src/store/migrations';
-import { referralLookupSql } from '../../src/store/sql/sql-ops';
+import { MIGRATIONS } from '../../src/adapters/store/migrations';
+import { referralLookupSql } from '../../src/adapters/store/sql/sql-ops';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kap-store-'));

@@ -1,6 +1,6 @@
 import type { AuditEvent, Communication, OperationOutcome } from '@medplum/fhirtypes';
 import { OUTBOX_STATES } from '../../src/outbox';
-import type { NewOutboxRow, OutboxRow, Store } from '../../src/store/store-port';
+import type { NewOutboxRow, OutboxRow, Store } from '../../src/app/ports/store-port';
 
 /**
  * The store contract (DESIGN.md §7): one suite, run against every adapter. A harness opens fresh,

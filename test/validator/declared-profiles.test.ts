@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { loadProjectProfiles } from '../../src/fhir-packages/load-package';
+import { loadProjectProfiles } from '../../src/adapters/fhir-packages/load-package';
 import { createValidator } from '../../src/fhir/validator';
 
 interface DeclaredProfileCase {

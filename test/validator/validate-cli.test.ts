@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CONFORMANCE_DIR } from './conformance-paths';
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
+const cli = path.join(__dirname, '../../dist/entry/cli/main.js');
 const cases = path.join(CONFORMANCE_DIR, 'hl7-validator/cases');
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,4 +1,4 @@
-/** The FHIR validator (DESIGN.md §4): pure; packages are read by `src/fhir-packages/`. */
+/** The FHIR validator (DESIGN.md §4): pure; packages are read by `src/adapters/fhir-packages/`. */
 export { createValidator } from './validator';
 export type { CreateValidatorInput, FhirValidator } from './validator';
 export type { ValidateOptions } from './options';

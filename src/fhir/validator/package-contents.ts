@@ -2,7 +2,7 @@ import type { CodeSystem, StructureDefinition, ValueSet } from '@medplum/fhirtyp
 
 /**
  * The conformance resources of one FHIR package (https://hl7.org/fhir/packages.html), already
- * read from disk by an adapter outside the pure core (`src/fhir-packages/`).
+ * read from disk by an adapter outside the pure core (`src/adapters/fhir-packages/`).
  */
 export interface FhirPackageContents {
   /** Package id from its package.json, e.g. `hl7.fhir.us.core`. */

@@ -1,10 +1,10 @@
 import type { Bundle, BundleEntry, CapabilityStatement, OperationOutcome } from '@medplum/fhirtypes';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { parseApiKeys } from '../../../src/http/api-keys';
-import type { AccessRecord, AppDeps, IngestResult, Scope } from '../../../src/http/app-deps';
-import { createLogger } from '../../../src/http/logging';
-import { createMetrics } from '../../../src/http/metrics';
+import { parseApiKeys } from '../../../src/entry/http/api-keys';
+import type { AccessRecord, AppDeps, IngestResult, Scope } from '../../../src/entry/http/app-deps';
+import { createLogger } from '../../../src/entry/http/logging';
+import { createMetrics } from '../../../src/entry/http/metrics';
 import { allOk, errorOutcome } from '../../../src/fhir/outcomes';
 import { OUTBOX_STATES } from '../../../src/outbox';
 

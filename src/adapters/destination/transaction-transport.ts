@@ -1,0 +1,106 @@
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { randomUUID } from 'node:crypto';
+import { retry, type DeliveryFailure } from './failures';
+import type { DestinationSession } from './destination-session';
+import { referenceFrom } from './destination-session';
+import {
+  identifierQuery,
+  localKeys,
+  prepareForSend,
+  rewriteReferences,
+  type DeliveredLocation,
+  type DeliveryItem,
+} from '../../outbox/delivery-unit';
+
+/**
+ * Transport `transaction` (R4 http.html#transaction): every write in one Bundle, all-or-nothing.
+ * Each entry gets a `urn:uuid` fullUrl and references between entries point at those, so the
+ * server resolves them to the ids it assigns; conditional create = `request.ifNoneExist`,
+ * conditional update = `PUT Type?identifier=system|value`. A replay after a lost response matches
+ * the copies committed the first time (200 instead of 201) — no second copy.
+ */
+
+export interface WriteItem {
+  item: DeliveryItem;
+  method: 'conditional-create' | 'conditional-update';
+}
+
+/** Pushes `writes` (dependency order) as one transaction; `resolved` maps local keys of
+ * must-exist items to their `Type/id` on the destination. */
+export async function pushTransaction(
+  session: DestinationSession,
+  writes: readonly WriteItem[],
+  resolved: ReadonlyMap<string, string>,
+  newUuid: () => string = randomUUID,
+): Promise<{ ok: true; locations: DeliveredLocation[] } | { ok: false; failure: DeliveryFailure }> {
+  const refMap = new Map(resolved);
+  const fullUrls = writes.map(({ item }) => {
+    const fullUrl = item.fullUrl?.startsWith('urn:uuid:') ? item.fullUrl : `urn:uuid:${newUuid()}`;
+    localKeys(item).forEach((k) => refMap.set(k, fullUrl));
+    return fullUrl;
+  });
+  const entry: BundleEntry[] = writes.map(({ item, method }, i) => {
+    const type = item.resource.resourceType;
+    const query = identifierQuery(item.identifier);
+    return {
+      fullUrl: fullUrls[i],
+      resource: prepareForSend(rewriteReferences(item.resource, refMap)),
+      request:
+        method === 'conditional-create'
+          ? { method: 'POST', url: type, ifNoneExist: query }
+          : { method: 'PUT', url: `${type}?${query}` },
+    };
+  });
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
+  const reply = await session.send({ method: 'POST', path: '', body: bundle });
+  if (!reply.ok) return reply;
+  return readTransactionResponse(reply.body, writes);
+}
+
+function statusOf(text: string | undefined): number {
+  return Number(/^\s*(\d{3})/.exec(text ?? '')?.[1] ?? NaN);
+}
+
+/**
+ * Reads a transaction-response: one entry per request, in order (R4 bundle.html#transaction-response).
+ * A 2xx whose body cannot be read is retried: the writes are conditional, so a replay is safe.
+ */
+function readTransactionResponse(
+  body: unknown,
+  writes: readonly WriteItem[],
+): { ok: true; locations: DeliveredLocation[] } | { ok: false; failure: DeliveryFailure } {
+  const bundle = body as Bundle | undefined;
+  const entries = bundle?.resourceType === 'Bundle' ? (bundle.entry ?? []) : [];
+  if (entries.length !== writes.length) {
+    return {
+      ok: false,
+      failure: retry('unreadable-response', 'the transaction response does not have one entry per request'),
+    };
+  }
+  const locations: DeliveredLocation[] = [];
+  for (const [i, { item, method }] of writes.entries()) {
+    const e = entries[i];
+    const type = item.resource.resourceType;
+    const status = statusOf(e?.response?.status);
+    const reference = referenceFrom(type, e?.resource, e?.response?.location);
+    if (!reference || !(status >= 200 && status < 300)) {
+      return {
+        ok: false,
+        failure: retry(
+          'unreadable-response',
+          `the transaction response entry ${i} (${type}) has no usable status or location`,
+        ),
+      };
+    }
+    const outcome =
+      status === 201 ? 'created' : method === 'conditional-create' ? 'already-there' : 'updated';
+    locations.push({
+      resourceType: type,
+      identifier: item.identifier,
+      reference,
+      location: e?.response?.location,
+      outcome,
+    });
+  }
+  return { ok: true, locations };
+}

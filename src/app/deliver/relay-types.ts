@@ -1,0 +1,78 @@
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Store } from '../ports/store-port';
+import type { DestinationGateway, DestinationRegistry } from '../ports/destination-port';
+
+/** How an attempt ended, as `Metrics.observeDelivery` (src/entry/http/metrics.ts) counts it. */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'withheld' | 'awaiting-consent';
+
+/** Configuration of the relay (DESIGN.md §8 environment, validated by `bootstrap/settings.ts`). */
+export interface RelayConfig {
+  /** How long a lease on a row lasts (`KAP_BRIDGE_LEASE_MS`); longer than one push may take. */
+  leaseMs: number;
+  /** First backoff bound (`KAP_BRIDGE_RETRY_BASE_MS`). */
+  retryBaseMs: number;
+  /** Attempts in total, then `dead` (`KAP_BRIDGE_RETRY_MAX_ATTEMPTS`). */
+  maxAttempts: number;
+  /** Cap of one computed backoff delay. Default 1 h. */
+  maxDelayMs?: number;
+  /** The practice's IANA zone (`KAP_BRIDGE_TIMEZONE`), for consent dates. */
+  timeZone: string;
+  /** This worker's lease owner id (unique per process: host + pid + random). */
+  owner: string;
+  /** Rows pushed at the same time within one run. Default 4. */
+  concurrency?: number;
+  /** How long an item for an unregistered destination waits before it is looked at again. Default 5 min. */
+  unknownDestinationDelayMs?: number;
+}
+
+/** The one log shape the relay uses (pino-compatible). Only ids and outcomes: never PHI. */
+export interface RelayLogger {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** `validate()` of `src/fhir/validator` satisfies it. */
+export interface OutgoingValidator {
+  validate(resource: Resource): OperationOutcome;
+}
+
+/** Everything the relay needs, injected by the composition root. */
+export interface RelayDeps {
+  store: Store;
+  gateway: DestinationGateway;
+  destinations: DestinationRegistry;
+  validator: OutgoingValidator;
+  clock: () => Date;
+  /** Uniform in [0, 1), for backoff jitter. */
+  random: () => number;
+  /** Fresh ids for AuditEvents. Default `crypto.randomUUID`. */
+  newId?: () => string;
+  config: RelayConfig;
+  metrics?: { observeDelivery(outcome: DeliveryOutcome, seconds: number): void };
+  logger?: RelayLogger;
+}
+
+/** What one run did, counted per final state of the rows it leased. */
+export interface RunSummary {
+  leased: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+  withheld: number;
+  awaiting: number;
+  /** Rows whose lease was lost mid-attempt (another worker took them over). */
+  lost: number;
+}
+
+export type RowResult = keyof Omit<RunSummary, 'leased'>;
+
+/** The relay: `runOnce` leases due rows and attempts each once. */
+export interface Relay {
+  runOnce(options?: { limit?: number }): Promise<RunSummary>;
+  /** Runs until no row is due (each row at most `maxAttempts` times); sums the runs. */
+  drain(options?: { limit?: number }): Promise<RunSummary>;
+}
+
+export function emptySummary(): RunSummary {
+  return { leased: 0, delivered: 0, retried: 0, dead: 0, withheld: 0, awaiting: 0, lost: 0 };
+}

@@ -1,0 +1,101 @@
+import type { Reference, Resource } from '@medplum/fhirtypes';
+import { businessIdentifier, logicalReferenceTo } from '../../outbox/business-identifier';
+import type { StoreOps } from '../ports/store-port';
+import { UndeliverableItemError } from '../../outbox/thrown-attempt';
+import type { DeliveryItem, DeliveryMethod, DeliveryUnit } from '../../outbox/delivery-unit';
+
+/**
+ * Builds the delivery unit of one outbox item (DESIGN.md §2 "What crosses to the clinician"):
+ * the main resource first, then — only as needed to resolve its references — the Patient,
+ * Practitioner(Role), Organization and RelatedPerson it points at, each sent with conditional
+ * create on its business identifier (the gateway turns them into `must-exist` look-ups for
+ * destinations that refuse outside creates). Any other reference that would dangle on the
+ * destination (a ServiceRequest or Consent that is not part of this push) becomes a logical
+ * reference by identifier (R4 references.html#logical), so nothing points at a local id.
+ */
+
+/** Types sent only to resolve references, never on their own. */
+const SUPPORTING = new Set(['Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'RelatedPerson']);
+
+/** One resource to place in the unit, with how it is written. */
+export interface UnitEntry {
+  resource: Resource;
+  method: DeliveryMethod;
+}
+
+/** A unit and the versioned references of what it carries (for the AuditEvent). */
+export interface BuiltUnit {
+  unit: DeliveryUnit;
+  /** `Type/id/_history/v` (or `Type/id` when unversioned) of every resource in the unit. */
+  references: string[];
+}
+
+/** `Type/id` of a literal relative reference, or undefined for anything else. */
+function localTarget(reference: string | undefined): { type: string; id: string } | undefined {
+  const m = reference ? /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;
+  return m?.[1] && m[2] ? { type: m[1], id: m[2] } : undefined;
+}
+
+/** Every Reference object (an object with a string `reference`) inside a resource. */
+function referencesIn(value: unknown, acc: Reference[] = []): Reference[] {
+  if (Array.isArray(value)) value.forEach((v) => referencesIn(v, acc));
+  else if (typeof value === 'object' && value !== null) {
+    const rec = value as Record<string, unknown>;
+    if (typeof rec.reference === 'string') acc.push(rec as Reference);
+    for (const [k, v] of Object.entries(rec)) if (k !== 'reference') referencesIn(v, acc);
+  }
+  return acc;
+}
+
+function versioned(r: Resource): string {
+  const v = r.meta?.versionId;
+  return `${r.resourceType}/${r.id ?? ''}${v ? `/_history/${v}` : ''}`;
+}
+
+/**
+ * Builds the unit from the main entries (the item, and e.g. the ServiceRequest a Communication is
+ * based on) by pulling every supporting resource they reference, recursively, from the store
+ * (latest version). Throws {@link UndeliverableItemError} when an entry has no business identifier
+ * (a mapping bug, or a broken stored resource).
+ */
+export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntry[]): Promise<BuiltUnit> {
+  const entries: UnitEntry[] = mains.map((m) => ({ ...m, resource: structuredClone(m.resource) }));
+  const present = new Set(entries.map((e) => `${e.resource.resourceType}/${e.resource.id ?? ''}`));
+  for (let i = 0; i < entries.length; i++) {
+    for (const ref of referencesIn(entries[i]?.resource)) {
+      const target = localTarget(ref.reference);
+      if (!target || !SUPPORTING.has(target.type) || present.has(ref.reference ?? '')) continue;
+      const stored = await store.getResource(target.type, target.id);
+      if (!stored || !businessIdentifier(stored.resource)) continue;
+      present.add(`${target.type}/${target.id}`);
+      entries.push({ resource: structuredClone(stored.resource), method: 'conditional-create' });
+    }
+  }
+  for (const e of entries) await makeDanglingLogical(store, e.resource, present);
+  const unit: DeliveryItem[] = entries.map((e) => {
+    const identifier = businessIdentifier(e.resource);
+    if (!identifier)
+      throw new UndeliverableItemError(`${e.resource.resourceType} has no business identifier to deliver by`);
+    return { resource: e.resource, method: e.method, identifier };
+  });
+  return { unit, references: entries.map((e) => versioned(e.resource)) };
+}
+
+/**
+ * A literal reference to something that is not in the unit would point at a local id the
+ * destination does not have (a ServiceRequest's `supportingInfo` → its Consent, sent in its own
+ * unit): it becomes `{ type, identifier }` (plus its display). This is no consent decision: what
+ * a Communication's `basedOn` shows is decided before the unit is built (`based-on.ts`), and it
+ * arrives here either logical already or with its ServiceRequest in the unit.
+ */
+async function makeDanglingLogical(store: StoreOps, resource: Resource, present: Set<string>): Promise<void> {
+  for (const ref of referencesIn(resource)) {
+    const target = localTarget(ref.reference);
+    if (!target || present.has(`${target.type}/${target.id}`)) continue;
+    const stored = await store.getResource(target.type, target.id);
+    const logical = stored ? logicalReferenceTo(stored.resource) : { type: target.type };
+    const mutable = ref as Record<string, unknown>;
+    delete mutable.reference;
+    Object.assign(mutable, logical);
+  }
+}

@@ -1,0 +1,54 @@
+import type { DeliveryUnit, PushResult, ReferencedResourcesPolicy } from '../../outbox/delivery-unit';
+
+/**
+ * The port of delivery (DESIGN.md §6): what the relay needs of the registered destinations and of
+ * the gateway that pushes to them. `src/adapters/destination` implements it; the relay knows
+ * nothing of HTTP, auth or transports.
+ */
+
+export type { ReferencedResourcesPolicy };
+
+/** SMART Backend Services signing algorithms we accept (SMART App Launch 2.x §backend-services). */
+export type SmartAlg = 'RS384' | 'ES384';
+
+export type DestinationAuth =
+  | { type: 'none' }
+  | { type: 'bearer'; tokenEnv: string }
+  | {
+      type: 'smart-backend';
+      tokenUrl: string;
+      clientId: string;
+      privateKeyFile: string;
+      alg: SmartAlg;
+      kid: string;
+      scope: string;
+    };
+
+export type Transport = 'auto' | 'transaction' | 'conditional';
+
+/** A validated destination, defaults applied. */
+export interface Destination {
+  id: string;
+  baseUrl: string;
+  auth: DestinationAuth;
+  transport: Transport;
+  referencedResources: ReferencedResourcesPolicy;
+  /** Permits `http:` — local development only. */
+  allowInsecure: boolean;
+  /** Permits loopback/private/link-local addresses — local development only. */
+  allowPrivateNetwork: boolean;
+}
+
+/** Lookup of registered destinations by id. */
+export interface DestinationRegistry {
+  /** The destination registered under `id`, or undefined. */
+  getDestination(id: string): Destination | undefined;
+  /** Every registered destination, in file order. */
+  list(): readonly Destination[];
+}
+
+/** Pushes one delivery unit to one destination; never throws for what the network or the destination does. */
+export interface DestinationGateway {
+  /** Pushes `unit` (main resource first) to `dest`. */
+  push(dest: Destination, unit: DeliveryUnit): Promise<PushResult>;
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from './settings';
+import { createAuthProvider, loadAuthSecrets } from '../adapters/destination/auth';
+import type { AuthProvider, AuthSecrets } from '../adapters/destination/auth';
+import {
+  createDestinationRegistry,
+  parseDestinations,
+  type Destination,
+  type DestinationRegistry,
+} from '../adapters/destination/destinations';
+import { createFhirGateway } from '../adapters/destination/fhir-gateway';
+import { createGuardedHttpClient } from '../adapters/destination/http-client';
+import { createRelay, type Relay, type RelayDeps, type RelayLogger } from '../app/deliver/relay';
+import type { Runtime } from './runtime';
+import { nodeCronEngine, isValidCron } from '../entry/schedule/node-cron-engine';
+import { createSyncScheduler, DEFAULT_SYNC_CRON, type SyncScheduler } from '../entry/schedule/sync-scheduler';
+import type { RunSummary } from '../app/deliver/relay';
+
+/**
+ * Composition of delivery (DESIGN.md §6, §8): the destinations file, the guarded HTTP client,
+ * auth per destination, the FHIR gateway, the relay and the scheduled sync. A sibling of
+ * `runtime.ts` in the composition root: the only other place that reads the environment and
+ * builds real delivery adapters.
+ */
+
+/** Delivery settings from the environment (validated, every problem reported at once). */
+export interface DeliveryConfig {
+  /** `KAP_BRIDGE_DESTINATIONS`: path of the destinations file; none → nothing can be delivered. */
+  destinationsFile?: string;
+  /** `KAP_BRIDGE_LEASE_MS` (default 120000): an in-flight lease; longer than one push may take. */
+  leaseMs: number;
+  /** `KAP_BRIDGE_RETRY_BASE_MS` (default 30000). */
+  retryBaseMs: number;
+  /** `KAP_BRIDGE_RETRY_MAX_ATTEMPTS` (default 12). */
+  maxAttempts: number;
+  /** `KAP_BRIDGE_SYNC_CRON` (default every minute). */
+  syncCron: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the delivery settings; throws `ConfigError` naming every bad variable. */
+export function readDeliveryConfig(env: Env): DeliveryConfig {
+  const problems: string[] = [];
+  const int = (name: string, dflt: number, min: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return dflt;
+    if (!/^\d+$/.test(raw) || Number(raw) < min) {
+      problems.push(`${name}: "${raw}" must be a whole number ≥ ${min}`);
+      return dflt;
+    }
+    return Number(raw);
+  };
+  const leaseMs = int('KAP_BRIDGE_LEASE_MS', 120_000, 5_000);
+  const retryBaseMs = int('KAP_BRIDGE_RETRY_BASE_MS', 30_000, 1);
+  const maxAttempts = int('KAP_BRIDGE_RETRY_MAX_ATTEMPTS', 12, 1);
+  const syncCron = env.KAP_BRIDGE_SYNC_CRON?.trim() || DEFAULT_SYNC_CRON;
+  if (!isValidCron(syncCron))
+    problems.push(`KAP_BRIDGE_SYNC_CRON: "${syncCron}" is not a cron expression (e.g. "* * * * *")`);
+  const destinationsFile = env.KAP_BRIDGE_DESTINATIONS?.trim() || undefined;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { leaseMs, retryBaseMs, maxAttempts, syncCron, ...(destinationsFile ? { destinationsFile } : {}) };
+}
+
+/** Reads and checks the destinations file (not its secrets); throws `ConfigError` on any problem. */
+function readDestinationsFile(file: string): Destination[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`KAP_BRIDGE_DESTINATIONS: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  const parsed = parseDestinations(raw);
+  if (!parsed.ok) {
+    throw new ConfigError((parsed.outcome.issue ?? []).map((i) => `${file}: ${i.details?.text ?? i.code}`));
+  }
+  return parsed.destinations;
+}
+
+/**
+ * The ids registered in the destinations file, for commands that only queue (`ingest`): they warn
+ * about a referral whose destination is not registered, and need no delivery secrets for that.
+ */
+export function registeredDestinationIds(file: string): Set<string> {
+  return new Set(readDestinationsFile(file).map((d) => d.id));
+}
+
+/** Reads and checks the destinations file and its secrets; throws `ConfigError` on any problem. */
+export function loadDestinations(
+  file: string,
+  env: Env,
+): { destinations: Destination[]; secrets: ReturnType<typeof loadAuthSecrets> } {
+  const destinations = readDestinationsFile(file);
+  const secrets = loadAuthSecrets(destinations, {
+    env,
+    readTextFile: (f) => fs.readFileSync(f, 'utf8'),
+    baseDir: path.dirname(path.resolve(file)),
+  });
+  if (!secrets.ok) throw new ConfigError(secrets.errors);
+  return { destinations, secrets };
+}
+
+export interface DeliveryRuntime {
+  config: DeliveryConfig;
+  destinations: DestinationRegistry;
+  relay: Relay;
+  /** The scheduled sync over `relay.drain()`; `onTick` hears every tick. */
+  scheduler(
+    onTick?: Parameters<typeof createSyncScheduler<RunSummary>>[0]['onTick'],
+  ): SyncScheduler<RunSummary>;
+  close(): Promise<void>;
+}
+
+/** Extras `serve` and `demo` pass in (the sync command needs none). */
+export interface DeliveryRuntimeOptions {
+  logger?: RelayLogger;
+  metrics?: RelayDeps['metrics'];
+  /**
+   * Destinations registered besides the file's (the built-in sandbox of `serve`/`demo` when no
+   * destinations file is configured, DESIGN.md §8), each with the secrets its auth needs — handed
+   * in, not read from the environment (the sandbox's token is generated at start).
+   */
+  extraDestinations?: ExtraDestination[];
+}
+
+/** A destination registered by the composition root itself, with its secrets. */
+export interface ExtraDestination {
+  destination: Destination;
+  secrets?: AuthSecrets;
+}
+
+/** Builds the relay and the scheduler on top of the core runtime. */
+export function buildDeliveryRuntime(
+  rt: Runtime,
+  config: DeliveryConfig,
+  env: Env,
+  options: DeliveryRuntimeOptions = {},
+): DeliveryRuntime {
+  const { logger, metrics } = options;
+  const loaded = config.destinationsFile ? loadDestinations(config.destinationsFile, env) : undefined;
+  const extras = options.extraDestinations ?? [];
+  const destinations = [...(loaded?.destinations ?? []), ...extras.map((e) => e.destination)];
+  // A push must end well inside its lease, or a second worker could take the row over mid-send.
+  const http = createGuardedHttpClient({ totalTimeoutMs: Math.min(30_000, Math.floor(config.leaseMs / 3)) });
+  const now = () => rt.clock().getTime();
+  const auth = new Map<string, AuthProvider>();
+  for (const d of destinations) {
+    const secrets =
+      extras.find((e) => e.destination === d)?.secrets ??
+      (loaded?.secrets.ok ? loaded.secrets.secrets.get(d.id) : undefined);
+    auth.set(d.id, createAuthProvider(d, secrets, { http, now }));
+  }
+  const gateway = createFhirGateway({
+    http,
+    now,
+    authFor: (d) => {
+      const a = auth.get(d.id);
+      if (!a) throw new Error(`no auth provider for destination "${d.id}"`);
+      return a;
+    },
+  });
+  const relay = createRelay({
+    store: rt.store,
+    gateway,
+    destinations: createDestinationRegistry(destinations),
+    validator: { validate: (r) => rt.validator().validate(r) },
+    clock: rt.clock,
+    random: Math.random,
+    config: {
+      leaseMs: config.leaseMs,
+      retryBaseMs: config.retryBaseMs,
+      maxAttempts: config.maxAttempts,
+      timeZone: rt.config.timeZone,
+      owner: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    },
+    ...(logger ? { logger } : {}),
+    ...(metrics ? { metrics } : {}),
+  });
+  return {
+    config,
+    destinations: createDestinationRegistry(destinations),
+    relay,
+    scheduler: (onTick) =>
+      createSyncScheduler({
+        sync: () => relay.drain(),
+        cron: nodeCronEngine(rt.config.timeZone),
+        expression: config.syncCron,
+        ...(onTick ? { onTick } : {}),
+      }),
+    close: () => http.close(),
+  };
+}

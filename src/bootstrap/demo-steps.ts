@@ -1,0 +1,242 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Communication, Consent, Resource } from '@medplum/fhirtypes';
+import { readDisclosureLog } from '../app/disclosure-log';
+import type { Relay } from '../app/deliver/relay';
+import { CODE_SYSTEM, EXTENSION, IDENTIFIER_SYSTEM } from '../fhir/canonical';
+import type { Runtime } from './runtime';
+import { STATE } from '../outbox';
+import type { OutboxRow } from '../app/ports/store-port';
+
+/**
+ * The steps of `kap-bridge demo` (DESIGN.md §1 workflow on `fixtures/records/`). Each step
+ * narrates what happened in plain words and checks its own result, so the demo is also a smoke
+ * test. The people in the fixtures are fictional.
+ */
+
+/** What a step can use: the real runtime, relay and sandbox, and the demo's clock. */
+export interface DemoWorld {
+  rt: Runtime;
+  relay: Relay;
+  sandboxUrl: string;
+  /** The sandbox's bearer token: the demo reads it as the clinician's EHR would be read, with credentials. */
+  sandboxToken: string;
+  setClock(iso: string): void;
+}
+
+/** One step's narration: `say` a line; `check` an expectation (✓ or ✗). */
+export interface StepLog {
+  say(line: string): void;
+  check(ok: boolean, expectation: string): void;
+}
+
+export interface DemoStep {
+  title: string;
+  run(world: DemoWorld, log: StepLog): Promise<void>;
+}
+
+const RECORDS = path.resolve(__dirname, '../../fixtures/records');
+const REFERRAL = 'REF-2026-0057';
+const CONSENT = 'CON-2026-0057-1';
+const UPDATE = 'UPD-2026-0057-01';
+const SECOND_UPDATE = 'UPD-2026-0057-02';
+
+function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(RECORDS, name), 'utf8')) as Record<string, unknown>;
+}
+
+/** Resources on the sandbox with this business identifier (what the clinician's EHR holds). */
+async function onSandbox<T extends Resource>(
+  w: DemoWorld,
+  type: string,
+  system: string,
+  value: string,
+): Promise<T[]> {
+  const res = await readSandbox(w, `${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`);
+  const bundle = (await res.json()) as { entry?: Array<{ resource: T }> };
+  return (bundle.entry ?? []).map((e) => e.resource);
+}
+
+async function allCommunications(w: DemoWorld): Promise<number> {
+  const res = await readSandbox(w, 'Communication');
+  return ((await res.json()) as { entry?: unknown[] }).entry?.length ?? 0;
+}
+
+function readSandbox(w: DemoWorld, relative: string): Promise<Response> {
+  return fetch(`${w.sandboxUrl}/${relative}`, { headers: { authorization: `Bearer ${w.sandboxToken}` } });
+}
+
+function sectionsOf(c: Communication | undefined): string[] {
+  return (c?.payload ?? []).flatMap((p) =>
+    (p.extension ?? [])
+      .filter((e) => e.url === EXTENSION.shareCode && e.valueCoding?.system === CODE_SYSTEM.share)
+      .map((e) => e.valueCoding?.code ?? '?'),
+  );
+}
+
+async function sync(w: DemoWorld, log: StepLog): Promise<void> {
+  const s = await w.relay.drain();
+  log.say(
+    `sync: ${s.leased} item(s) looked at — ${s.delivered} delivered, ${s.withheld} withheld, ${s.awaiting} awaiting consent, ${s.retried + s.dead} failed`,
+  );
+  log.check(s.retried + s.dead === 0, 'no delivery failed');
+}
+
+async function rowsFor(w: DemoWorld, type: string, id: string): Promise<OutboxRow[]> {
+  return (await w.rt.outbox.list({ patientMrn: 'KAP-000131' })).filter(
+    (r) => r.resourceType === type && r.resourceId === id,
+  );
+}
+
+const stateOf = async (w: DemoWorld, type: string, id: string) =>
+  (await rowsFor(w, type, id)).map((r) => r.state).join(', ') || 'none';
+
+/** The workflow, in order. */
+export const DEMO_STEPS: DemoStep[] = [
+  {
+    title: 'A referral arrives (fixtures/records/referral-self.json)',
+    async run(w, log) {
+      const r = await w.rt.ingest.referral(fixture('referral-self.json'), { actor: 'demo' });
+      log.say(
+        `Zoë O'Connor-Nuñez (MRN KAP-000131, fictional) refers herself; her therapist is Priya Raman, LCSW (NPI 1458932047).`,
+      );
+      log.say(
+        `referral ${r.recordId ?? '?'}: ${r.status}; the ServiceRequest for her therapist is ${await stateOf(w, 'ServiceRequest', `referral-${REFERRAL}`)}`,
+      );
+      log.check(r.status === 'created', 'the referral is stored');
+      log.check(
+        (await stateOf(w, 'ServiceRequest', `referral-${REFERRAL}`)) === STATE.awaitingConsent,
+        'nothing may be shared before she consents: the ServiceRequest awaits consent',
+      );
+    },
+  },
+  {
+    title: 'She signs a partial consent (fixtures/records/consent-partial.json)',
+    async run(w, log) {
+      const r = await w.rt.ingest.consent(fixture('consent-partial.json'), { actor: 'demo' });
+      log.say(
+        `consent ${r.recordId ?? '?'}: ${r.status} — she shares the session focus and the integration suggestions, not the observations, not the referral status.`,
+      );
+      await sync(w, log);
+      const consents = await onSandbox<Consent>(w, 'Consent', IDENTIFIER_SYSTEM.consent, CONSENT);
+      log.say(
+        `the sandbox now holds her Consent (status ${consents[0]?.status ?? 'none'}); the ServiceRequest is ${await stateOf(w, 'ServiceRequest', `referral-${REFERRAL}`)} (referral status is not shared)`,
+      );
+      log.check(consents.length === 1 && consents[0]?.status === 'active', 'the Consent was sent, active');
+    },
+  },
+  {
+    title: 'An integration update is written (fixtures/records/update-one-observation.json)',
+    async run(w, log) {
+      const r = await w.rt.ingest.update(fixture('update-one-observation.json'), { actor: 'demo' });
+      log.say(
+        `update ${r.recordId ?? '?'}: ${r.status}; it is ${await stateOf(w, 'Communication', `update-${UPDATE}`)}`,
+      );
+      await sync(w, log);
+      const local = (await w.rt.store.getResource('Communication', `update-${UPDATE}`))?.resource as
+        Communication | undefined;
+      const sent = (
+        await onSandbox<Communication>(w, 'Communication', IDENTIFIER_SYSTEM.integrationUpdate, UPDATE)
+      )[0];
+      const removed = sectionsOf(local).filter((s) => !sectionsOf(sent).includes(s));
+      log.say(
+        `written: ${sectionsOf(local).join(', ')}; delivered: ${sectionsOf(sent).join(', ') || 'nothing'}; removed before sending: ${removed.join(', ') || 'nothing'}`,
+      );
+      log.check(sent !== undefined, 'the update was delivered without anyone pressing a button');
+      log.check(
+        removed.includes('observations') &&
+          sectionsOf(sent).every((s) => ['session-focus', 'integration-suggestions'].includes(s)),
+        'only the sections she permitted went out',
+      );
+    },
+  },
+  {
+    title: 'The clinician’s EHR holds exactly one copy',
+    async run(w, log) {
+      const copies = await onSandbox(w, 'Communication', IDENTIFIER_SYSTEM.integrationUpdate, UPDATE);
+      log.say(
+        `Communications on the sandbox for ${UPDATE}: ${copies.length}; Communications in all: ${await allCommunications(w)}`,
+      );
+      log.check(copies.length === 1, 'exactly one Communication');
+    },
+  },
+  {
+    title: 'Sync again',
+    async run(w, log) {
+      await sync(w, log);
+      const copies = await onSandbox(w, 'Communication', IDENTIFIER_SYSTEM.integrationUpdate, UPDATE);
+      log.say(`Communications on the sandbox for ${UPDATE}: ${copies.length}`);
+      log.check(copies.length === 1, 'still exactly one: a second sync never makes a second copy');
+    },
+  },
+  {
+    title: 'She revokes her consent by phone (fixtures/records/revocation.json, for her consent)',
+    async run(w, log) {
+      w.setClock('2026-11-28T15:05:00-08:00');
+      const { consentId: _ignored, ...body } = fixture('revocation.json');
+      const r = await w.rt.ingest.revoke(CONSENT, body, { actor: 'demo' });
+      log.say(`clock moves to 2026-11-28 15:05; revocation of ${CONSENT}: ${r.status}`);
+      await sync(w, log);
+      const consents = await onSandbox<Consent>(w, 'Consent', IDENTIFIER_SYSTEM.consent, CONSENT);
+      log.say(
+        `the Consent on the sandbox is now ${consents[0]?.status ?? 'missing'} (updated in place: ${consents.length} copy)`,
+      );
+      log.check(r.status !== 'rejected', 'the revocation is recorded');
+      log.check(
+        consents.length === 1 && consents[0]?.status === 'inactive',
+        'the Consent turned inactive on the sandbox',
+      );
+    },
+  },
+  {
+    title: 'Another update after the revocation (the same fixture, as session 2)',
+    async run(w, log) {
+      const update = {
+        ...fixture('update-one-observation.json'),
+        id: SECOND_UPDATE,
+        sessionNumber: 2,
+        sessionDate: '2026-11-27',
+        writtenAt: '2026-11-27T17:00:00-08:00',
+      };
+      const r = await w.rt.ingest.update(update, { actor: 'demo' });
+      log.say(
+        `update ${r.recordId ?? '?'}: ${r.status}; it is ${await stateOf(w, 'Communication', `update-${SECOND_UPDATE}`)}`,
+      );
+      await sync(w, log);
+      const copies = await onSandbox(w, 'Communication', IDENTIFIER_SYSTEM.integrationUpdate, SECOND_UPDATE);
+      log.say(
+        `the update is ${await stateOf(w, 'Communication', `update-${SECOND_UPDATE}`)}; Communications on the sandbox for it: ${copies.length}; in all: ${await allCommunications(w)}`,
+      );
+      log.check(
+        (await stateOf(w, 'Communication', `update-${SECOND_UPDATE}`)) === STATE.withheld,
+        'the update is withheld',
+      );
+      log.check(copies.length === 0 && (await allCommunications(w)) === 1, 'nothing was sent');
+    },
+  },
+  {
+    title: 'Her disclosure log (45 CFR 164.528)',
+    async run(w, log) {
+      const dl = await readDisclosureLog({ store: w.rt.store, clock: w.rt.clock }, 'KAP-000131', 'demo');
+      for (const e of dl.entries) {
+        const what = (e.what[0] ?? '?').replace(/\/_history\/\d+$/, '');
+        log.say(
+          `${e.date}  to NPI ${e.recipientNpi ?? '?'} (${e.destinationId ?? '?'})  ${what}${e.sections.length ? ` [${e.sections.join(', ')}]` : ''}`,
+        );
+      }
+      const what = dl.entries.flatMap((e) => e.what.map((x) => x.split('/_history')[0]));
+      log.check(
+        what.filter((x) => x === `Communication/update-${UPDATE}`).length === 1,
+        'the update appears once, with its sections',
+      );
+      log.check(
+        !what.includes(`Communication/update-${SECOND_UPDATE}`),
+        'the withheld update is not in the log (it never left)',
+      );
+      const reads = (await w.rt.store.listAudit({ patientMrn: 'KAP-000131' })).filter(
+        (a) => a.event.action === 'R' && a.event.agent?.some((g) => g.altId === 'demo'),
+      );
+      log.check(reads.length === 1, 'reading the log was itself recorded in the audit trail (actor "demo")');
+    },
+  },
+];

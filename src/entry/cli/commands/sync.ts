@@ -1,0 +1,74 @@
+import { Command, Option } from 'commander';
+import { buildDeliveryRuntime, readDeliveryConfig } from '../../../bootstrap/delivery-runtime';
+import type { RunSummary } from '../../../app/deliver/relay';
+import { runtimeFromEnv } from '../../../bootstrap/runtime';
+import { processEnvironment } from '../../../bootstrap/settings';
+
+/**
+ * `kap-bridge sync [--once]` (DESIGN.md §6, §8): drain the outbox. `--once` delivers every due
+ * item, prints a summary and exits (0; 1 when an item went dead). Without it, syncs on the
+ * `KAP_BRIDGE_SYNC_CRON` schedule (default every minute) until SIGINT/SIGTERM; a tick that finds
+ * a sync still running does nothing. Uses `DATABASE_URL`, `KAP_BRIDGE_DESTINATIONS`,
+ * `KAP_BRIDGE_LEASE_MS`, `KAP_BRIDGE_RETRY_BASE_MS`, `KAP_BRIDGE_RETRY_MAX_ATTEMPTS`.
+ */
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description('deliver due outbox items to their destinations (once, or on the sync schedule)')
+    .option('--once', 'drain due items once, print a summary and exit')
+    .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
+    .action(async (opts: { once?: boolean; format: 'text' | 'json' }) => {
+      const rt = await runtimeFromEnv();
+      const delivery = buildDeliveryRuntime(
+        rt,
+        readDeliveryConfig(processEnvironment()),
+        processEnvironment(),
+      );
+      try {
+        if (delivery.destinations.list().length === 0) {
+          console.error(
+            'note: no destinations file (KAP_BRIDGE_DESTINATIONS): items wait until one is configured',
+          );
+        }
+        if (opts.once) {
+          const summary = await delivery.relay.drain();
+          console.log(formatSummary(summary, opts.format));
+          process.exitCode = summary.dead > 0 ? 1 : 0;
+          return;
+        }
+        await runScheduled(delivery, opts.format);
+      } finally {
+        await delivery.close();
+        await rt.close();
+      }
+    });
+}
+
+async function runScheduled(
+  delivery: ReturnType<typeof buildDeliveryRuntime>,
+  format: 'text' | 'json',
+): Promise<void> {
+  const scheduler = delivery.scheduler((event) => {
+    if (event.kind === 'completed' && event.result.leased > 0)
+      console.log(formatSummary(event.result, format));
+    if (event.kind === 'failed') console.error(`sync failed: ${(event.error as Error).message}`);
+  });
+  console.log(`syncing on schedule "${delivery.config.syncCron}" (Ctrl-C to stop)`);
+  scheduler.start();
+  await scheduler.tick();
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void scheduler.stop().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** One line (text) or a JSON object. */
+export function formatSummary(s: RunSummary, format: 'text' | 'json'): string {
+  if (format === 'json') return JSON.stringify(s);
+  return `sync: ${s.leased} attempted — ${s.delivered} delivered, ${s.retried} to retry, ${s.dead} dead, ${s.withheld} withheld, ${s.awaiting} awaiting consent${s.lost ? `, ${s.lost} taken over by another worker` : ''}`;
+}

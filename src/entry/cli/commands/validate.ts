@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadFhirPackage, loadProjectProfiles } from '../../../bootstrap/offline-tools';
+import { createValidator } from '../../../fhir/validator';
+import type { FhirPackageContents, FhirValidator, ValidateOptions } from '../../../fhir/validator';
+
+interface ValidateCliOptions {
+  profile?: string;
+  ig: string[];
+  format: string;
+  securityChecks?: boolean;
+  htmlInMarkdown?: boolean;
+  forbidExampleUrls?: boolean;
+}
+
+interface FileResult {
+  file: string;
+  outcome: OperationOutcome;
+}
+
+class UsageError extends Error {}
+
+/**
+ * `kap-bridge validate [--profile URL] [--ig PATH] [--format text|json] [--security-checks]
+ * [--no-html-in-markdown] [--forbid-example-urls] PATH…` (DESIGN.md §8). Exit 0: no errors;
+ * 1: errors found (invalid JSON is a `fatal` issue of its file); 2: usage, or a path, package or
+ * profile that cannot be read.
+ */
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('validate FHIR JSON files or folders (recursing, *.json) against R4 and loaded profiles')
+    .argument('<paths...>', 'files or folders')
+    .option('--profile <url>', 'validate against this profile (canonical URL of a loaded profile)')
+    .option('--ig <path>', 'load another FHIR package (folder or .tgz); repeatable', collect, [])
+    .option('--format <format>', 'text or json', 'text')
+    .option('--security-checks', 'HTML-looking text in strings is an error')
+    .option('--no-html-in-markdown', 'HTML tags in markdown are errors')
+    .option('--forbid-example-urls', 'example.org / example.com URLs are errors')
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .action((paths: string[], opts: ValidateCliOptions) => {
+      try {
+        process.exitCode = runValidate(paths, opts);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        console.error(`kap-bridge validate: ${err.message}`);
+        process.exitCode = 2;
+      }
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function runValidate(paths: string[], opts: ValidateCliOptions): number {
+  if (opts.format !== 'text' && opts.format !== 'json')
+    throw new UsageError(`--format must be text or json, not '${opts.format}'`);
+  const files = paths.flatMap(listFiles);
+  const validator = createValidator({ packages: [...loadProjectProfiles(), ...opts.ig.map(loadPackage)] });
+  if (opts.profile && !validator.profileUrls().includes(opts.profile.split('|')[0] ?? opts.profile)) {
+    throw new UsageError(`profile ${opts.profile} is not loaded (use --ig to load its package)`);
+  }
+  const options: ValidateOptions = {
+    profile: opts.profile,
+    securityChecks: opts.securityChecks === true,
+    noHtmlInMarkdown: opts.htmlInMarkdown === false,
+    forbidExampleUrls: opts.forbidExampleUrls === true,
+  };
+  const showBar = process.stderr.isTTY === true && paths.some(isDirectory);
+  const results = validateFiles(files, validator, options, showBar);
+  if (opts.format === 'json') console.log(JSON.stringify(results, null, 2));
+  else printText(results);
+  return results.some((r) => countBySeverity(r.outcome).errors > 0) ? 1 : 0;
+}
+
+function loadPackage(location: string): FhirPackageContents {
+  try {
+    return loadFhirPackage(location);
+  } catch (err) {
+    throw new UsageError(
+      `cannot load package ${location}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+function isDirectory(p: string): boolean {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
+function listFiles(p: string): string[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(p);
+    if (!stat.isDirectory()) fs.accessSync(p, fs.constants.R_OK);
+  } catch {
+    throw new UsageError(`cannot read ${p}`);
+  }
+  if (!stat.isDirectory()) return [p];
+  return fs
+    .readdirSync(p, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) =>
+      e.isDirectory()
+        ? listFiles(path.join(p, e.name))
+        : e.name.endsWith('.json')
+          ? [path.join(p, e.name)]
+          : [],
+    );
+}
+
+function validateFiles(
+  files: string[],
+  validator: FhirValidator,
+  options: ValidateOptions,
+  showBar: boolean,
+): FileResult[] {
+  const bar = showBar
+    ? new SingleBar({ stream: process.stderr, format: 'validating [{bar}] {value}/{total} files' })
+    : undefined;
+  bar?.start(files.length, 0);
+  const results = files.map((file) => {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch {
+      bar?.stop();
+      throw new UsageError(`cannot read ${file}`);
+    }
+    // Bytes, not text: invalid UTF-8 is a fatal issue of the file (DESIGN.md §8), not U+FFFD.
+    const outcome = validator.validateBytes(bytes, options);
+    bar?.increment();
+    return { file, outcome };
+  });
+  bar?.stop();
+  return results;
+}
+
+function countBySeverity(outcome: OperationOutcome): { errors: number; warnings: number } {
+  const issues = outcome.issue ?? [];
+  return {
+    errors: issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length,
+    warnings: issues.filter((i) => i.severity === 'warning').length,
+  };
+}
+
+function printText(results: FileResult[]): void {
+  let errors = 0;
+  let warnings = 0;
+  for (const { file, outcome } of results) {
+    const counts = countBySeverity(outcome);
+    errors += counts.errors;
+    warnings += counts.warnings;
+    const shown = (outcome.issue ?? []).filter((i) => i.code !== 'informational');
+    console.log(`${file}: ${counts.errors === 0 ? 'OK' : 'INVALID'}`);
+    for (const i of shown) {
+      const where = i.expression?.length ? ` ${i.expression.join(', ')}:` : '';
+      console.log(`  ${i.severity}${where} ${i.details?.text ?? i.diagnostics ?? i.code}`);
+    }
+  }
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  console.log(
+    `${plural(results.length, 'file')}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`,
+  );
+}

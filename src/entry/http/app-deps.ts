@@ -1,0 +1,155 @@
+import type { Bundle, CapabilityStatement, OperationOutcome } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+import type { ApiKeyRegistry } from './api-keys';
+import type { Metrics } from './metrics';
+import type { Scope } from './scopes';
+
+/**
+ * The ports `createApp` needs. Each is a narrow function the composition root (`bootstrap/`)
+ * implements with the real use cases; `http/` only translates HTTP to these calls and back
+ * (STYLE.md "framework-free core": the use cases never see express).
+ */
+
+export { SCOPES, seesEvidence, type Scope } from './scopes';
+
+/** Who is calling: the API key's name (one key per system or person, so the audit says who). */
+export interface Actor {
+  keyName: string;
+  scopes: readonly Scope[];
+  /** The request id, so a use case can put it into the AuditEvent it writes. */
+  requestId: string;
+  /** The sender organisations the key is bound to (keys file `senders`); absent: unbound. */
+  senders?: ReadonlyArray<{ system: string; value: string }>;
+}
+
+/**
+ * What a practice-record ingest did. `created` → 201, `updated`/`unchanged` → 200 (re-posting the
+ * same record is idempotent, DESIGN.md §8), `rejected` → 422 with `outcome` as the body, or 409
+ * when the outcome's issue code is `conflict` (a changed re-post of a revoked consent, §5).
+ */
+export interface IngestResult {
+  status: 'created' | 'updated' | 'unchanged' | 'rejected';
+  outcome: OperationOutcome;
+  recordId?: string;
+  /** Summaries of the outbox items queued (ids, states, destinations — no record content). */
+  outbox?: unknown[];
+}
+
+/**
+ * A FHIR interaction's answer: `processed` → 200 with `response` (transaction-response,
+ * batch-response or response message); `rejected` → 422 with `outcome` (nothing stored), or 403
+ * (`refusal: 'forbidden'`, a sender the key is not bound to) or 413 (`refusal: 'too-long'`, more
+ * entries than the batch cap).
+ */
+export type FhirResult =
+  | { status: 'processed'; response: Bundle }
+  | { status: 'rejected'; outcome: OperationOutcome; refusal?: 'forbidden' | 'too-long' };
+
+/** The record use cases (DESIGN.md §2 shapes). Bodies are passed unparsed: the use cases own the schemas. */
+export interface IngestPort {
+  referral(body: unknown, actor: Actor): Promise<IngestResult>;
+  consent(body: unknown, actor: Actor): Promise<IngestResult>;
+  /** `consentId` comes from the path, never from the body. */
+  revoke(consentId: string, body: unknown, actor: Actor): Promise<IngestResult>;
+  update(body: unknown, actor: Actor): Promise<IngestResult>;
+  /** A `transaction` (all-or-nothing) or `batch` Bundle; the HTTP layer has checked `Bundle.type`. */
+  fhirBundle(bundle: Bundle, actor: Actor): Promise<FhirResult>;
+  /** A `message` Bundle for `$process-message` (BSeR referral, event v2-0003 I12). */
+  message(bundle: Bundle, actor: Actor): Promise<FhirResult>;
+}
+
+/** Options of `$validate` (http://hl7.org/fhir/R4/resource-operation-validate.html). */
+export interface ValidateOptions {
+  /** Canonical URL of the profile to validate against, when the caller named one. */
+  profile?: string;
+}
+
+/** `GET /outbox` filter; values are checked against `OutboxPort.states` before the call. */
+export interface OutboxFilter {
+  state?: string;
+  destination?: string;
+}
+
+/** What an operator's retry did: `retried` → 200, `not-found` → 404, `conflict` → 409. */
+export interface RetryResult {
+  status: 'retried' | 'not-found' | 'conflict';
+  outcome: OperationOutcome;
+  item?: unknown;
+}
+
+export interface OutboxPort {
+  /** The outbox states a filter may name (DESIGN.md §6). */
+  states: readonly string[];
+  /** The rows matching `filter`; the read is audited (who, the filter, every patient returned) before it answers. */
+  list(filter: OutboxFilter, actor: Actor): Promise<unknown[]>;
+  retry(id: string, actor: Actor): Promise<RetryResult>;
+}
+
+/**
+ * One entry in the audit trail for a read of PHI through the API (HIPAA 164.312(b)), for a route
+ * whose port does not audit the read itself. The outbox and disclosure-log ports audit in their
+ * use cases (src/app/audited-reads.ts), shared with the CLI, and do not use this.
+ */
+export interface AccessRecord {
+  actor: string;
+  action: 'read';
+  /** What was read, e.g. `disclosure-log` with the patient's MRN, or `outbox`. */
+  what: { kind: 'disclosure-log' | 'outbox'; patientMrn?: string; state?: string };
+  outcome: 'success' | 'not-found';
+  requestId: string;
+  at: Date;
+}
+
+export interface AuditPort {
+  /** Must persist before the response is sent: a read that cannot be audited is refused (500). */
+  recordAccess(entry: AccessRecord): Promise<void>;
+}
+
+/** The disclosure log of one patient; `found: false` → 404. */
+export interface DisclosureLog {
+  found: boolean;
+  entries: unknown[];
+}
+
+export interface ReadinessCheck {
+  ok: boolean;
+  /** For the log only: never sent (readiness needs no key). */
+  message?: string;
+}
+
+/** Tunables with defaults (see `DEFAULT_HTTP_CONFIG`). */
+export interface HttpConfig {
+  /** Largest accepted body, bytes or a `bytes` string like `'1mb'` (DESIGN.md: 1 MB default). */
+  bodyLimit: number | string;
+  /** Requests per key per window before 429. */
+  rateLimit: { windowMs: number; limit: number };
+  /** Requests without a valid key per client address per window before 429 (probes apart). */
+  anonymousRateLimit: { windowMs: number; limit: number };
+  /** `/healthz` and `/readyz` requests per client address per window before 429. */
+  probeRateLimit: { windowMs: number; limit: number };
+}
+
+export const DEFAULT_HTTP_CONFIG: HttpConfig = {
+  bodyLimit: '1mb',
+  rateLimit: { windowMs: 60_000, limit: 600 },
+  anonymousRateLimit: { windowMs: 60_000, limit: 60 },
+  // Ten a second: far above any probe schedule, still a bound on a flood of /readyz store queries.
+  probeRateLimit: { windowMs: 60_000, limit: 600 },
+};
+
+/** Everything `createApp` needs. */
+export interface AppDeps {
+  ingest: IngestPort;
+  validate(resource: unknown, opts: ValidateOptions): OperationOutcome | Promise<OperationOutcome>;
+  outbox: OutboxPort;
+  /** The disclosure log of `mrn`; the read is audited (who, which patient) before it answers. */
+  disclosures(mrn: string, actor: Actor): Promise<DisclosureLog>;
+  audit: AuditPort;
+  metadata(): CapabilityStatement;
+  readiness(): Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
+  metrics: Metrics;
+  logger: Logger;
+  apiKeys: ApiKeyRegistry;
+  clock: { now(): Date };
+  config?: Partial<HttpConfig>;
+}

@@ -1,0 +1,66 @@
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import { errorOutcome } from '../../fhir/outcomes';
+
+/**
+ * Reads the input of `$validate` (http://hl7.org/fhir/R4/resource-operation-validate.html): a
+ * `Parameters` resource with a `resource` parameter (and optional `profile`), or — as most
+ * servers also accept — the bare resource. A `Parameters` without a `resource` parameter is
+ * itself the resource to validate. `?profile=` is accepted too; the body's parameter wins.
+ */
+export type ValidateInput =
+  { ok: true; resource: unknown; profile?: string } | { ok: false; outcome: OperationOutcome };
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Splits the body into the resource to validate and the profile to validate it against. */
+export function readValidateInput(body: unknown, queryProfile: unknown, pathType?: string): ValidateInput {
+  const fromQuery = typeof queryProfile === 'string' && queryProfile !== '' ? queryProfile : undefined;
+  if (queryProfile !== undefined && fromQuery === undefined) {
+    return invalid('The profile query parameter must be given once, as a canonical URL.', 'profile');
+  }
+  const params =
+    pathType !== 'Parameters' && isObject(body) && body.resourceType === 'Parameters'
+      ? Array.isArray(body.parameter)
+        ? body.parameter.filter(isObject)
+        : []
+      : undefined;
+  const resourceParam = params?.find((p) => p.name === 'resource');
+  if (!params || !resourceParam) return withProfile(body, fromQuery);
+  if (!isObject(resourceParam.resource)) {
+    return invalid(
+      'The "resource" parameter must carry the resource in parameter.resource.',
+      'Parameters.parameter.resource',
+    );
+  }
+  const profileParam = params.find((p) => p.name === 'profile');
+  if (profileParam) {
+    const value = profileParam.valueUri ?? profileParam.valueCanonical ?? profileParam.valueString;
+    if (typeof value !== 'string' || value === '') {
+      return invalid(
+        'The "profile" parameter must carry a canonical URL (valueUri or valueCanonical).',
+        'Parameters.parameter.value',
+      );
+    }
+    return withProfile(resourceParam.resource, value);
+  }
+  return withProfile(resourceParam.resource, fromQuery);
+}
+
+function withProfile(resource: unknown, profile: string | undefined): ValidateInput {
+  return profile === undefined ? { ok: true, resource } : { ok: true, resource, profile };
+}
+
+function invalid(text: string, expression: string): ValidateInput {
+  return { ok: false, outcome: errorOutcome('invalid', text, expression) };
+}
+
+/** The issue `/fhir/{type}/$validate` adds when the body's resourceType is not the path's type. */
+export function typeMismatch(resource: unknown, pathType: string): OperationOutcome | undefined {
+  const actual = isObject(resource) ? resource.resourceType : undefined;
+  if (actual === pathType) return undefined;
+  return errorOutcome('invalid', `The resource must be a ${pathType}, as the path says.`, 'resourceType');
+}
