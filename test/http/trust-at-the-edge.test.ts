@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   AUTH,
@@ -29,6 +31,18 @@ function nest(depth: number, wrap: (inner: string) => string, core: string): str
   return out;
 }
 
+/** The inbound transaction fixture with its Patient's `identifier` replaced by `{}`. */
+function referralWithEmptyPatientIdentifier(): Buffer {
+  const file = path.join(__dirname, '../../fixtures/inbound/transaction-referral.json');
+  const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    entry: Array<{ resource: { resourceType: string } }>;
+  };
+  const patient = bundle.entry.find((e) => e.resource.resourceType === 'Patient');
+  if (!patient) throw new Error('the fixture has no Patient');
+  Object.assign(patient.resource, { identifier: {} });
+  return json(JSON.stringify(bundle));
+}
+
 const transaction = (resource: string) =>
   json(
     `{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:1","resource":${resource},"request":{"method":"POST","url":"ServiceRequest"}}]}`,
@@ -45,6 +59,12 @@ const cases: Array<[name: string, req: EdgeRequest, status: number]> = [
   [
     'a transaction whose entry is an object, not a list',
     post('/fhir', json('{"resourceType":"Bundle","type":"transaction","entry":{}}')),
+    422,
+  ],
+  [
+    // medplum reads `{}` as absent: it passed validation and the reverse mapping met an object.
+    'a referral transaction whose Patient identifier is an empty object',
+    post('/fhir', referralWithEmptyPatientIdentifier()),
     422,
   ],
   [

@@ -14,6 +14,7 @@ import type {
   TypedValue,
   TypedValueWithPath,
 } from '@medplum/core';
+import { ownProperty } from '../own-property';
 import { issue } from '../outcomes';
 import { checkConstraints } from './constraints';
 import { checkPrimitiveValue } from './primitive-values';
@@ -116,6 +117,11 @@ export function checkObjectStructure(visit: ObjectVisit, scope: StructureScope):
     const element = visit.schema.elements[key];
     if (!element) continue;
     const path = `${visit.path}.${touch.name}`;
+    if (isEmptyContainer(ownProperty(visit.obj as Record<string, unknown>, touch.name))) {
+      // Read as absent by medplum, so `identifier: {}` passed and reached the reverse mapping.
+      structureIssue(scope, path, 'Arrays and objects are never empty in FHIR JSON (R4 json.html)');
+      continue;
+    }
     const value = propertyValues(parent, key, touch, path, element, scope);
     checkValue(value, element, path, visit, scope);
     const nested = table.nested.get(key);
@@ -222,6 +228,12 @@ function typed(value: unknown, type: string): TypedValue {
  * property (the common case) is typed directly from the type the walk resolved; a primitive with
  * a `_x` twin, or conflicting choice types, go through medplum, which merges and picks.
  */
+/** `[]` or `{}`: FHIR JSON never has them (http://hl7.org/fhir/R4/json.html, ele-1). */
+function isEmptyContainer(raw: unknown): boolean {
+  if (Array.isArray(raw)) return raw.length === 0;
+  return typeof raw === 'object' && raw !== null && Object.keys(raw).length === 0;
+}
+
 function propertyValues(
   parent: TypedValue,
   key: string,
