@@ -101,8 +101,15 @@ test('referral, partial consent and update over HTTP: the update reaches the bui
     (found) => found.length > 0,
   );
   expect(sent).toHaveLength(1);
-  const rows = await svc.runtime.store.listOutbox({ state: 'delivered' });
-  expect(rows.map((r) => r.resourceType)).toContain('Communication');
+  // The destination holds it a moment before the relay records the attempt: wait for the row,
+  // and for nothing to be in flight, so the next test reads settled counts.
+  const rows = await eventually(
+    () => svc.runtime.store.listOutbox({}),
+    (all) =>
+      all.some((r) => r.resourceType === 'Communication' && r.state === 'delivered') &&
+      all.every((r) => r.state !== 'in-flight'),
+  );
+  expect(rows.filter((r) => r.state === 'delivered').map((r) => r.resourceType)).toContain('Communication');
 });
 
 test('/metrics shows the outbox by state and the at-risk count, counted by PostgreSQL', async () => {
