@@ -1,5 +1,5 @@
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Store } from '../ports/store-port';
+import type { ResourceValidator } from '../ports/validator-port';
 import type { DestinationGateway, DestinationRegistry } from '../ports/destination-port';
 
 /** How an attempt ended, as `Metrics.observeDelivery` (src/entry/http/metrics.ts) counts it. */
@@ -31,17 +31,12 @@ export interface RelayLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
-/** `validate()` of `src/fhir/validator` satisfies it. */
-export interface OutgoingValidator {
-  validate(resource: Resource): OperationOutcome;
-}
-
 /** Everything the relay needs, injected by the composition root. */
 export interface RelayDeps {
   store: Store;
   gateway: DestinationGateway;
   destinations: DestinationRegistry;
-  validator: OutgoingValidator;
+  validator: ResourceValidator;
   clock: () => Date;
   /** Uniform in [0, 1), for backoff jitter. */
   random: () => number;
