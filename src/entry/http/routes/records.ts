@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { AppDeps, IngestResult } from '../app-deps';
+import type { AppDeps, IngestReply } from '../app-deps';
 import { actorOf } from '../auth';
 import { httpError, sendFhir } from '../errors';
 import { requireBody } from '../json-body';
@@ -11,7 +11,7 @@ import type { RouteSpec } from '../route-table';
  * from the path are passed separately and win.
  */
 
-const STATUS: Record<IngestResult['status'], number> = {
+const STATUS: Record<IngestReply['status'], number> = {
   created: 201,
   updated: 200,
   unchanged: 200,
@@ -44,13 +44,13 @@ export function recordRoutes(deps: Pick<AppDeps, 'ingest'>): RouteSpec[] {
   ];
 }
 
-function post(path: string, run: (req: Request, res: Response) => Promise<IngestResult>): RouteSpec {
+function post(path: string, run: (req: Request, res: Response) => Promise<IngestReply>): RouteSpec {
   return {
     method: 'post',
     path,
     scope: 'ingest',
     body: true,
-    handler: async (req, res) => sendIngestResult(res, await run(req, res)),
+    handler: async (req, res) => sendIngestReply(res, await run(req, res)),
   };
 }
 
@@ -59,7 +59,7 @@ function post(path: string, run: (req: Request, res: Response) => Promise<Ingest
  * 409 when it is a `conflict` (a change to a consent a revocation made final, DESIGN.md §5),
  * else 422. The status comes from the outcome, as medplum's `sendOutcome` does.
  */
-export function sendIngestResult(res: Response, result: IngestResult): void {
+export function sendIngestReply(res: Response, result: IngestReply): void {
   if (result.status === 'rejected') {
     const conflict = (result.outcome.issue ?? []).some((i) => i.code === 'conflict');
     sendFhir(res, conflict ? 409 : STATUS.rejected, result.outcome);
