@@ -1,7 +1,7 @@
 import type { Bundle, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes';
 import { readInboundReferral, referralEntryIndexes, type InboundReferral } from '../mapping/reverse-referral';
-import type { ResourceValidator } from './ingest-types';
+import type { ResourceValidator } from './ports/validator-port';
 import { validateInSlices } from './validate-in-slices';
 
 /**

@@ -8,13 +8,8 @@ import { ingestRevocation, revokeConsent } from './ingest-revocation';
 import { ingestUpdate } from './ingest-update';
 import { processMessage } from './process-message';
 
-export type {
-  IngestContext,
-  IngestDeps,
-  IngestResult,
-  IngestStatus,
-  ResourceValidator,
-} from './ingest-types';
+export type { IngestContext, IngestDeps, IngestResult, IngestStatus } from './ingest-types';
+export type { ResourceValidator } from './ports/validator-port';
 export { ingestConsent, ingestReferral, ingestRevocation, ingestUpdate, revokeConsent };
 export { ingestFhirBundle, processMessage };
 export type { FhirIngestResult } from './inbound-referral';

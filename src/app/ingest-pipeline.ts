@@ -8,7 +8,8 @@ import type { OutboxRow, StoredRecord, StoredResource, StoreOps } from './ports/
 import { canonicalJson, contentHash } from './content-hash';
 import { noteMrnInUse } from './match-client';
 import { refuseFutureInstant, type RecordedAt } from './not-in-future';
-import type { IngestContext, IngestDeps, IngestResult, ResourceValidator } from './ingest-types';
+import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
+import type { ResourceValidator } from './ports/validator-port';
 
 /**
  * The one shape every record ingest has (DESIGN.md §6, transactional outbox): parse → (in one

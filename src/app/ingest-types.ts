@@ -1,14 +1,7 @@
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { MappingOptions } from '../mapping';
 import type { OutboxRow, Store } from './ports/store-port';
-
-/**
- * Validates a FHIR resource (base R4 + its `meta.profile`), returning an OperationOutcome.
- * `createValidator()` from `src/fhir/validator` satisfies it.
- */
-export interface ResourceValidator {
-  validate(resource: Resource): OperationOutcome;
-}
+import type { ResourceValidator } from './ports/validator-port';
 
 /** Everything the ingest use cases need, injected by the composition root (`src/bootstrap/runtime.ts`). */
 export interface IngestDeps {

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { yieldToEventLoop } from './yield-to-event-loop';
-import type { ResourceValidator } from './ingest-types';
+import type { ResourceValidator } from './ports/validator-port';
 
 /**
  * Validates an inbound Bundle without holding the event loop for the whole of it (DESIGN.md §8:

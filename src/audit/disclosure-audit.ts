@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import { CODE_SYSTEM, IDENTIFIER_SYSTEM } from '../fhir/canonical';
+import type { AuditedAttemptResult } from '../outbox/attempt-result';
 
 /**
  * AuditEvents for disclosure attempts (DESIGN.md §2 last row; 45 CFR 164.312(b) audit controls,
@@ -9,13 +10,11 @@ import { CODE_SYSTEM, IDENTIFIER_SYSTEM } from '../fhir/canonical';
  * audit trail needs).
  */
 
-/** What happened to one attempt. `delivered` is the only result that is a disclosure. */
-export type AttemptResult = 'delivered' | 'withheld' | 'retry' | 'dead' | 'cancelled';
-
 export interface DisclosureAuditInput {
   id: string;
   recorded: Date;
-  result: AttemptResult;
+  /** `delivered` is the only result that is a disclosure. */
+  result: AuditedAttemptResult;
   /** Why, in plain words without PHI ("consent denies all requested sections", "HTTP 503"). */
   description: string;
   patient: { reference: string; mrn: string };
@@ -55,11 +54,10 @@ export const AUDIT_DETAIL = {
   late: 'kap-late',
 } as const;
 
-const OUTCOME_CODE: Record<AttemptResult, AuditEvent['outcome']> = {
+const OUTCOME_CODE: Record<AuditedAttemptResult, AuditEvent['outcome']> = {
   delivered: '0',
   withheld: '4', // refused by policy: a denied disclosure, as IHE BALP records denied access
   retry: '4',
-  cancelled: '4',
   dead: '8',
 };
 

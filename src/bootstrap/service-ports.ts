@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from '@medplum/fhirtypes';
-import type { IngestResult as UseCaseResult } from '../app';
+import type { IngestResult } from '../app';
 import { listOutboxAudited, type AccessReader } from '../app/audited-reads';
 import { readDisclosureLog } from '../app/disclosure-log';
 import { buildAccessAudit } from '../audit/access-audit';
@@ -12,7 +12,7 @@ import type {
   AppDeps,
   FhirResult,
   IngestPort,
-  IngestResult,
+  IngestReply,
   OutboxPort,
   ReadinessCheck,
 } from '../entry/http/app-deps';
@@ -60,7 +60,7 @@ export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): Inges
     actor: actor.keyName,
     ...(actor.senders ? { senders: actor.senders } : {}),
   });
-  const record = (r: UseCaseResult, actor: Actor): IngestResult => {
+  const record = (r: IngestResult, actor: Actor): IngestReply => {
     if (r.status !== 'rejected' && r.outbox.length + r.changed.length > 0) kick();
     const evidence = seesEvidence(actor.scopes);
     return {

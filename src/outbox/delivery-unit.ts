@@ -19,20 +19,24 @@ export interface BusinessIdentifier {
   value: string;
 }
 
-export interface DeliveryItem {
-  /** Other items refer to it as `Type/id` (its local id) or by `fullUrl`. */
+/**
+ * One entry of a delivery unit: a resource, how it is written and the business identifier it is
+ * written by. ("Item" is an outbox row, not an entry of its unit.)
+ */
+export interface UnitEntry {
+  /** Other entries refer to it as `Type/id` (its local id) or by `fullUrl`. */
   resource: Resource;
   method: DeliveryMethod;
   identifier: BusinessIdentifier;
-  /** Optional local full URL (e.g. `urn:uuid:…` from a mapped Bundle) other items may use. */
+  /** Optional local full URL (e.g. `urn:uuid:…` from a mapped Bundle) other entries may use. */
   fullUrl?: string;
 }
 
-/** Ordered: the first item is the main resource; the rest are what it references. */
-export type DeliveryUnit = readonly DeliveryItem[];
+/** Ordered: the first entry is the main resource; the rest are what it references. */
+export type DeliveryUnit = readonly UnitEntry[];
 
-/** What happened to one item. `already-there`: a conditional create matched (HTTP 200). */
-export type ItemOutcome = 'created' | 'already-there' | 'updated' | 'found';
+/** What happened to one entry. `already-there`: a conditional create matched (HTTP 200). */
+export type EntryOutcome = 'created' | 'already-there' | 'updated' | 'found';
 
 export interface DeliveredLocation {
   resourceType: string;
@@ -41,7 +45,7 @@ export interface DeliveredLocation {
   reference: string;
   /** As the destination returned it (may carry `_history/vid`). */
   location?: string;
-  outcome: ItemOutcome;
+  outcome: EntryOutcome;
 }
 
 /**
@@ -63,22 +67,22 @@ const REFERENCEABLE = new Set([
   'RelatedPerson',
 ]);
 
-/** The method actually used for an item under the destination's policy. */
+/** The method actually used for an entry under the destination's policy. */
 export function effectiveMethod(
-  item: DeliveryItem,
+  entry: UnitEntry,
   index: number,
   dest: { referencedResources: ReferencedResourcesPolicy },
 ): DeliveryMethod {
-  if (item.method === 'must-exist') return 'must-exist';
-  const referenced = index > 0 && REFERENCEABLE.has(item.resource.resourceType);
-  return referenced && dest.referencedResources === 'must-exist' ? 'must-exist' : item.method;
+  if (entry.method === 'must-exist') return 'must-exist';
+  const referenced = index > 0 && REFERENCEABLE.has(entry.resource.resourceType);
+  return referenced && dest.referencedResources === 'must-exist' ? 'must-exist' : entry.method;
 }
 
-/** The keys other items may use to refer to this one. */
-export function localKeys(item: DeliveryItem): string[] {
+/** The keys other entries may use to refer to this one. */
+export function localKeys(entry: UnitEntry): string[] {
   const keys: string[] = [];
-  if (item.resource.id) keys.push(`${item.resource.resourceType}/${item.resource.id}`);
-  if (item.fullUrl) keys.push(item.fullUrl);
+  if (entry.resource.id) keys.push(`${entry.resource.resourceType}/${entry.resource.id}`);
+  if (entry.fullUrl) keys.push(entry.fullUrl);
   return keys;
 }
 
@@ -117,14 +121,14 @@ function referencesIn(value: unknown, acc: Set<string>): Set<string> {
 }
 
 /**
- * Item indexes in dependency order: an item comes after every item it references, so each
+ * Entry indexes in dependency order: an entry comes after every entry it references, so each
  * reference can be rewritten to an id the destination has already assigned. A cycle is a bug.
  */
 export function dependencyOrder(unit: DeliveryUnit): number[] {
   const owner = new Map<string, number>();
-  unit.forEach((item, i) => localKeys(item).forEach((k) => owner.set(k, i)));
-  const deps = unit.map((item, i) => {
-    const refs = [...referencesIn(item.resource, new Set())].map((r) => owner.get(r));
+  unit.forEach((entry, i) => localKeys(entry).forEach((k) => owner.set(k, i)));
+  const deps = unit.map((entry, i) => {
+    const refs = [...referencesIn(entry.resource, new Set())].map((r) => owner.get(r));
     return new Set(refs.filter((j): j is number => j !== undefined && j !== i));
   });
   const order: number[] = [];

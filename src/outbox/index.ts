@@ -1,3 +1,7 @@
-/** The outbox state machine (DESIGN.md §6): states, the sets rules use, and the transitions. Pure. */
+/**
+ * The outbox state machine (DESIGN.md §6): states, the sets rules use, the transitions and the
+ * results of an attempt. Pure.
+ */
 export * from './states';
 export * from './transitions';
+export * from './attempt-result';

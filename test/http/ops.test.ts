@@ -124,6 +124,22 @@ describe('health and metrics', () => {
     expect(res.text).not.toContain('KAP-000123');
   });
 
+  // The label values are a contract of /metrics; the relay reports attempt results in its own words.
+  test.each([
+    ['delivered', 'delivered'],
+    ['withheld', 'withheld'],
+    ['awaiting', 'awaiting-consent'],
+    ['retry', 'retry'],
+    ['dead', 'dead'],
+    ['lost', 'retry'],
+  ] as const)('an attempt that ended %s is counted under the outcome label "%s"', async (result, label) => {
+    const world = makeWorld();
+    const app = createApp(world.deps);
+    world.deps.metrics.observeDelivery(result, 0.1);
+    const res = await request(app).get('/metrics').set('Authorization', bearer('ops'));
+    expect(res.text).toContain(`kap_bridge_deliveries_total{outcome="${label}"} 1`);
+  });
+
   test('an outbox state that empties drops out of the gauge', async () => {
     const world = makeWorld();
     const app = createApp(world.deps);

@@ -1,6 +1,6 @@
 import type { AuditEvent, Communication, OperationOutcome } from '@medplum/fhirtypes';
 import { OUTBOX_STATES } from '../../src/outbox';
-import type { NewOutboxRow, OutboxRow, Store } from '../../src/app/ports/store-port';
+import type { NewDeliveryAttempt, NewOutboxRow, OutboxRow, Store } from '../../src/app/ports/store-port';
 
 /**
  * The store contract (DESIGN.md §7): one suite, run against every adapter. A harness opens fresh,
@@ -287,7 +287,7 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
     test('completing an attempt records it, counts it and releases the lease; a stranger cannot', async () => {
       const row = await seed(store, 1);
       await store.leaseDue(at(1), 1, 'w1', 60_000);
-      const attempt = {
+      const attempt: NewDeliveryAttempt = {
         startedAt: at(1),
         finishedAt: at(1.1),
         httpStatus: 503,
@@ -332,7 +332,7 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
     test("an attempt's AuditEvent is written with it, from the updated row; a lost lease writes neither", async () => {
       const row = await seed(store, 1);
       await store.leaseDue(at(1), 1, 'w1', 60_000);
-      const attempt = {
+      const attempt: NewDeliveryAttempt = {
         startedAt: at(1),
         finishedAt: at(1.1),
         httpStatus: 201,

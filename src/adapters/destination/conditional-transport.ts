@@ -7,9 +7,9 @@ import {
   prepareForSend,
   rewriteReferences,
   type DeliveredLocation,
-  type ItemOutcome,
+  type EntryOutcome,
 } from '../../outbox/delivery-unit';
-import type { WriteItem } from './transaction-transport';
+import type { UnitEntryWrite } from './transaction-transport';
 
 /**
  * Transport `conditional`: one request per resource, in dependency order, each reference
@@ -26,27 +26,27 @@ type Step = { ok: true; location: DeliveredLocation } | { ok: false; failure: De
 /** Pushes `writes` one by one; stops at the first failure (a replay redoes all, safely). */
 export async function pushConditional(
   session: DestinationSession,
-  writes: readonly WriteItem[],
+  writes: readonly UnitEntryWrite[],
   resolved: ReadonlyMap<string, string>,
   emulate: ReadonlySet<string>,
 ): Promise<{ ok: true; locations: DeliveredLocation[] } | { ok: false; failure: DeliveryFailure }> {
   const refMap = new Map(resolved);
   const locations: DeliveredLocation[] = [];
   for (const w of writes) {
-    const body = prepareForSend(rewriteReferences(w.item.resource, refMap));
+    const body = prepareForSend(rewriteReferences(w.entry.resource, refMap));
     const step = emulate.has(body.resourceType)
       ? await emulated(session, w, body)
       : await native(session, w, body);
     if (!step.ok) return step;
-    localKeys(w.item).forEach((k) => refMap.set(k, step.location.reference));
+    localKeys(w.entry).forEach((k) => refMap.set(k, step.location.reference));
     locations.push(step.location);
   }
   return { ok: true, locations };
 }
 
-async function native(session: DestinationSession, w: WriteItem, body: Resource): Promise<Step> {
+async function native(session: DestinationSession, w: UnitEntryWrite, body: Resource): Promise<Step> {
   const type = body.resourceType;
-  const query = identifierQuery(w.item.identifier);
+  const query = identifierQuery(w.entry.identifier);
   const reply =
     w.method === 'conditional-create'
       ? await session.send({
@@ -62,7 +62,7 @@ async function native(session: DestinationSession, w: WriteItem, body: Resource)
           headers: { prefer: 'return=representation' },
         });
   if (!reply.ok) return reply;
-  const outcome: ItemOutcome =
+  const outcome: EntryOutcome =
     reply.res.status === 201 ? 'created' : w.method === 'conditional-create' ? 'already-there' : 'updated';
   return located(session, w, reply, outcome);
 }
@@ -70,15 +70,15 @@ async function native(session: DestinationSession, w: WriteItem, body: Resource)
 /** Builds the location from a reply; searches by identifier when the reply names no id. */
 async function located(
   session: DestinationSession,
-  w: WriteItem,
+  w: UnitEntryWrite,
   reply: SessionReply & { ok: true },
-  outcome: ItemOutcome,
+  outcome: EntryOutcome,
 ): Promise<Step> {
-  const type = w.item.resource.resourceType;
+  const type = w.entry.resource.resourceType;
   const location = reply.res.headers.location;
   let reference = referenceFrom(type, reply.body, location);
   if (!reference) {
-    const found = await session.searchByIdentifier(type, w.item.identifier);
+    const found = await session.searchByIdentifier(type, w.entry.identifier);
     if (!found.ok) return found;
     const id = found.matches.length === 1 ? found.matches[0]?.id : undefined;
     if (!id)
@@ -87,13 +87,13 @@ async function located(
   }
   return {
     ok: true,
-    location: { resourceType: type, identifier: w.item.identifier, reference, location, outcome },
+    location: { resourceType: type, identifier: w.entry.identifier, reference, location, outcome },
   };
 }
 
-async function emulated(session: DestinationSession, w: WriteItem, body: Resource): Promise<Step> {
+async function emulated(session: DestinationSession, w: UnitEntryWrite, body: Resource): Promise<Step> {
   const type = body.resourceType;
-  const found = await session.searchByIdentifier(type, w.item.identifier);
+  const found = await session.searchByIdentifier(type, w.entry.identifier);
   if (!found.ok) return found;
   const [match, ...more] = found.matches;
   if (more.length > 0) {
@@ -101,11 +101,11 @@ async function emulated(session: DestinationSession, w: WriteItem, body: Resourc
       ok: false,
       failure: permanent(
         'multiple-matches',
-        `the destination holds several ${type} with identifier ${w.item.identifier.system}|${w.item.identifier.value}; refusing to guess which one to use`,
+        `the destination holds several ${type} with identifier ${w.entry.identifier.system}|${w.entry.identifier.value}; refusing to guess which one to use`,
       ),
     };
   }
-  const identifier = w.item.identifier;
+  const identifier = w.entry.identifier;
   if (match?.id && w.method === 'conditional-create') {
     return {
       ok: true,

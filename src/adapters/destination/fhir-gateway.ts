@@ -15,7 +15,7 @@ import {
 import { permanent, type DeliveryFailure } from './failures';
 import type { GuardedHttpClient } from './http-client';
 import { pushConditional } from './conditional-transport';
-import { pushTransaction, type WriteItem } from './transaction-transport';
+import { pushTransaction, type UnitEntryWrite } from './transaction-transport';
 
 /**
  * The FHIR gateway: pushes one delivery unit to one registered destination, effectively-once
@@ -69,17 +69,17 @@ export function createFhirGateway(deps: FhirGatewayDeps): FhirGateway {
     if (!capsReply.ok) return stamp(capsReply.failure);
     const order = dependencyOrder(unit);
     const methods = unit.map((item, i) => effectiveMethod(item, i, dest));
-    const writes: WriteItem[] = [];
+    const writes: UnitEntryWrite[] = [];
     for (const i of order) {
       const method = methods[i];
-      const item = unit[i];
-      if (item && method && method !== 'must-exist') writes.push({ item, method });
+      const entry = unit[i];
+      if (entry && method && method !== 'must-exist') writes.push({ entry, method });
     }
     const planned = planTransport(
       dest.id,
       dest.transport,
       capsReply.caps,
-      writes.map((w) => ({ resourceType: w.item.resource.resourceType, method: w.method })),
+      writes.map((w) => ({ resourceType: w.entry.resource.resourceType, method: w.method })),
     );
     // kap-bridge's own refusal (no transport fits): no destination response decided it.
     if (!planned.ok) return { kind: 'permanent', outcome: planned.outcome };

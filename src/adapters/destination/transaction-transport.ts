@@ -9,7 +9,7 @@ import {
   prepareForSend,
   rewriteReferences,
   type DeliveredLocation,
-  type DeliveryItem,
+  type UnitEntry,
 } from '../../outbox/delivery-unit';
 
 /**
@@ -20,38 +20,39 @@ import {
  * the copies committed the first time (200 instead of 201) — no second copy.
  */
 
-export interface WriteItem {
-  item: DeliveryItem;
+/** A unit entry to write, with the method the destination's policy gives it (`effectiveMethod`). */
+export interface UnitEntryWrite {
+  entry: UnitEntry;
   method: 'conditional-create' | 'conditional-update';
 }
 
 /** Pushes `writes` (dependency order) as one transaction; `resolved` maps local keys of
- * must-exist items to their `Type/id` on the destination. */
+ * must-exist entries to their `Type/id` on the destination. */
 export async function pushTransaction(
   session: DestinationSession,
-  writes: readonly WriteItem[],
+  writes: readonly UnitEntryWrite[],
   resolved: ReadonlyMap<string, string>,
   newUuid: () => string = randomUUID,
 ): Promise<{ ok: true; locations: DeliveredLocation[] } | { ok: false; failure: DeliveryFailure }> {
   const refMap = new Map(resolved);
-  const fullUrls = writes.map(({ item }) => {
-    const fullUrl = item.fullUrl?.startsWith('urn:uuid:') ? item.fullUrl : `urn:uuid:${newUuid()}`;
-    localKeys(item).forEach((k) => refMap.set(k, fullUrl));
+  const fullUrls = writes.map(({ entry }) => {
+    const fullUrl = entry.fullUrl?.startsWith('urn:uuid:') ? entry.fullUrl : `urn:uuid:${newUuid()}`;
+    localKeys(entry).forEach((k) => refMap.set(k, fullUrl));
     return fullUrl;
   });
-  const entry: BundleEntry[] = writes.map(({ item, method }, i) => {
-    const type = item.resource.resourceType;
-    const query = identifierQuery(item.identifier);
+  const bundleEntries: BundleEntry[] = writes.map(({ entry, method }, i) => {
+    const type = entry.resource.resourceType;
+    const query = identifierQuery(entry.identifier);
     return {
       fullUrl: fullUrls[i],
-      resource: prepareForSend(rewriteReferences(item.resource, refMap)),
+      resource: prepareForSend(rewriteReferences(entry.resource, refMap)),
       request:
         method === 'conditional-create'
           ? { method: 'POST', url: type, ifNoneExist: query }
           : { method: 'PUT', url: `${type}?${query}` },
     };
   });
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: bundleEntries };
   const reply = await session.send({ method: 'POST', path: '', body: bundle });
   if (!reply.ok) return reply;
   return readTransactionResponse(reply.body, writes);
@@ -67,7 +68,7 @@ function statusOf(text: string | undefined): number {
  */
 function readTransactionResponse(
   body: unknown,
-  writes: readonly WriteItem[],
+  writes: readonly UnitEntryWrite[],
 ): { ok: true; locations: DeliveredLocation[] } | { ok: false; failure: DeliveryFailure } {
   const bundle = body as Bundle | undefined;
   const entries = bundle?.resourceType === 'Bundle' ? (bundle.entry ?? []) : [];
@@ -78,9 +79,9 @@ function readTransactionResponse(
     };
   }
   const locations: DeliveredLocation[] = [];
-  for (const [i, { item, method }] of writes.entries()) {
+  for (const [i, { entry, method }] of writes.entries()) {
     const e = entries[i];
-    const type = item.resource.resourceType;
+    const type = entry.resource.resourceType;
     const status = statusOf(e?.response?.status);
     const reference = referenceFrom(type, e?.resource, e?.response?.location);
     if (!reference || !(status >= 200 && status < 300)) {
@@ -96,7 +97,7 @@ function readTransactionResponse(
       status === 201 ? 'created' : method === 'conditional-create' ? 'already-there' : 'updated';
     locations.push({
       resourceType: type,
-      identifier: item.identifier,
+      identifier: entry.identifier,
       reference,
       location: e?.response?.location,
       outcome,

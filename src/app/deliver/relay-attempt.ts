@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { buildDisclosureAudit, type AttemptResult } from '../../audit/disclosure-audit';
+import { buildDisclosureAudit } from '../../audit/disclosure-audit';
+import type { AttemptResult, AuditedAttemptResult, RecordedAttemptResult } from '../../outbox/attempt-result';
 import { resourceId } from '../../mapping';
 import { boundEvidence, cutToJsonBytes } from '../../outbox/evidence';
 import type { DeliveryAttempt, OutboxPatch, OutboxRow } from '../ports/store-port';
-import type { RelayDeps, RowResult } from './relay-types';
+import type { RelayDeps } from './relay-types';
 
 /**
  * Finishing one attempt: the store records it and moves the row (one transaction, lease checked),
@@ -14,9 +15,7 @@ import type { RelayDeps, RowResult } from './relay-types';
  */
 
 export interface AttemptEnd {
-  result: RowResult;
-  /** The audit classification; absent when the attempt is not a disclosure attempt (awaiting). */
-  audit?: AttemptResult;
+  result: RecordedAttemptResult;
   patch: OutboxPatch;
   httpStatus: number | null;
   outcome: OperationOutcome | null;
@@ -31,15 +30,15 @@ export interface AttemptEnd {
   alreadyThere?: boolean;
 }
 
-/** Records the end of an attempt; returns the row result, or `lost` when the lease was gone. */
+/** Records the end of an attempt; returns its result, or `lost` when the lease was gone. */
 export async function finishAttempt(
   deps: RelayDeps,
   row: OutboxRow,
   startedAt: Date,
   end: AttemptEnd,
-): Promise<RowResult> {
+): Promise<AttemptResult> {
   const finishedAt = deps.clock();
-  const audit = end.audit;
+  const audit = auditedResult(end.result);
   // Evidence, not content (DESIGN.md §6): what the destination answered is kept bounded.
   const outcome = end.outcome ? boundEvidence(end.outcome) : null;
   const patch = end.patch.lastOutcome
@@ -52,7 +51,7 @@ export async function finishAttempt(
       startedAt,
       finishedAt,
       httpStatus: end.httpStatus,
-      result: end.audit ?? end.result,
+      result: end.result,
       outcome,
     },
     patch,
@@ -78,6 +77,11 @@ export async function finishAttempt(
   );
   if (!done) return 'lost';
   return end.result;
+}
+
+/** The result an AuditEvent records; none while waiting for a consent (nothing was to be disclosed). */
+function auditedResult(result: RecordedAttemptResult): AuditedAttemptResult | undefined {
+  return result === 'awaiting' ? undefined : result;
 }
 
 /**

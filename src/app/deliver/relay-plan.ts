@@ -3,7 +3,7 @@ import { decideFor, redactCommunication, type Decision, type Disclosable } from 
 import { CODE_SYSTEM, EXTENSION } from '../../fhir/canonical';
 import type { OutboxRow, StoredResource, StoreOps } from '../ports/store-port';
 import { basedOnServiceRequestIds, planBasedOn } from '../../outbox/based-on';
-import type { UnitEntry } from './relay-unit';
+import type { UnitEntryDraft } from './relay-unit';
 
 /**
  * What the relay may send for one outbox item, decided again immediately before the attempt
@@ -14,7 +14,7 @@ import type { UnitEntry } from './relay-unit';
 export type DisclosurePlan =
   | { kind: 'awaiting-consent'; decision: Decision }
   | { kind: 'withheld'; consentRef: string | null; reason: string; sections: string[] }
-  | { kind: 'send'; mains: UnitEntry[]; consentRef: string | null; sections: string[] };
+  | { kind: 'send'; mains: UnitEntryDraft[]; consentRef: string | null; sections: string[] };
 
 export interface PlanInput {
   store: StoreOps;
@@ -64,7 +64,7 @@ export async function planDisclosure(input: PlanInput): Promise<DisclosurePlan> 
  * ServiceRequest or Communication is created once; a later version (status change, correction,
  * `entered-in-error`) follows with conditional update (DESIGN.md §6).
  */
-function methodFor(input: PlanInput): UnitEntry['method'] {
+function methodFor(input: PlanInput): UnitEntryDraft['method'] {
   if (input.stored.resourceType === 'Consent') return 'conditional-update';
   return input.stored.versionId > 1 ? 'conditional-update' : 'conditional-create';
 }
@@ -91,9 +91,9 @@ async function planCommunication(
     now: input.now,
     timeZone: input.timeZone,
   });
-  const mains: UnitEntry[] = [
+  const mains: UnitEntryDraft[] = [
     { resource: shaped.communication, method: methodFor(input) },
-    ...shaped.serviceRequests.map((sr): UnitEntry => ({ resource: sr, method: 'conditional-create' })),
+    ...shaped.serviceRequests.map((sr): UnitEntryDraft => ({ resource: sr, method: 'conditional-create' })),
   ];
   return { kind: 'send', mains, consentRef: decision.consent, sections: sectionsOf(redacted) };
 }

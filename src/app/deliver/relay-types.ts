@@ -1,9 +1,7 @@
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Store } from '../ports/store-port';
+import type { ResourceValidator } from '../ports/validator-port';
+import type { AttemptResult } from '../../outbox/attempt-result';
 import type { DestinationGateway, DestinationRegistry } from '../ports/destination-port';
-
-/** How an attempt ended, as `Metrics.observeDelivery` (src/entry/http/metrics.ts) counts it. */
-export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'withheld' | 'awaiting-consent';
 
 /** Configuration of the relay (DESIGN.md §8 environment, validated by `bootstrap/settings.ts`). */
 export interface RelayConfig {
@@ -31,24 +29,19 @@ export interface RelayLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
-/** `validate()` of `src/fhir/validator` satisfies it. */
-export interface OutgoingValidator {
-  validate(resource: Resource): OperationOutcome;
-}
-
 /** Everything the relay needs, injected by the composition root. */
 export interface RelayDeps {
   store: Store;
   gateway: DestinationGateway;
   destinations: DestinationRegistry;
-  validator: OutgoingValidator;
+  validator: ResourceValidator;
   clock: () => Date;
   /** Uniform in [0, 1), for backoff jitter. */
   random: () => number;
   /** Fresh ids for AuditEvents. Default `crypto.randomUUID`. */
   newId?: () => string;
   config: RelayConfig;
-  metrics?: { observeDelivery(outcome: DeliveryOutcome, seconds: number): void };
+  metrics?: { observeDelivery(result: AttemptResult, seconds: number): void };
   logger?: RelayLogger;
 }
 
@@ -64,7 +57,15 @@ export interface RunSummary {
   lost: number;
 }
 
-export type RowResult = keyof Omit<RunSummary, 'leased'>;
+/** The summary field that counts each attempt result (the field names are `sync`'s JSON output: a contract). */
+export const SUMMARY_FIELD: Record<AttemptResult, Exclude<keyof RunSummary, 'leased'>> = {
+  delivered: 'delivered',
+  withheld: 'withheld',
+  awaiting: 'awaiting',
+  retry: 'retried',
+  dead: 'dead',
+  lost: 'lost',
+};
 
 /** The relay: `runOnce` leases due rows and attempts each once. */
 export interface Relay {

@@ -2,7 +2,7 @@ import type { Reference, Resource } from '@medplum/fhirtypes';
 import { businessIdentifier, logicalReferenceTo } from '../../outbox/business-identifier';
 import type { StoreOps } from '../ports/store-port';
 import { UndeliverableItemError } from '../../outbox/thrown-attempt';
-import type { DeliveryItem, DeliveryMethod, DeliveryUnit } from '../../outbox/delivery-unit';
+import type { DeliveryUnit, UnitEntry } from '../../outbox/delivery-unit';
 
 /**
  * Builds the delivery unit of one outbox item (DESIGN.md §2 "What crosses to the clinician"):
@@ -17,11 +17,8 @@ import type { DeliveryItem, DeliveryMethod, DeliveryUnit } from '../../outbox/de
 /** Types sent only to resolve references, never on their own. */
 const SUPPORTING = new Set(['Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'RelatedPerson']);
 
-/** One resource to place in the unit, with how it is written. */
-export interface UnitEntry {
-  resource: Resource;
-  method: DeliveryMethod;
-}
+/** A unit entry before the unit is built: its business identifier is read from the resource then. */
+export type UnitEntryDraft = Pick<UnitEntry, 'resource' | 'method'>;
 
 /** A unit and the versioned references of what it carries (for the AuditEvent). */
 export interface BuiltUnit {
@@ -58,8 +55,8 @@ function versioned(r: Resource): string {
  * (latest version). Throws {@link UndeliverableItemError} when an entry has no business identifier
  * (a mapping bug, or a broken stored resource).
  */
-export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntry[]): Promise<BuiltUnit> {
-  const entries: UnitEntry[] = mains.map((m) => ({ ...m, resource: structuredClone(m.resource) }));
+export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntryDraft[]): Promise<BuiltUnit> {
+  const entries: UnitEntryDraft[] = mains.map((m) => ({ ...m, resource: structuredClone(m.resource) }));
   const present = new Set(entries.map((e) => `${e.resource.resourceType}/${e.resource.id ?? ''}`));
   for (let i = 0; i < entries.length; i++) {
     for (const ref of referencesIn(entries[i]?.resource)) {
@@ -72,7 +69,7 @@ export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntry[]): Pr
     }
   }
   for (const e of entries) await makeDanglingLogical(store, e.resource, present);
-  const unit: DeliveryItem[] = entries.map((e) => {
+  const unit: UnitEntry[] = entries.map((e) => {
     const identifier = businessIdentifier(e.resource);
     if (!identifier)
       throw new UndeliverableItemError(`${e.resource.resourceType} has no business identifier to deliver by`);

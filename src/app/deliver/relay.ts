@@ -11,19 +11,13 @@ import {
 } from '../../outbox';
 import type { OutboxRow } from '../ports/store-port';
 import { nextRetry } from '../../outbox/backoff';
+import type { AttemptResult } from '../../outbox/attempt-result';
 import type { PushResult } from '../../outbox/delivery-unit';
 import { committedAttemptStart, finishAttempt, outcomeText, type AttemptEnd } from './relay-attempt';
 import { planDisclosure } from './relay-plan';
 import { buildDeliveryUnit, type BuiltUnit } from './relay-unit';
 import { errorName, thrownReason } from '../../outbox/thrown-attempt';
-import {
-  emptySummary,
-  type DeliveryOutcome,
-  type Relay,
-  type RelayDeps,
-  type RowResult,
-  type RunSummary,
-} from './relay-types';
+import { emptySummary, SUMMARY_FIELD, type Relay, type RelayDeps, type RunSummary } from './relay-types';
 
 export type { Relay, RelayConfig, RelayDeps, RelayLogger, RunSummary } from './relay-types';
 
@@ -50,7 +44,7 @@ export function createRelay(deps: RelayDeps): Relay {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < lanes.length) {
-        for (const row of lanes[next++] ?? []) summary[await attemptRow(row)]++;
+        for (const row of lanes[next++] ?? []) summary[SUMMARY_FIELD[await attemptRow(row)]]++;
       }
     };
     const width = Math.max(1, Math.min(deps.config.concurrency ?? 4, lanes.length));
@@ -58,24 +52,30 @@ export function createRelay(deps: RelayDeps): Relay {
     return summary;
   }
 
-  async function attemptRow(row: OutboxRow): Promise<RowResult> {
+  async function attemptRow(row: OutboxRow): Promise<AttemptResult> {
     const startedAt = deps.clock();
-    let result: RowResult;
+    let result: AttemptResult;
     try {
       result = await decideAndPush(row, startedAt);
     } catch (err) {
       result = await failThrownAttempt(row, startedAt, err);
     }
     const seconds = (deps.clock().getTime() - startedAt.getTime()) / 1000;
-    deps.metrics?.observeDelivery(METRIC[result], seconds);
+    deps.metrics?.observeDelivery(result, seconds);
+    // The log line names the result as the `sync` summary does (`retried`), as it always has.
     deps.logger?.info(
-      { outboxId: row.id, destination: row.destinationId, type: row.resourceType, result },
+      {
+        outboxId: row.id,
+        destination: row.destinationId,
+        type: row.resourceType,
+        result: SUMMARY_FIELD[result],
+      },
       'relay: attempt finished',
     );
     return result;
   }
 
-  async function decideAndPush(row: OutboxRow, startedAt: Date): Promise<RowResult> {
+  async function decideAndPush(row: OutboxRow, startedAt: Date): Promise<AttemptResult> {
     const dest = deps.destinations.getDestination(row.destinationId);
     if (!dest) return deferUnknownDestination(row, startedAt);
     const stored = await deps.store.getResource(row.resourceType, row.resourceId, row.resourceVersion);
@@ -113,7 +113,6 @@ export function createRelay(deps: RelayDeps): Relay {
     if (plan.kind === 'withheld') {
       return finish(row, startedAt, {
         result: 'withheld',
-        audit: 'withheld',
         patch: attemptWithheld(plan.consentRef).patch,
         httpStatus: null,
         outcome: null,
@@ -159,7 +158,6 @@ export function createRelay(deps: RelayDeps): Relay {
         : undefined;
       return {
         result: 'delivered',
-        audit: 'delivered',
         patch: attemptDelivered({ deliveredAt: disclosedAt ?? now, late, consentRef }).patch,
         httpStatus: pushed.httpStatus ?? null,
         outcome: null,
@@ -180,7 +178,7 @@ export function createRelay(deps: RelayDeps): Relay {
     if (decision.kind === 'dead')
       return { ...failed('dead', pushed.outcome, built.references, consentRef), httpStatus, sections };
     return {
-      ...failed('retried', pushed.outcome, built.references, consentRef),
+      ...failed('retry', pushed.outcome, built.references, consentRef),
       httpStatus,
       patch: attemptRetryWait({ at: now, delayMs: decision.delayMs, lastOutcome: pushed.outcome, late })
         .patch,
@@ -196,12 +194,12 @@ export function createRelay(deps: RelayDeps): Relay {
    * is not for operators. When even recording the failure throws (a broken store), the row is
    * left to its lease expiry and counted as lost.
    */
-  async function failThrownAttempt(row: OutboxRow, startedAt: Date, err: unknown): Promise<RowResult> {
+  async function failThrownAttempt(row: OutboxRow, startedAt: Date, err: unknown): Promise<AttemptResult> {
     const reason = thrownReason(err);
     deps.logger?.warn({ outboxId: row.id, error: errorName(err) }, 'relay: attempt threw');
     const oo = errorOutcome('exception', reason);
     const decision = nextRetry(policy, row.attempts + 1, deps.random);
-    const end = failed(decision.kind === 'dead' ? 'dead' : 'retried', oo, [], null);
+    const end = failed(decision.kind === 'dead' ? 'dead' : 'retry', oo, [], null);
     end.patch = attemptThrew(deps.clock(), decision.kind === 'retry' ? decision.delayMs : null, oo).patch;
     try {
       return await finish(row, startedAt, end);
@@ -214,7 +212,7 @@ export function createRelay(deps: RelayDeps): Relay {
     }
   }
 
-  async function deferUnknownDestination(row: OutboxRow, startedAt: Date): Promise<RowResult> {
+  async function deferUnknownDestination(row: OutboxRow, startedAt: Date): Promise<AttemptResult> {
     // Not an attempt (nothing was tried): the row waits until the destination is registered.
     const wait = deps.config.unknownDestinationDelayMs ?? 300_000;
     const oo = outcome([
@@ -229,10 +227,10 @@ export function createRelay(deps: RelayDeps): Relay {
       deferredUnknownDestination(startedAt, wait, oo).patch,
       startedAt,
     );
-    return moved ? 'retried' : 'lost';
+    return moved ? 'retry' : 'lost';
   }
 
-  function finish(row: OutboxRow, startedAt: Date, end: AttemptEnd): Promise<RowResult> {
+  function finish(row: OutboxRow, startedAt: Date, end: AttemptEnd): Promise<AttemptResult> {
     return finishAttempt(deps, row, startedAt, end);
   }
 
@@ -264,25 +262,15 @@ function lanesOf(rows: OutboxRow[]): OutboxRow[][] {
   return [...lanes.values()].map((lane) => lane.sort((a, b) => a.resourceVersion - b.resourceVersion));
 }
 
-const METRIC: Record<RowResult, DeliveryOutcome> = {
-  delivered: 'delivered',
-  retried: 'retry',
-  dead: 'dead',
-  withheld: 'withheld',
-  awaiting: 'awaiting-consent',
-  lost: 'retry',
-};
-
 /** A failed attempt: `dead` keeps the outcome on the row; the audit records it as failed. */
 function failed(
-  result: 'dead' | 'retried',
+  result: 'dead' | 'retry',
   oo: OperationOutcome,
   resources: string[],
   consentRef: string | null,
 ): AttemptEnd {
   return {
     result,
-    audit: result === 'dead' ? 'dead' : 'retry',
     patch: attemptDead(oo).patch,
     httpStatus: null,
     outcome: oo,

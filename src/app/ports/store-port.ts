@@ -1,6 +1,7 @@
 import type { AuditEvent, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { RecordKind } from '../../domain/records';
 import type { OutboxState } from '../../outbox/states';
+import type { RecordedAttemptResult } from '../../outbox/attempt-result';
 
 /**
  * The store port (DESIGN.md §6–§7): everything kap-bridge keeps durably, behind one interface
@@ -41,6 +42,7 @@ export interface StoredResource<T extends Resource = Resource> {
 // The outbox states, their sets and transitions live in the pure outbox module (DESIGN.md §6);
 // the type is re-exported here for the store's callers.
 export type { OutboxState } from '../../outbox/states';
+export type { RecordedAttemptResult } from '../../outbox/attempt-result';
 
 /** One item to deliver to one destination: a specific version of one resource. */
 export interface OutboxRow {
@@ -115,8 +117,8 @@ export interface DeliveryAttempt {
   finishedAt: Date;
   /** HTTP status from the destination; null for a network error or a local refusal. */
   httpStatus: number | null;
-  /** `delivered`, `retry`, `dead`, `withheld`, … (the relay's classification). */
-  result: string;
+  /** How the attempt ended (the relay's classification). */
+  result: RecordedAttemptResult;
   outcome: OperationOutcome | null;
 }
 

@@ -23,11 +23,13 @@ export interface Actor {
 }
 
 /**
- * What a practice-record ingest did. `created` → 201, `updated`/`unchanged` → 200 (re-posting the
- * same record is idempotent, DESIGN.md §8), `rejected` → 422 with `outcome` as the body, or 409
- * when the outcome's issue code is `conflict` (a changed re-post of a revoked consent, §5).
+ * The API's answer to a practice-record ingest: the use case's `IngestResult` (src/app) with the
+ * outbox rows it queued or moved as summaries. `created` → 201, `updated`/`unchanged` → 200
+ * (re-posting the same record is idempotent, DESIGN.md §8), `rejected` → 422 with `outcome` as the
+ * body, or 409 when the outcome's issue code is `conflict` (a changed re-post of a revoked
+ * consent, §5).
  */
-export interface IngestResult {
+export interface IngestReply {
   status: 'created' | 'updated' | 'unchanged' | 'rejected';
   outcome: OperationOutcome;
   recordId?: string;
@@ -47,11 +49,11 @@ export type FhirResult =
 
 /** The record use cases (DESIGN.md §2 shapes). Bodies are passed unparsed: the use cases own the schemas. */
 export interface IngestPort {
-  referral(body: unknown, actor: Actor): Promise<IngestResult>;
-  consent(body: unknown, actor: Actor): Promise<IngestResult>;
+  referral(body: unknown, actor: Actor): Promise<IngestReply>;
+  consent(body: unknown, actor: Actor): Promise<IngestReply>;
   /** `consentId` comes from the path, never from the body. */
-  revoke(consentId: string, body: unknown, actor: Actor): Promise<IngestResult>;
-  update(body: unknown, actor: Actor): Promise<IngestResult>;
+  revoke(consentId: string, body: unknown, actor: Actor): Promise<IngestReply>;
+  update(body: unknown, actor: Actor): Promise<IngestReply>;
   /** A `transaction` (all-or-nothing) or `batch` Bundle; the HTTP layer has checked `Bundle.type`. */
   fhirBundle(bundle: Bundle, actor: Actor): Promise<FhirResult>;
   /** A `message` Bundle for `$process-message` (BSeR referral, event v2-0003 I12). */
@@ -64,8 +66,11 @@ export interface ValidateOptions {
   profile?: string;
 }
 
-/** `GET /outbox` filter; values are checked against `OutboxPort.states` before the call. */
-export interface OutboxFilter {
+/**
+ * The query parameters of `GET /outbox`, as sent (the store's `OutboxFilter` is what the use case
+ * makes of them); values are checked against `OutboxPort.states` before the call.
+ */
+export interface OutboxQuery {
   state?: string;
   destination?: string;
 }
@@ -80,8 +85,8 @@ export interface RetryResult {
 export interface OutboxPort {
   /** The outbox states a filter may name (DESIGN.md §6). */
   states: readonly string[];
-  /** The rows matching `filter`; the read is audited (who, the filter, every patient returned) before it answers. */
-  list(filter: OutboxFilter, actor: Actor): Promise<unknown[]>;
+  /** The rows matching `query`; the read is audited (who, the filter, every patient returned) before it answers. */
+  list(query: OutboxQuery, actor: Actor): Promise<unknown[]>;
   retry(id: string, actor: Actor): Promise<RetryResult>;
 }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { AttemptResult } from '../../outbox/attempt-result';
 
 /**
  * Prometheus metrics (prom-client) on a registry passed in — never the global one, so tests and
@@ -14,15 +15,26 @@ export interface MetricsSources {
   atRiskCount(): Promise<number> | number;
 }
 
-/** How a delivery attempt ended, as the relay classifies it. */
-export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'withheld' | 'awaiting-consent';
+/**
+ * The `outcome` label of `kap_bridge_deliveries_total` for each attempt result. The label values
+ * are a contract of `/metrics` (dashboards and alerts select on them): a lost lease counts as a
+ * retry, waiting for a consent as `awaiting-consent`.
+ */
+const OUTCOME_LABEL: Record<AttemptResult, string> = {
+  delivered: 'delivered',
+  withheld: 'withheld',
+  awaiting: 'awaiting-consent',
+  retry: 'retry',
+  dead: 'dead',
+  lost: 'retry',
+};
 
 export interface Metrics {
   readonly registry: Registry;
   /** One finished HTTP request, by route template. */
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   /** One delivery attempt and how long it took. */
-  observeDelivery(outcome: DeliveryOutcome, seconds: number): void;
+  observeDelivery(result: AttemptResult, seconds: number): void;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -79,8 +91,8 @@ export function createMetrics(registry: Registry, sources: MetricsSources): Metr
       httpRequests.inc({ method, route, status: String(status) });
       httpDuration.observe({ method, route }, seconds);
     },
-    observeDelivery(outcome, seconds) {
-      deliveries.inc({ outcome });
+    observeDelivery(result, seconds) {
+      deliveries.inc({ outcome: OUTCOME_LABEL[result] });
       deliveryDuration.observe(seconds);
     },
   };

@@ -18,7 +18,10 @@ import { createVisitor } from './visitor';
 import { validateFreeValue } from './value-validation';
 import type { ValueHolder } from './value-validation';
 
-/** A validator over the R4 base plus the given packages (profiles, extensions, terminology). */
+/**
+ * A validator over the R4 base plus the given packages (profiles, extensions, terminology): the
+ * implementation of the validator port (`ResourceValidator`, src/app/ports/validator-port.ts).
+ */
 export interface FhirValidator {
   /** Validates a parsed resource; never throws for invalid content. */
   validate(resource: unknown, options?: ValidateOptions & { lexemes?: NumberLexemes }): OperationOutcome;

@@ -2,7 +2,7 @@ import type { Bundle, BundleEntry, CapabilityStatement, OperationOutcome } from 
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { parseApiKeys } from '../../../src/entry/http/api-keys';
-import type { AccessRecord, AppDeps, IngestResult, Scope } from '../../../src/entry/http/app-deps';
+import type { AccessRecord, AppDeps, IngestReply, Scope } from '../../../src/entry/http/app-deps';
 import { createLogger } from '../../../src/entry/http/logging';
 import { createMetrics } from '../../../src/entry/http/metrics';
 import { allOk, errorOutcome } from '../../../src/fhir/outcomes';
@@ -60,7 +60,7 @@ export class MemoryIngest {
   /** When set, the next ingest throws it (a bug in a use case). */
   explodeWith: Error | undefined;
 
-  store(kind: string, body: unknown, id?: string): IngestResult {
+  store(kind: string, body: unknown, id?: string): IngestReply {
     if (this.explodeWith) throw this.explodeWith;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return rejected('The record must be a JSON object.', '$');
@@ -84,7 +84,7 @@ export class MemoryIngest {
   }
 }
 
-function rejected(text: string, expression: string): IngestResult {
+function rejected(text: string, expression: string): IngestReply {
   return { status: 'rejected', outcome: errorOutcome('invalid', text, expression) };
 }
 

@@ -4,6 +4,7 @@ import type {
   DeliveryAttempt,
   OutboxRow,
   OutboxState,
+  RecordedAttemptResult,
   StoredAuditEvent,
   StoredRecord,
   StoredResource,
@@ -118,7 +119,7 @@ export function toAttempt(r: Row): DeliveryAttempt {
     startedAt: toDate(r.started_at),
     finishedAt: toDate(r.finished_at),
     httpStatus: r.http_status === null || r.http_status === undefined ? null : num(r.http_status),
-    result: str(r.result),
+    result: str(r.result) as RecordedAttemptResult,
     outcome: fromJsonOrNull<OperationOutcome>(r.outcome),
   };
 }

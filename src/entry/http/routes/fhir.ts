@@ -4,6 +4,7 @@ import type { Actor, AppDeps, FhirResult } from '../app-deps';
 import { actorOf } from '../auth';
 import { httpError, sendFhir } from '../errors';
 import { requireBody } from '../json-body';
+import { RESULT_STATUS } from '../result-status';
 import type { RouteSpec } from '../route-table';
 import { readValidateInput, typeMismatch } from '../validate-input';
 
@@ -30,9 +31,6 @@ export function fhirRoutes(deps: Pick<AppDeps, 'ingest' | 'validate' | 'metadata
   ];
 }
 
-/** A refused Bundle's status: 403 sender not bound to the key, 413 over the batch cap, else 422. */
-const REFUSAL_STATUS = { forbidden: 403, 'too-long': 413, invalid: 422 } as const;
-
 function bundleRoute(
   path: string,
   types: Array<NonNullable<Bundle['type']>>,
@@ -46,8 +44,9 @@ function bundleRoute(
     handler: async (req, res) => {
       const bundle = asBundle(requireBody(req.body), types);
       const result = await run(bundle, actorOf(res));
-      if (result.status === 'processed') sendFhir(res, 200, result.response);
-      else sendFhir(res, REFUSAL_STATUS[result.refusal ?? 'invalid'], result.outcome);
+      // A refusal: 403 sender not bound to the key, 413 over the batch cap, else 422.
+      if (result.status === 'processed') sendFhir(res, RESULT_STATUS.processed, result.response);
+      else sendFhir(res, RESULT_STATUS[result.refusal ?? result.status], result.outcome);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../app-deps';
 import { actorOf } from '../auth';
 import { httpError, sendFhir } from '../errors';
+import { RESULT_STATUS } from '../result-status';
 import type { RouteSpec } from '../route-table';
 import { pathId } from './records';
 
@@ -10,8 +11,6 @@ import { pathId } from './records';
  * cannot be audited fails. The auditing is in the use cases behind the ports (src/app/), which the
  * CLI calls too: the route passes who is reading and translates the answer.
  */
-
-const RETRY_STATUS = { retried: 200, 'not-found': 404, conflict: 409 } as const;
 
 export function opsRoutes(deps: Pick<AppDeps, 'outbox' | 'disclosures'>): RouteSpec[] {
   return [
@@ -34,8 +33,10 @@ export function opsRoutes(deps: Pick<AppDeps, 'outbox' | 'disclosures'>): RouteS
       handler: async (req, res) => {
         const result = await deps.outbox.retry(pathId(req.params.id), actorOf(res));
         if (result.status === 'retried')
-          res.status(200).json({ status: result.status, outcome: result.outcome, item: result.item });
-        else sendFhir(res, RETRY_STATUS[result.status], result.outcome);
+          res
+            .status(RESULT_STATUS.retried)
+            .json({ status: result.status, outcome: result.outcome, item: result.item });
+        else sendFhir(res, RESULT_STATUS[result.status], result.outcome);
       },
     },
     {

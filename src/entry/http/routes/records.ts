@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
-import type { AppDeps, IngestResult } from '../app-deps';
+import type { AppDeps, IngestReply } from '../app-deps';
 import { actorOf } from '../auth';
 import { httpError, sendFhir } from '../errors';
 import { requireBody } from '../json-body';
+import { RESULT_STATUS } from '../result-status';
 import type { RouteSpec } from '../route-table';
 
 /**
@@ -10,13 +11,6 @@ import type { RouteSpec } from '../route-table';
  * the use case's schema refuses unknown fields, so no field can set a server-owned value; ids
  * from the path are passed separately and win.
  */
-
-const STATUS: Record<IngestResult['status'], number> = {
-  created: 201,
-  updated: 200,
-  unchanged: 200,
-  rejected: 422,
-};
 
 /** Record ids follow the FHIR id rule (http://hl7.org/fhir/R4/datatypes.html#id). */
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -44,13 +38,13 @@ export function recordRoutes(deps: Pick<AppDeps, 'ingest'>): RouteSpec[] {
   ];
 }
 
-function post(path: string, run: (req: Request, res: Response) => Promise<IngestResult>): RouteSpec {
+function post(path: string, run: (req: Request, res: Response) => Promise<IngestReply>): RouteSpec {
   return {
     method: 'post',
     path,
     scope: 'ingest',
     body: true,
-    handler: async (req, res) => sendIngestResult(res, await run(req, res)),
+    handler: async (req, res) => sendIngestReply(res, await run(req, res)),
   };
 }
 
@@ -59,14 +53,13 @@ function post(path: string, run: (req: Request, res: Response) => Promise<Ingest
  * 409 when it is a `conflict` (a change to a consent a revocation made final, DESIGN.md §5),
  * else 422. The status comes from the outcome, as medplum's `sendOutcome` does.
  */
-export function sendIngestResult(res: Response, result: IngestResult): void {
+export function sendIngestReply(res: Response, result: IngestReply): void {
   if (result.status === 'rejected') {
     const conflict = (result.outcome.issue ?? []).some((i) => i.code === 'conflict');
-    sendFhir(res, conflict ? 409 : STATUS.rejected, result.outcome);
+    sendFhir(res, RESULT_STATUS[conflict ? 'conflict' : 'rejected'], result.outcome);
     return;
   }
-  const status = STATUS[result.status];
-  res.status(status).json({
+  res.status(RESULT_STATUS[result.status]).json({
     status: result.status,
     recordId: result.recordId,
     outcome: result.outcome,
