@@ -19,7 +19,7 @@ const os = require('node:os');
 const path = require('node:path');
 const dist = (p) => require(path.join(__dirname, '../dist', p));
 const { readConfig } = dist('bootstrap/settings');
-const { buildRuntime } = dist('bootstrap/runtime');
+const { buildRuntime } = dist('bootstrap/compose');
 const { startFaultProxy, startSandbox } = dist('sandbox');
 const { compare } = require('./chaos/oracle');
 const { prng, randomFaults, sleep } = require('./chaos/random');

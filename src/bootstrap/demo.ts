@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readConfig } from './settings';
-import { buildDeliveryRuntime, readDeliveryConfig } from './delivery-runtime';
+import { readConfig, readDeliveryConfig } from './settings';
+import { buildDeliveryRuntime, buildRuntime, sandboxDestination } from './compose';
 import { DEMO_STEPS, type DemoStep, type DemoWorld, type StepLog } from './demo-steps';
-import { buildRuntime } from './runtime';
 import { startSandbox } from '../sandbox';
-import { sandboxDestination } from './service';
 
 /**
  * `kap-bridge demo` (DESIGN.md §8): the whole workflow on the fixtures, in a throwaway SQLite

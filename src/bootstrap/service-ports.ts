@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { IngestResult } from '../app';
-import { listOutboxAudited, type AccessReader } from '../app/audited-reads';
+import type { AccessReader } from '../app/audited-reads';
 import { readDisclosureLog } from '../app/disclosure-log';
 import { buildAccessAudit } from '../audit/access-audit';
 import { AT_RISK_MS } from '../domain/integration-window';
-import { allOk, errorOutcome } from '../fhir/outcomes';
 import type {
   AccessRecord,
   Actor,
@@ -18,8 +17,8 @@ import type {
 } from '../entry/http/app-deps';
 import { seesEvidence } from '../entry/http/scopes';
 import type { MetricsSources } from '../entry/http/metrics';
-import type { Runtime } from './runtime';
-import { listStates, OUTBOX_STATES, RETRYABLE_STATES, type OutboxState } from '../outbox';
+import type { Runtime } from './compose';
+import { OUTBOX_STATES, type OutboxState } from '../outbox';
 import type { OutboxRow } from '../app/ports/store-port';
 
 /**
@@ -84,13 +83,12 @@ export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): Inges
   };
 }
 
-/** `GET /outbox`, `POST /outbox/{id}/retry` over the outbox operations. */
+/** `GET /outbox`, `POST /outbox/{id}/retry` over the outbox operations; a retry kicks delivery. */
 export function outboxPort(rt: Runtime, kick: () => void): OutboxPort {
   return {
     states: OUTBOX_STATES,
     async list(filter, actor) {
-      const rows = await listOutboxAudited(
-        { store: rt.store, clock: rt.clock },
+      const rows = await rt.outbox.list(
         {
           ...(filter.state ? { state: filter.state as OutboxState } : {}),
           ...(filter.destination ? { destinationId: filter.destination } : {}),
@@ -100,20 +98,10 @@ export function outboxPort(rt: Runtime, kick: () => void): OutboxPort {
       return rows.map((row) => outboxSummary(row, seesEvidence(actor.scopes)));
     },
     async retry(id) {
-      const before = await rt.outbox.get(id);
-      if (!before)
-        return { status: 'not-found', outcome: errorOutcome('not-found', 'No outbox item with this id.') };
-      const row = await rt.outbox.retry(id);
-      if (!row) {
-        const text = `An item in state ${before.state} cannot be retried (only ${listStates(RETRYABLE_STATES)}).`;
-        return { status: 'conflict', outcome: errorOutcome('conflict', text) };
-      }
+      const result = await rt.outbox.retry(id);
+      if (result.status !== 'retried') return { status: result.status, outcome: result.outcome };
       kick();
-      return {
-        status: 'retried',
-        outcome: allOk('queued again; the relay re-checks consent before sending'),
-        item: outboxSummary(row, true),
-      };
+      return { status: 'retried', outcome: result.outcome, item: outboxSummary(result.row, true) };
     },
   };
 }

@@ -3,16 +3,25 @@ import path from 'node:path';
 import type { Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { ConfigError, readConfig, readServiceConfig, type ServiceConfig } from './settings';
+import {
+  ConfigError,
+  configOf,
+  deliveryConfigOf,
+  readSettings,
+  serviceConfigOf,
+  type ServiceConfig,
+} from './settings';
 import {
   buildDeliveryRuntime,
+  buildRuntime,
   loadDestinations,
-  readDeliveryConfig,
+  loadProjectProfiles,
+  SANDBOX_DESTINATION_ID,
+  sandboxDestination,
   type DeliveryRuntime,
-  type ExtraDestination,
-} from './delivery-runtime';
+  type Runtime,
+} from './compose';
 import type { RunSummary } from '../app/deliver/relay';
-import { loadProjectProfiles } from '../adapters/fhir-packages/load-package';
 import { ensureLocalApiKey, loadApiKeyFile, type LocalApiKey } from '../entry/http/api-key-file';
 import { ApiKeyConfigError, type ApiKeyRegistry } from '../entry/http/api-keys';
 import { createApp } from '../entry/http/app';
@@ -21,7 +30,6 @@ import { buildCapabilityStatement, type LoadedProfile } from '../entry/http/capa
 import { createLogger } from '../entry/http/logging';
 import { createMetrics } from '../entry/http/metrics';
 import { startHttpServer, stopHttpServer } from '../entry/http/server';
-import { buildRuntime, type Runtime } from './runtime';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createDeliveryTrigger, type DeliveryTrigger } from '../entry/schedule/delivery-trigger';
 import type { SyncScheduler, TickEvent } from '../entry/schedule/sync-scheduler';
@@ -84,8 +92,7 @@ export interface RunningService extends BuiltService {
   stop(): Promise<void>;
 }
 
-/** The built-in sandbox as a destination: local, so plain HTTP on loopback is allowed. */
-export const SANDBOX_DESTINATION_ID = 'sandbox';
+export { SANDBOX_DESTINATION_ID, sandboxDestination };
 
 /** Reads every setting at once so one start reports every problem (exit 2 in the CLI). */
 function readAll(env: Env) {
@@ -100,9 +107,11 @@ function readAll(env: Env) {
       return undefined;
     }
   };
-  const config = attempt(() => readConfig(env));
-  const service = attempt(() => readServiceConfig(env));
-  const delivery = attempt(() => readDeliveryConfig(env));
+  // Every variable of the schema at once, so one start reports every problem.
+  const settings = attempt(() => readSettings(env));
+  const config = settings && configOf(settings);
+  const service = settings && serviceConfigOf(settings);
+  const delivery = settings && deliveryConfigOf(settings);
   // Fail before anything opens: the destinations file and the keys file must be readable and valid.
   const file = delivery?.destinationsFile;
   const registered = file ? attempt(() => loadDestinations(file, env).destinations.map((d) => d.id)) : [];
@@ -291,27 +300,6 @@ function localKeyNotice(localKey: LocalApiKey, file: string): string {
     return `API key for local use (every scope): ${localKey.key}\n  shown a last time: ${file} held it in plain text and now keeps only its SHA-256; ${use}`;
   }
   return `API keys for local use are in ${file} (SHA-256 only; the key was shown when the file was created — to make a new one, delete the file and restart)`;
-}
-
-/**
- * The built-in sandbox as a registered destination (`serve` and `demo` without a destinations
- * file), authorised with the token the sandbox was started with.
- */
-export function sandboxDestination(sandbox: Pick<Sandbox, 'url' | 'token'>): ExtraDestination {
-  return {
-    destination: {
-      id: SANDBOX_DESTINATION_ID,
-      baseUrl: sandbox.url,
-      // Never looked up: an extra destination's token is handed in below, not read from the environment.
-      auth: { type: 'bearer', tokenEnv: 'generated-sandbox-token' },
-      transport: 'auto',
-      referencedResources: 'create-if-missing',
-      // Local by construction: the sandbox listens on loopback inside this process.
-      allowInsecure: true,
-      allowPrivateNetwork: true,
-    },
-    secrets: { bearerToken: sandbox.token },
-  };
 }
 
 function announceSandbox(

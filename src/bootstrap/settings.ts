@@ -1,17 +1,23 @@
-import { isIP } from 'node:net';
-import { isValidTimeZone } from '../consent';
-import { DEFAULT_TIME_ZONE } from '../consent';
-import { DEFAULT_MAX_BATCH_ENTRIES } from '../app/ingest-types';
-import { isValidNpi } from '../domain/npi';
-import { SECTION_LENGTH_CAP } from '../domain/update-rules';
 import { mappingOptions, practiceInfo, type MappingOptions } from '../mapping';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../adapters/store/open-store';
+import { SETTINGS, SETTING_NAMES, type SettingName, type Settings, type LogLevel } from './settings-schema';
+
+export {
+  LOG_LEVELS,
+  SETTINGS,
+  SETTING_NAMES,
+  type LogLevel,
+  type SettingName,
+  type Settings,
+} from './settings-schema';
 
 /**
- * Configuration from environment variables (DESIGN.md §8), validated at start: every problem is
- * reported at once, with the variable's name, and nothing starts with a bad value (fail fast).
- * Only the composition root passes `process.env` in.
+ * Settings (DESIGN.md §8, §9): every environment variable is a row of the schema in
+ * `settings-schema.ts`, read and validated by {@link readSettings} only. The typed views below
+ * ({@link Config}, {@link ServiceConfig}, {@link DeliveryConfig}) are what the composition root
+ * builds from.
  */
+
+/** The settings of every command that opens the store (DESIGN.md §8). */
 export interface Config {
   /** `DATABASE_URL`: `sqlite:PATH` (default `sqlite:./data/kap-bridge.db`) or `postgres://…`. */
   databaseUrl: string;
@@ -37,7 +43,7 @@ export interface Config {
   mapping: MappingOptions;
 }
 
-/** Thrown by {@link readConfig}; `problems` lists every bad variable. */
+/** Thrown by {@link readSettings}; `problems` lists every bad variable. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -48,58 +54,87 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * The process environment. The one place outside the composition root's defaults that reads
- * `process.env` (DESIGN.md §9): entry points pass it to the readers of this file rather than
- * reading a variable themselves.
+ * The process environment. The one place that reads `process.env` (DESIGN.md §9): entry points
+ * pass it to {@link readSettings} (or to the composition root) rather than reading a variable.
  */
 export function processEnvironment(): Env {
   return process.env;
 }
 
-/** `KAP_BRIDGE_TIMEZONE` as set (unvalidated: the consent command reports a bad zone itself). */
-export function configuredTimeZone(env: Env = processEnvironment()): string | undefined {
-  return env.KAP_BRIDGE_TIMEZONE;
+/**
+ * Reads and validates the variables `names` (every variable of the schema by default) at once;
+ * throws {@link ConfigError} listing every problem, each with the variable's name, so nothing
+ * starts with a bad value (fail fast). A command reads only the variables it uses: a bad `PORT`
+ * does not stop `ingest` or `sync`.
+ */
+export function readSettings<K extends SettingName = SettingName>(
+  env: Env,
+  names: readonly K[] = SETTING_NAMES as K[],
+): Pick<Settings, K> {
+  const problems: string[] = [];
+  const values: Partial<Record<SettingName, unknown>> = {};
+  for (const name of names) {
+    const setting = SETTINGS[name];
+    const raw = env[name]?.trim();
+    if (!raw) {
+      values[name] = setting.default;
+      continue;
+    }
+    const parsed = (setting.parse as (raw: string) => { value: unknown } | { problem: string })(raw);
+    if ('problem' in parsed) problems.push(`${name}: ${parsed.problem}`);
+    else values[name] = parsed.value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values as Pick<Settings, K>;
 }
+
+const PRACTICE = ['KAP_BRIDGE_PRACTICE_ID', 'KAP_BRIDGE_PRACTICE_NAME', 'KAP_BRIDGE_PRACTICE_NPI'] as const;
+const MAPPING = ['KAP_BRIDGE_MAX_SECTION_LENGTH', ...PRACTICE] as const;
+/** The variables of {@link Config}: what every command that opens the store needs. */
+export const CORE_SETTINGS = [
+  'DATABASE_URL',
+  'KAP_BRIDGE_TIMEZONE',
+  'KAP_BRIDGE_DEFAULT_DESTINATION',
+  'KAP_BRIDGE_MAX_BATCH_ENTRIES',
+  ...MAPPING,
+] as const;
+/** The variables of {@link ServiceConfig}. */
+export const SERVICE_SETTINGS = [
+  'HOST',
+  'PORT',
+  'KAP_BRIDGE_API_KEYS',
+  'KAP_BRIDGE_DATA_DIR',
+  'LOG_LEVEL',
+  'KAP_BRIDGE_BODY_LIMIT',
+  'KAP_BRIDGE_RATE_LIMIT',
+  'KAP_BRIDGE_ANON_RATE_LIMIT',
+  'KAP_BRIDGE_PROBE_RATE_LIMIT',
+] as const;
+/** The variables of {@link DeliveryConfig}. */
+export const DELIVERY_SETTINGS = [
+  'KAP_BRIDGE_DESTINATIONS',
+  'KAP_BRIDGE_LEASE_MS',
+  'KAP_BRIDGE_RETRY_BASE_MS',
+  'KAP_BRIDGE_RETRY_MAX_ATTEMPTS',
+  'KAP_BRIDGE_SYNC_CRON',
+] as const;
 
 /** Reads and validates the configuration; throws {@link ConfigError} listing every problem. */
 export function readConfig(env: Env): Config {
-  const problems: string[] = [];
-  const databaseUrl = nonEmpty(env.DATABASE_URL) ?? DEFAULT_DATABASE_URL;
-  try {
-    parseDatabaseUrl(databaseUrl);
-  } catch (err) {
-    problems.push(`DATABASE_URL: ${(err as Error).message}`);
-  }
-  const timeZone = nonEmpty(env.KAP_BRIDGE_TIMEZONE) ?? DEFAULT_TIME_ZONE;
-  if (!isValidTimeZone(timeZone)) {
-    problems.push(`KAP_BRIDGE_TIMEZONE: "${timeZone}" is not an IANA time zone (e.g. America/Los_Angeles)`);
-  }
-  const defaultDestinationId = nonEmpty(env.KAP_BRIDGE_DEFAULT_DESTINATION) ?? 'sandbox';
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(defaultDestinationId)) {
-    problems.push('KAP_BRIDGE_DEFAULT_DESTINATION: must be a destination id (letters, digits, . _ -)');
-  }
-  const maxSectionLength = sectionLength(env, problems);
-  const maxBatchEntries = batchCap(env, problems);
-  const mapping = readMapping(env, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    databaseUrl,
-    timeZone,
-    defaultDestinationId,
-    mapping,
-    maxBatchEntries,
-    ...(maxSectionLength ? { maxSectionLength } : {}),
-  };
+  return configOf(readSettings(env, CORE_SETTINGS));
 }
 
-/** Most Bundle entries accepted at all: far above any referral batch, low enough to stay responsive. */
-const MAX_BATCH_CAP = 10_000;
-
-function batchCap(env: Env, problems: string[]): number {
-  const cap = positiveInt(env, 'KAP_BRIDGE_MAX_BATCH_ENTRIES', problems) ?? DEFAULT_MAX_BATCH_ENTRIES;
-  if (cap <= MAX_BATCH_CAP) return cap;
-  problems.push(`KAP_BRIDGE_MAX_BATCH_ENTRIES: "${cap}" is above ${MAX_BATCH_CAP}`);
-  return DEFAULT_MAX_BATCH_ENTRIES;
+/** {@link Config} of settings already read. */
+export function configOf(s: Pick<Settings, (typeof CORE_SETTINGS)[number]>): Config {
+  const { maxSectionLength, mapping } = mappingConfigOf(s);
+  return {
+    databaseUrl: s.DATABASE_URL,
+    timeZone: s.KAP_BRIDGE_TIMEZONE,
+    defaultDestinationId: s.KAP_BRIDGE_DEFAULT_DESTINATION,
+    mapping,
+    maxBatchEntries: s.KAP_BRIDGE_MAX_BATCH_ENTRIES,
+    ...(maxSectionLength ? { maxSectionLength } : {}),
+  };
 }
 
 /**
@@ -108,62 +143,31 @@ function batchCap(env: Env, problems: string[]): number {
  * Organization ingest would store). Throws {@link ConfigError} listing every problem.
  */
 export function readMappingConfig(env: Env): { maxSectionLength?: number; mapping: MappingOptions } {
-  const problems: string[] = [];
-  const max = sectionLength(env, problems);
-  const mapping = readMapping(env, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { mapping, ...(max ? { maxSectionLength: max } : {}) };
+  return mappingConfigOf(readSettings(env, MAPPING));
 }
 
-/** FHIR id rule (http://hl7.org/fhir/R4/datatypes.html#id). */
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
-
-function readMapping(env: Env, problems: string[]): MappingOptions {
-  const id = nonEmpty(env.KAP_BRIDGE_PRACTICE_ID);
-  if (id !== undefined && !FHIR_ID.test(id)) {
-    problems.push(`KAP_BRIDGE_PRACTICE_ID: "${id}" is not a FHIR id (1–64 letters, digits, - or .)`);
-  }
-  const name = nonEmpty(env.KAP_BRIDGE_PRACTICE_NAME);
-  // Control characters would end up in every Organization.name and reference display.
-  // eslint-disable-next-line no-control-regex
-  if (name !== undefined && (name.length > 200 || /[\u0000-\u001f\u007f]/.test(name))) {
-    problems.push('KAP_BRIDGE_PRACTICE_NAME: must be at most 200 characters, without control characters');
-  }
-  const npi = nonEmpty(env.KAP_BRIDGE_PRACTICE_NPI);
-  if (npi !== undefined && !isValidNpi(npi)) {
-    problems.push(`KAP_BRIDGE_PRACTICE_NPI: "${npi}" is not an NPI (10 digits passing the check digit)`);
-  }
-  return mappingOptions({ practice: practiceInfo({ id, name, npi }) });
+function mappingConfigOf(s: Pick<Settings, (typeof MAPPING)[number]>): {
+  maxSectionLength?: number;
+  mapping: MappingOptions;
+} {
+  const practice = practiceInfo({
+    id: s.KAP_BRIDGE_PRACTICE_ID,
+    name: s.KAP_BRIDGE_PRACTICE_NAME,
+    npi: s.KAP_BRIDGE_PRACTICE_NPI,
+  });
+  const max = s.KAP_BRIDGE_MAX_SECTION_LENGTH;
+  return { mapping: mappingOptions({ practice }), ...(max ? { maxSectionLength: max } : {}) };
 }
 
-function nonEmpty(v: string | undefined): string | undefined {
-  const t = v?.trim();
-  return t ? t : undefined;
-}
-
-/** `KAP_BRIDGE_MAX_SECTION_LENGTH`: a positive whole number no larger than the schema's cap. */
-function sectionLength(env: Env, problems: string[]): number | undefined {
-  const name = 'KAP_BRIDGE_MAX_SECTION_LENGTH';
-  const max = positiveInt(env, name, problems);
-  if (max === undefined || max <= SECTION_LENGTH_CAP) return max;
-  problems.push(`${name}: ${max} is more than ${SECTION_LENGTH_CAP}, the schema's cap on a section`);
-  return undefined;
-}
-
-function positiveInt(env: Env, name: string, problems: string[]): number | undefined {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
-    problems.push(`${name}: "${raw}" is not a positive whole number`);
-    return undefined;
-  }
-  return Number(raw);
+/** `KAP_BRIDGE_TIMEZONE`, validated (the `consent decide` command's only setting). */
+export function readTimeZone(env: Env): string {
+  return readSettings(env, ['KAP_BRIDGE_TIMEZONE']).KAP_BRIDGE_TIMEZONE;
 }
 
 /**
  * Settings only `kap-bridge serve` needs (DESIGN.md §8), read apart from {@link Config} so a bad
  * `PORT` does not stop `ingest` or `sync`. Delivery settings (destinations file, sync cron, lease,
- * retries) are read by `readDeliveryConfig` in `delivery-runtime.ts`.
+ * retries) are {@link DeliveryConfig}.
  */
 export interface ServiceConfig {
   /** `HOST` (default `127.0.0.1`): exposure beyond this machine is a decision, not a default. */
@@ -189,61 +193,52 @@ export interface ServiceConfig {
   probeRateLimitPerMinute: number;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** A DNS name per RFC 1123 (labels of letters, digits and inner hyphens). */
-const HOSTNAME =
-  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
 /** Reads and validates the `serve` settings; throws {@link ConfigError} listing every problem. */
 export function readServiceConfig(env: Env): ServiceConfig {
-  const problems: string[] = [];
-  const host = nonEmpty(env.HOST) ?? '127.0.0.1';
-  if (isIP(host) === 0 && !HOSTNAME.test(host)) {
-    problems.push(`HOST: "${host}" is neither an IP address nor a host name (e.g. 127.0.0.1, 0.0.0.0, ::1)`);
-  }
-  const rawPort = nonEmpty(env.PORT);
-  let port = 8080;
-  if (rawPort !== undefined) {
-    if (/^\d{1,5}$/.test(rawPort) && Number(rawPort) <= 65535) port = Number(rawPort);
-    else problems.push(`PORT: "${rawPort}" is not a TCP port (0–65535; 0 picks a free one)`);
-  }
-  const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
-    problems.push(`LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
-  }
-  const bodyLimitBytes = byteSize(env, 'KAP_BRIDGE_BODY_LIMIT', 1024 * 1024, problems);
-  const rateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_RATE_LIMIT', problems) ?? 600;
-  const anonymousRateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_ANON_RATE_LIMIT', problems) ?? 60;
-  const probeRateLimitPerMinute = positiveInt(env, 'KAP_BRIDGE_PROBE_RATE_LIMIT', problems) ?? 600;
-  const apiKeysFile = nonEmpty(env.KAP_BRIDGE_API_KEYS);
-  const dataDir = nonEmpty(env.KAP_BRIDGE_DATA_DIR) ?? './data';
-  if (problems.length > 0) throw new ConfigError(problems);
+  return serviceConfigOf(readSettings(env, SERVICE_SETTINGS));
+}
+
+/** {@link ServiceConfig} of settings already read. */
+export function serviceConfigOf(s: Pick<Settings, (typeof SERVICE_SETTINGS)[number]>): ServiceConfig {
   return {
-    host,
-    port,
-    dataDir,
-    logLevel: logLevel as LogLevel,
-    bodyLimitBytes,
-    rateLimitPerMinute,
-    anonymousRateLimitPerMinute,
-    probeRateLimitPerMinute,
-    ...(apiKeysFile ? { apiKeysFile } : {}),
+    host: s.HOST,
+    port: s.PORT,
+    dataDir: s.KAP_BRIDGE_DATA_DIR,
+    logLevel: s.LOG_LEVEL,
+    bodyLimitBytes: s.KAP_BRIDGE_BODY_LIMIT,
+    rateLimitPerMinute: s.KAP_BRIDGE_RATE_LIMIT,
+    anonymousRateLimitPerMinute: s.KAP_BRIDGE_ANON_RATE_LIMIT,
+    probeRateLimitPerMinute: s.KAP_BRIDGE_PROBE_RATE_LIMIT,
+    ...(s.KAP_BRIDGE_API_KEYS ? { apiKeysFile: s.KAP_BRIDGE_API_KEYS } : {}),
   };
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 * 1024 };
+/** Delivery settings (DESIGN.md §6): the destinations file, leases, retries, the sync schedule. */
+export interface DeliveryConfig {
+  /** `KAP_BRIDGE_DESTINATIONS`: path of the destinations file; none → nothing can be delivered. */
+  destinationsFile?: string;
+  /** `KAP_BRIDGE_LEASE_MS` (default 120000): an in-flight lease; longer than one push may take. */
+  leaseMs: number;
+  /** `KAP_BRIDGE_RETRY_BASE_MS` (default 30000). */
+  retryBaseMs: number;
+  /** `KAP_BRIDGE_RETRY_MAX_ATTEMPTS` (default 12). */
+  maxAttempts: number;
+  /** `KAP_BRIDGE_SYNC_CRON` (default every minute). */
+  syncCron: string;
+}
 
-function byteSize(env: Env, name: string, dflt: number, problems: string[]): number {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return dflt;
-  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
-  const bytes = m ? Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] ?? 1) : 0;
-  // Below 1 KB not even a small referral fits; above 50 MB one request could exhaust memory.
-  if (!m || bytes < 1024 || bytes > 50 * 1024 * 1024) {
-    problems.push(`${name}: "${raw}" must be a size between 1kb and 50mb (e.g. 1048576, 512kb, 2mb)`);
-    return dflt;
-  }
-  return bytes;
+/** Reads the delivery settings; throws {@link ConfigError} naming every bad variable. */
+export function readDeliveryConfig(env: Env): DeliveryConfig {
+  return deliveryConfigOf(readSettings(env, DELIVERY_SETTINGS));
+}
+
+/** {@link DeliveryConfig} of settings already read. */
+export function deliveryConfigOf(s: Pick<Settings, (typeof DELIVERY_SETTINGS)[number]>): DeliveryConfig {
+  return {
+    leaseMs: s.KAP_BRIDGE_LEASE_MS,
+    retryBaseMs: s.KAP_BRIDGE_RETRY_BASE_MS,
+    maxAttempts: s.KAP_BRIDGE_RETRY_MAX_ATTEMPTS,
+    syncCron: s.KAP_BRIDGE_SYNC_CRON,
+    ...(s.KAP_BRIDGE_DESTINATIONS ? { destinationsFile: s.KAP_BRIDGE_DESTINATIONS } : {}),
+  };
 }

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Bundle, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import request from 'supertest';
 import { createApp } from '../../src/entry/http/app';
-import type { Runtime } from '../../src/bootstrap/runtime';
+import type { Runtime } from '../../src/bootstrap/compose';
 import { ingestPort } from '../../src/bootstrap/service-ports';
 import { bearer, makeWorld } from '../http/support/ports';
 import { loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';

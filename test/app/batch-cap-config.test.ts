@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, readConfig } from '../../src/bootstrap/settings';
-import { buildRuntime, type Runtime } from '../../src/bootstrap/runtime';
+import { buildRuntime, type Runtime } from '../../src/bootstrap/compose';
 import { referralBatch } from './inbound-batch';
 
 /** `KAP_BRIDGE_MAX_BATCH_ENTRIES` (DESIGN.md §8): validated at start, and it reaches the use cases. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Organization, ServiceRequest } from '@medplum/fhirtypes';
 import { readConfig } from '../../src/bootstrap/settings';
-import { buildRuntime, type Runtime } from '../../src/bootstrap/runtime';
+import { buildRuntime, type Runtime } from '../../src/bootstrap/compose';
 
 // The practice's identity flows from the environment through the composition root into every
 // ingest mapping: a `must-exist` destination can only find an Organization the practice names.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { buildProgram } from '../../src/entry/cli/main';
 import { readConfig } from '../../src/bootstrap/settings';
-import { buildRuntime } from '../../src/bootstrap/runtime';
+import { buildRuntime } from '../../src/bootstrap/compose';
 import { openSqliteStore } from '../../src/adapters/store/sqlite-store';
 
 /**

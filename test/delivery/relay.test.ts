@@ -170,13 +170,15 @@ describe('relay against the sandbox over HTTP', () => {
     h.clock.set('2026-11-20T19:05:00-08:00');
     expect(await h.relay().drain()).toMatchObject({ dead: 2 });
     const ops = createOutboxOperations({ store: h.store, clock: () => h.clock.now });
-    const dead = await ops.list({ state: 'dead' });
+    const dead = await ops.list({ state: 'dead' }, 'test');
     // Retrying the destination also re-queues the withheld ServiceRequest: the relay decides
     // consent again and withholds it again.
     expect(await ops.retryDestination('lakeside-ehr')).toHaveLength(3);
     expect(await h.relay().drain()).toMatchObject({ delivered: 2, withheld: 1 });
     expect(await sandboxSearch(h, 'ServiceRequest')).toHaveLength(0);
-    const comm = (await ops.list({ state: 'delivered' })).find((r) => r.resourceType === 'Communication')!;
+    const comm = (await ops.list({ state: 'delivered' }, 'test')).find(
+      (r) => r.resourceType === 'Communication',
+    )!;
     expect(dead.map((r) => r.id)).toContain(comm.id);
     const logBefore = await readDisclosureLog(
       { store: h.store, clock: () => h.clock.now },

@@ -1,13 +1,14 @@
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, outcome } from '../../fhir/outcomes';
 import { checkAddressLiteral } from './url-guard';
-import type {
-  Destination,
-  DestinationAuth,
-  DestinationRegistry,
-  ReferencedResourcesPolicy,
-  SmartAlg,
-  Transport,
+import {
+  isDestinationId,
+  type Destination,
+  type DestinationAuth,
+  type DestinationRegistry,
+  type ReferencedResourcesPolicy,
+  type SmartAlg,
+  type Transport,
 } from '../../app/ports/destination-port';
 
 export type {
@@ -29,7 +30,6 @@ export type {
 export type ParseDestinationsResult =
   { ok: true; destinations: Destination[] } | { ok: false; outcome: OperationOutcome };
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENV_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TOP_FIELDS = [
   'id',
@@ -175,7 +175,7 @@ function parseEntry(raw: unknown, index: number): { dest?: Destination; issues: 
   }
   c.unknownFields(raw, TOP_FIELDS, '');
   const id = c.string(raw, 'id');
-  if (id && !ID_PATTERN.test(id)) c.fail('id', 'use letters, digits, ".", "_" or "-" (max 64)');
+  if (id && !isDestinationId(id)) c.fail('id', 'use letters, digits, ".", "_" or "-" (max 64)');
   const flags = {
     allowInsecure: c.bool(raw, 'allowInsecure'),
     allowPrivateNetwork: c.bool(raw, 'allowPrivateNetwork'),

@@ -26,6 +26,18 @@ export type DestinationAuth =
 
 export type Transport = 'auto' | 'transaction' | 'conditional';
 
+/**
+ * A destination id: how a referral, the outbox and `KAP_BRIDGE_DEFAULT_DESTINATION` name a
+ * registered destination (never a URL, DESIGN.md §6). One rule for the destinations file and the
+ * settings, so an id the settings accept can be registered.
+ */
+const DESTINATION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** True when `id` is a well-formed destination id (letters, digits, `.` `_` `-`; max 64; a letter or digit first). */
+export function isDestinationId(id: string): boolean {
+  return DESTINATION_ID.test(id);
+}
+
 /** A validated destination, defaults applied. */
 export interface Destination {
   id: string;

@@ -1,15 +1,8 @@
 import { readJsonFile as readStrictJsonFile } from '../read-json-file';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Command } from 'commander';
-import {
-  DEFAULT_TIME_ZONE,
-  decideDisclosure,
-  isValidTimeZone,
-  parseConsents,
-  parseDisclosureRequest,
-  type ParseResult,
-} from '../../../consent';
-import { configuredTimeZone } from '../../../bootstrap/settings';
+import { decideDisclosure, parseConsents, parseDisclosureRequest, type ParseResult } from '../../../consent';
+import { ConfigError, processEnvironment, readTimeZone } from '../../../bootstrap/settings';
 import { errorOutcome } from '../../../fhir/outcomes';
 
 interface DecideOptions {
@@ -31,32 +24,37 @@ export function registerConsent(program: Command): void {
     .option('--consents <file>', 'JSON array of Consent resources, or a Bundle')
     .option('--request <file>', 'the disclosure request (JSON)')
     .action((opts: DecideOptions) => {
-      const result = runDecide(opts, configuredTimeZone(), new Date());
+      const result = runDecide(opts, new Date());
       console.log(JSON.stringify(result.body, null, 2));
       process.exitCode = result.exitCode;
     });
 }
 
-function runDecide(
-  opts: DecideOptions,
-  zoneSetting: string | undefined,
-  now: Date,
-): { body: unknown; exitCode: number } {
+function runDecide(opts: DecideOptions, now: Date): { body: unknown; exitCode: number } {
   const fail = (outcome: OperationOutcome, exitCode = 2): { body: unknown; exitCode: number } => ({
     body: outcome,
     exitCode,
   });
-  const zone = zoneSetting && zoneSetting.trim() !== '' ? zoneSetting.trim() : DEFAULT_TIME_ZONE;
-  if (!isValidTimeZone(zone)) {
-    return fail(
-      errorOutcome('value', `KAP_BRIDGE_TIMEZONE "${zone}" is not an IANA time zone.`, 'KAP_BRIDGE_TIMEZONE'),
-    );
-  }
+  const zone = timeZone();
+  if (!zone.ok) return fail(zone.outcome);
   const consents = readJsonFile(opts.consents, '--consents', parseConsents);
   if (!consents.ok) return fail(consents.outcome, consents.exitCode);
   const request = readJsonFile(opts.request, '--request', parseDisclosureRequest);
   if (!request.ok) return fail(request.outcome, request.exitCode);
-  return { body: decideDisclosure(consents.value, request.value, now, { timeZone: zone }), exitCode: 0 };
+  return {
+    body: decideDisclosure(consents.value, request.value, now, { timeZone: zone.value }),
+    exitCode: 0,
+  };
+}
+
+/** `KAP_BRIDGE_TIMEZONE` through the settings schema; a bad zone is an OperationOutcome naming it. */
+function timeZone(): { ok: true; value: string } | { ok: false; outcome: OperationOutcome } {
+  try {
+    return { ok: true, value: readTimeZone(processEnvironment()) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { ok: false, outcome: errorOutcome('value', err.problems.join('; '), 'KAP_BRIDGE_TIMEZONE') };
+  }
 }
 
 /**

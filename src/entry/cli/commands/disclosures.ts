@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { readDisclosureLog } from '../../../app/disclosure-log';
 import type { DisclosureLogEntry } from '../../../audit/disclosure-log';
-import { runtimeFromEnv } from '../../../bootstrap/runtime';
+import { withRuntime } from '../../../bootstrap/compose';
 
 /**
  * `kap-bridge disclosures --patient MRN [--format text|json]` (DESIGN.md §8; 45 CFR 164.528):
@@ -15,15 +15,12 @@ export function registerDisclosures(program: Command): void {
     .requiredOption('--patient <mrn>', "the client's MRN")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: { patient: string; format: 'text' | 'json' }) => {
-      const rt = await runtimeFromEnv();
-      try {
-        const log = await readDisclosureLog({ store: rt.store, clock: rt.clock }, opts.patient, 'cli');
-        if (opts.format === 'json') console.log(JSON.stringify({ mrn: opts.patient, ...log }, null, 2));
-        else console.log(formatLog(opts.patient, log.found, log.entries));
-        process.exitCode = log.found ? 0 : 1;
-      } finally {
-        await rt.close();
-      }
+      const log = await withRuntime((rt) =>
+        readDisclosureLog({ store: rt.store, clock: rt.clock }, opts.patient, 'cli'),
+      );
+      if (opts.format === 'json') console.log(JSON.stringify({ mrn: opts.patient, ...log }, null, 2));
+      else console.log(formatLog(opts.patient, log.found, log.entries));
+      process.exitCode = log.found ? 0 : 1;
     });
 }
 

@@ -2,10 +2,8 @@ import { readJsonFile } from '../read-json-file';
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
 import type { FhirIngestResult, IngestResult } from '../../../app';
-import { processEnvironment, readConfig } from '../../../bootstrap/settings';
-import { registeredDestinationIds } from '../../../bootstrap/delivery-runtime';
 import { errorOutcome, issue, outcome } from '../../../fhir/outcomes';
-import { buildRuntime, type Runtime } from '../../../bootstrap/runtime';
+import { ingestRuntimeFromEnv, withRuntime } from '../../../bootstrap/compose';
 import { formatOutcome, formatRows, rowJson } from './outbox-format';
 
 /**
@@ -41,13 +39,11 @@ async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Pro
       input.exitCode,
     );
   if (kind === 'bundle') return runBundle(input.value, format);
-  const runtime = await openRuntime(processEnvironment());
-  try {
-    const result = await runtime.ingest[kind](input.value, { actor: 'cli' });
-    return print(format, result, result.status === 'rejected' ? 1 : 0);
-  } finally {
-    await runtime.close();
-  }
+  const result = await withRuntime(
+    (rt) => rt.ingest[kind](input.value, { actor: 'cli' }),
+    ingestRuntimeFromEnv,
+  );
+  return print(format, result, result.status === 'rejected' ? 1 : 0);
 }
 
 /**
@@ -62,26 +58,13 @@ async function runBundle(input: unknown, format: 'text' | 'json'): Promise<numbe
     const text = 'ingest bundle takes a Bundle of type transaction, batch or message';
     return printFhir(format, { status: 'rejected', outcome: errorOutcome('value', text, 'Bundle.type') });
   }
-  const runtime = await openRuntime(processEnvironment());
-  try {
-    const b = bundle as Bundle;
-    const ctx = { actor: 'cli' };
-    return printFhir(
-      format,
-      await (type === 'message' ? runtime.ingest.message(b, ctx) : runtime.ingest.fhirBundle(b, ctx)),
-    );
-  } finally {
-    await runtime.close();
-  }
-}
-
-/** The runtime, knowing the registered destinations when a destinations file is configured. */
-function openRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
-  const config = readConfig(env);
-  const file = env.KAP_BRIDGE_DESTINATIONS?.trim();
-  if (!file) return buildRuntime(config);
-  const ids = registeredDestinationIds(file);
-  return buildRuntime(config, { knownDestinations: (id) => ids.has(id) });
+  const b = bundle as Bundle;
+  const ctx = { actor: 'cli' };
+  const result = await withRuntime(
+    (rt) => (type === 'message' ? rt.ingest.message(b, ctx) : rt.ingest.fhirBundle(b, ctx)),
+    ingestRuntimeFromEnv,
+  );
+  return printFhir(format, result);
 }
 
 function printFhir(format: 'text' | 'json', r: FhirIngestResult): number {

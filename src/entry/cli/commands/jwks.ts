@@ -8,7 +8,7 @@ import {
   parseDestinations,
   publicJwkFromPrivatePem,
   type PublicJwk,
-} from '../../../bootstrap/offline-tools';
+} from '../../../bootstrap/compose';
 import { processEnvironment } from '../../../bootstrap/settings';
 
 export interface JwksOptions {

@@ -1,6 +1,6 @@
+import type { OperationOutcome } from '@medplum/fhirtypes';
 import { Command, Option } from 'commander';
-import { listOutboxAudited } from '../../../app/audited-reads';
-import { runtimeFromEnv } from '../../../bootstrap/runtime';
+import { withRuntime } from '../../../bootstrap/compose';
 import { listStates, OUTBOX_STATES, RETRYABLE_STATES, type OutboxState } from '../../../outbox';
 import type { OutboxRow } from '../../../app/ports/store-port';
 import { formatRows, rowJson } from './outbox-format';
@@ -24,9 +24,7 @@ export function registerOutbox(program: Command): void {
     .action(async (opts: { state?: OutboxState; destination?: string; patient?: string; format: string }) => {
       const filter = { state: opts.state, destinationId: opts.destination, patientMrn: opts.patient };
       // A read of PHI, audited like GET /outbox (same use case), with actor `cli`.
-      const rows = await withRuntime((rt) =>
-        listOutboxAudited({ store: rt.store, clock: rt.clock }, filter, 'cli'),
-      );
+      const rows = await withRuntime((rt) => rt.outbox.list(filter, 'cli'));
       printRows(rows, opts.format);
     });
   outbox
@@ -39,12 +37,13 @@ export function registerOutbox(program: Command): void {
     .option('--destination <id>', 'every retryable row of this destination')
     .action(async (id: string | undefined, opts: { destination?: string }) => {
       if (!id === !opts.destination) throw new Error('give either an outbox row id or --destination');
-      const rows = await withRuntime(async (rt) =>
-        id
-          ? [await rt.outbox.retry(id)].filter((r): r is OutboxRow => r !== null)
-          : rt.outbox.retryDestination(opts.destination ?? ''),
-      );
-      report(rows, 'queued again');
+      if (!id) {
+        const rows = await withRuntime((rt) => rt.outbox.retryDestination(opts.destination ?? ''));
+        report(rows, 'queued again');
+        return;
+      }
+      const result = await withRuntime((rt) => rt.outbox.retry(id));
+      report(result.status === 'retried' ? [result.row] : [], 'queued again', result.outcome);
     });
   outbox
     .command('replay')
@@ -56,26 +55,18 @@ export function registerOutbox(program: Command): void {
     });
 }
 
-async function withRuntime<T>(
-  fn: (rt: Awaited<ReturnType<typeof runtimeFromEnv>>) => Promise<T>,
-): Promise<T> {
-  const rt = await runtimeFromEnv();
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
-
 function printRows(rows: OutboxRow[], format: string): void {
   if (format === 'json') console.log(JSON.stringify(rows.map(rowJson), null, 2));
   else if (rows.length === 0) console.log('no outbox rows');
   else console.log(formatRows(rows).join('\n'));
 }
 
-function report(rows: OutboxRow[], what: string): void {
+/** The rows acted on; none → exit 1 with the use case's reason when it gave one (as HTTP's 404 / 409). */
+function report(rows: OutboxRow[], what: string, refusal?: OperationOutcome): void {
   if (rows.length === 0) {
-    console.log('nothing to do: no such row, or it is not in a state that allows this');
+    const reason =
+      refusal?.issue?.[0]?.details?.text ?? 'no such row, or it is not in a state that allows this';
+    console.log(`nothing to do: ${reason}`);
     process.exitCode = 1;
     return;
   }

@@ -1,8 +1,6 @@
 import { Command, Option } from 'commander';
-import { buildDeliveryRuntime, readDeliveryConfig } from '../../../bootstrap/delivery-runtime';
 import type { RunSummary } from '../../../app/deliver/relay';
-import { runtimeFromEnv } from '../../../bootstrap/runtime';
-import { processEnvironment } from '../../../bootstrap/settings';
+import { syncFromEnv, type DeliveryRuntime } from '../../../bootstrap/compose';
 
 /**
  * `kap-bridge sync [--once]` (DESIGN.md §6, §8): drain the outbox. `--once` delivers every due
@@ -18,12 +16,8 @@ export function registerSync(program: Command): void {
     .option('--once', 'drain due items once, print a summary and exit')
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
     .action(async (opts: { once?: boolean; format: 'text' | 'json' }) => {
-      const rt = await runtimeFromEnv();
-      const delivery = buildDeliveryRuntime(
-        rt,
-        readDeliveryConfig(processEnvironment()),
-        processEnvironment(),
-      );
+      const parts = await syncFromEnv();
+      const { delivery } = parts;
       try {
         if (delivery.destinations.list().length === 0) {
           console.error(
@@ -38,16 +32,12 @@ export function registerSync(program: Command): void {
         }
         await runScheduled(delivery, opts.format);
       } finally {
-        await delivery.close();
-        await rt.close();
+        await parts.close();
       }
     });
 }
 
-async function runScheduled(
-  delivery: ReturnType<typeof buildDeliveryRuntime>,
-  format: 'text' | 'json',
-): Promise<void> {
+async function runScheduled(delivery: DeliveryRuntime, format: 'text' | 'json'): Promise<void> {
   const scheduler = delivery.scheduler((event) => {
     if (event.kind === 'completed' && event.result.leased > 0)
       console.log(formatSummary(event.result, format));

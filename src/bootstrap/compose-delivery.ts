@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from './settings';
+import { ConfigError, type DeliveryConfig } from './settings';
 import { createAuthProvider, loadAuthSecrets } from '../adapters/destination/auth';
 import type { AuthProvider, AuthSecrets } from '../adapters/destination/auth';
 import {
@@ -14,56 +14,19 @@ import {
 import { createFhirGateway } from '../adapters/destination/fhir-gateway';
 import { createGuardedHttpClient } from '../adapters/destination/http-client';
 import { createRelay, type Relay, type RelayDeps, type RelayLogger } from '../app/deliver/relay';
-import type { Runtime } from './runtime';
-import { nodeCronEngine, isValidCron } from '../entry/schedule/node-cron-engine';
-import { createSyncScheduler, DEFAULT_SYNC_CRON, type SyncScheduler } from '../entry/schedule/sync-scheduler';
+import type { Store } from '../app/ports/store-port';
+import type { FhirValidator } from '../fhir/validator';
+import { nodeCronEngine } from '../entry/schedule/node-cron-engine';
+import { createSyncScheduler, type SyncScheduler } from '../entry/schedule/sync-scheduler';
 import type { RunSummary } from '../app/deliver/relay';
 
 /**
  * Composition of delivery (DESIGN.md §6, §8): the destinations file, the guarded HTTP client,
- * auth per destination, the FHIR gateway, the relay and the scheduled sync. A sibling of
- * `runtime.ts` in the composition root: the only other place that reads the environment and
- * builds real delivery adapters.
+ * auth per destination, the FHIR gateway, the relay and the scheduled sync. Part of the
+ * composition root (`compose.ts` is its front door): settings come in already validated.
  */
 
-/** Delivery settings from the environment (validated, every problem reported at once). */
-export interface DeliveryConfig {
-  /** `KAP_BRIDGE_DESTINATIONS`: path of the destinations file; none → nothing can be delivered. */
-  destinationsFile?: string;
-  /** `KAP_BRIDGE_LEASE_MS` (default 120000): an in-flight lease; longer than one push may take. */
-  leaseMs: number;
-  /** `KAP_BRIDGE_RETRY_BASE_MS` (default 30000). */
-  retryBaseMs: number;
-  /** `KAP_BRIDGE_RETRY_MAX_ATTEMPTS` (default 12). */
-  maxAttempts: number;
-  /** `KAP_BRIDGE_SYNC_CRON` (default every minute). */
-  syncCron: string;
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** Reads the delivery settings; throws `ConfigError` naming every bad variable. */
-export function readDeliveryConfig(env: Env): DeliveryConfig {
-  const problems: string[] = [];
-  const int = (name: string, dflt: number, min: number): number => {
-    const raw = env[name]?.trim();
-    if (!raw) return dflt;
-    if (!/^\d+$/.test(raw) || Number(raw) < min) {
-      problems.push(`${name}: "${raw}" must be a whole number ≥ ${min}`);
-      return dflt;
-    }
-    return Number(raw);
-  };
-  const leaseMs = int('KAP_BRIDGE_LEASE_MS', 120_000, 5_000);
-  const retryBaseMs = int('KAP_BRIDGE_RETRY_BASE_MS', 30_000, 1);
-  const maxAttempts = int('KAP_BRIDGE_RETRY_MAX_ATTEMPTS', 12, 1);
-  const syncCron = env.KAP_BRIDGE_SYNC_CRON?.trim() || DEFAULT_SYNC_CRON;
-  if (!isValidCron(syncCron))
-    problems.push(`KAP_BRIDGE_SYNC_CRON: "${syncCron}" is not a cron expression (e.g. "* * * * *")`);
-  const destinationsFile = env.KAP_BRIDGE_DESTINATIONS?.trim() || undefined;
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { leaseMs, retryBaseMs, maxAttempts, syncCron, ...(destinationsFile ? { destinationsFile } : {}) };
-}
 
 /** Reads and checks the destinations file (not its secrets); throws `ConfigError` on any problem. */
 function readDestinationsFile(file: string): Destination[] {
@@ -103,6 +66,14 @@ export function loadDestinations(
   return { destinations, secrets };
 }
 
+/** What delivery needs of the runtime (`compose.ts`'s `Runtime` has it). */
+export interface DeliveryBase {
+  store: Store;
+  validator(): FhirValidator;
+  clock: () => Date;
+  config: { timeZone: string };
+}
+
 export interface DeliveryRuntime {
   config: DeliveryConfig;
   destinations: DestinationRegistry;
@@ -134,7 +105,7 @@ export interface ExtraDestination {
 
 /** Builds the relay and the scheduler on top of the core runtime. */
 export function buildDeliveryRuntime(
-  rt: Runtime,
+  rt: DeliveryBase,
   config: DeliveryConfig,
   env: Env,
   options: DeliveryRuntimeOptions = {},
