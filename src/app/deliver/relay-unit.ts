@@ -3,6 +3,7 @@ import { businessIdentifier, logicalReferenceTo } from '../../outbox/business-id
 import type { StoreOps } from '../ports/store-port';
 import { UndeliverableItemError } from '../../outbox/thrown-attempt';
 import type { DeliveryItem, DeliveryMethod, DeliveryUnit } from '../../outbox/delivery-unit';
+import { ID_PATTERN, TYPE_PATTERN } from '../../fhir/id-pattern';
 
 /**
  * Builds the delivery unit of one outbox item (DESIGN.md §2 "What crosses to the clinician"):
@@ -30,9 +31,11 @@ export interface BuiltUnit {
   references: string[];
 }
 
+const LOCAL_REFERENCE = new RegExp(`^(${TYPE_PATTERN})/(${ID_PATTERN})$`);
+
 /** `Type/id` of a literal relative reference, or undefined for anything else. */
 function localTarget(reference: string | undefined): { type: string; id: string } | undefined {
-  const m = reference ? /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;
+  const m = reference ? LOCAL_REFERENCE.exec(reference) : null;
   return m?.[1] && m[2] ? { type: m[1], id: m[2] } : undefined;
 }
 

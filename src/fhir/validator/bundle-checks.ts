@@ -2,12 +2,13 @@ import { isResourceType } from '@medplum/core';
 import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 import { isJsonObject } from '../json-object';
+import { ID_PATTERN, TYPE_PATTERN } from '../id-pattern';
 
 // Bundle rules (https://hl7.org/fhir/R4/bundle.html): fullUrl is absolute (bdl-7 pairs it with
 // versions), a RESTful fullUrl ends in the entry's type and id, and the paging relations occur once.
 // A RESTful fullUrl whose tail differs from the entry's type/id is only warned about.
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:/i;
-const RESTFUL_TAIL = /\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const RESTFUL_TAIL = new RegExp(`/(${TYPE_PATTERN})/(${ID_PATTERN})(/_history/${ID_PATTERN})?$`);
 const SINGLE_RELATIONS = new Set(['self', 'first', 'previous', 'prev', 'next', 'last']);
 
 type Json = Record<string, unknown>;

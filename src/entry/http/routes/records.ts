@@ -4,6 +4,7 @@ import { actorOf } from '../auth';
 import { httpError, sendFhir } from '../errors';
 import { requireBody } from '../json-body';
 import type { RouteSpec } from '../route-table';
+import { isFhirId } from '../../../fhir/id-pattern';
 
 /**
  * Practice records in (DESIGN.md §2 shapes, §8 routes). The body goes to the use case as it came:
@@ -17,9 +18,6 @@ const STATUS: Record<IngestResult['status'], number> = {
   unchanged: 200,
   rejected: 422,
 };
-
-/** Record ids follow the FHIR id rule (http://hl7.org/fhir/R4/datatypes.html#id). */
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** The routes `POST /referrals`, `/consents`, `/consents/:id/revoke`, `/integration-updates`. */
 export function recordRoutes(deps: Pick<AppDeps, 'ingest'>): RouteSpec[] {
@@ -76,7 +74,7 @@ export function sendIngestResult(res: Response, result: IngestResult): void {
 
 /** A path id, checked against the id rule (400 otherwise; the value is not echoed). */
 export function pathId(value: unknown, name = 'id'): string {
-  if (typeof value !== 'string' || !ID.test(value)) {
+  if (typeof value !== 'string' || !isFhirId(value)) {
     throw httpError(400, 'value', `The ${name} in the path must be 1–64 letters, digits, '-' or '.'.`, name);
   }
   return value;
