@@ -1,4 +1,5 @@
-import type { Reference, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
+import { referencesIn } from '../../fhir/references';
 import { businessIdentifier, logicalReferenceTo } from '../../outbox/business-identifier';
 import type { StoreOps } from '../ports/store-port';
 import { UndeliverableItemError } from '../../outbox/thrown-attempt';
@@ -37,17 +38,6 @@ const LOCAL_REFERENCE = new RegExp(`^(${TYPE_PATTERN})/(${ID_PATTERN})$`);
 function localTarget(reference: string | undefined): { type: string; id: string } | undefined {
   const m = reference ? LOCAL_REFERENCE.exec(reference) : null;
   return m?.[1] && m[2] ? { type: m[1], id: m[2] } : undefined;
-}
-
-/** Every Reference object (an object with a string `reference`) inside a resource. */
-function referencesIn(value: unknown, acc: Reference[] = []): Reference[] {
-  if (Array.isArray(value)) value.forEach((v) => referencesIn(v, acc));
-  else if (typeof value === 'object' && value !== null) {
-    const rec = value as Record<string, unknown>;
-    if (typeof rec.reference === 'string') acc.push(rec as Reference);
-    for (const [k, v] of Object.entries(rec)) if (k !== 'reference') referencesIn(v, acc);
-  }
-  return acc;
 }
 
 function versioned(r: Resource): string {
