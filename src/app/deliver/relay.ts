@@ -1,5 +1,6 @@
 import type { Consent, OperationOutcome } from '@medplum/fhirtypes';
 import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
+import { validateAll } from '../validate-resources';
 import {
   attemptAwaitingConsent,
   attemptDead,
@@ -124,24 +125,15 @@ export function createRelay(deps: RelayDeps): Relay {
       });
     }
     const built = await buildDeliveryUnit(deps.store, plan.mains);
-    const invalid = validateUnit(built);
-    if (invalid) return finish(row, startedAt, failed('dead', invalid, built.references, plan.consentRef));
+    const checked = validateAll(
+      deps.validator,
+      built.unit.map((item) => item.resource),
+      (r) => `outgoing ${r.resourceType}`,
+    );
+    if (!checked.ok)
+      return finish(row, startedAt, failed('dead', checked.outcome, built.references, plan.consentRef));
     const pushed = await deps.gateway.push(dest, built.unit);
     return finish(row, startedAt, await endOfPush(row, pushed, built, plan.consentRef, plan.sections));
-  }
-
-  function validateUnit(built: BuiltUnit): OperationOutcome | undefined {
-    const errors = built.unit.flatMap((item) =>
-      (deps.validator.validate(item.resource).issue ?? [])
-        .filter((i) => i.severity === 'error' || i.severity === 'fatal')
-        .map((i) => ({
-          ...i,
-          details: {
-            text: `outgoing ${item.resource.resourceType}: ${i.details?.text ?? i.diagnostics ?? i.code}`,
-          },
-        })),
-    );
-    return errors.length > 0 ? outcome(errors) : undefined;
   }
 
   async function endOfPush(
