@@ -9,7 +9,6 @@ import { canonicalJson, contentHash } from './content-hash';
 import { noteMrnInUse } from './match-client';
 import { refuseFutureInstant, type RecordedAt } from './not-in-future';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
-import type { ResourceValidator } from './ports/validator-port';
 
 /**
  * The one shape every record ingest has (DESIGN.md §6, transactional outbox): parse → (in one
@@ -143,29 +142,6 @@ function summary(label: string, record: StoredRecord, effects: Effects): string 
 
 function info(text: string): OperationOutcome {
   return outcome([issue({ severity: 'information', code: 'informational', text })]);
-}
-
-/**
- * Validates every mapped resource; errors refuse the record (the outcome names the resource in
- * each issue's text), warnings are passed on.
- */
-export function validateAll(
-  validator: ResourceValidator,
-  resources: Resource[],
-): { ok: true; warnings: OperationOutcomeIssue[] } | { ok: false; outcome: OperationOutcome } {
-  const errors: OperationOutcomeIssue[] = [];
-  const warnings: OperationOutcomeIssue[] = [];
-  for (const r of resources) {
-    for (const i of validator.validate(r).issue ?? []) {
-      const named = {
-        ...i,
-        details: { text: `${r.resourceType}/${r.id ?? ''}: ${i.details?.text ?? i.diagnostics ?? i.code}` },
-      };
-      if (i.severity === 'error' || i.severity === 'fatal') errors.push(named);
-      else if (i.severity === 'warning') warnings.push(named);
-    }
-  }
-  return errors.length > 0 ? { ok: false, outcome: outcome(errors) } : { ok: true, warnings };
 }
 
 /**

@@ -5,14 +5,8 @@ import type { ConsentRecord, Referral } from '../domain/records';
 import { issue } from '../fhir/outcomes';
 import { mapReferral } from '../mapping';
 import type { StoreOps } from './ports/store-port';
-import {
-  runIngest,
-  putIfChanged,
-  validateAll,
-  withId,
-  type IngestSpec,
-  type Prepared,
-} from './ingest-pipeline';
+import { runIngest, putIfChanged, withId, type IngestSpec, type Prepared } from './ingest-pipeline';
+import { validateAll } from './validate-resources';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { enqueueItem, patientConsents, stateFor } from './outbox-planner';
 

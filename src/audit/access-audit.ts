@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditEventEntity } from '@medplum/fhirtypes';
+import type { AuditEvent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
 
 /**
@@ -43,16 +43,22 @@ export interface AccessAuditInput {
   outcome?: '0' | '4' | '8';
 }
 
+/**
+ * AuditEvent.type of every read and record write (R4 valueset-audit-event-type): a RESTful
+ * operation; the subtype names the interaction.
+ */
+export const REST_OPERATION: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+  code: 'rest',
+  display: 'RESTful Operation',
+};
+
 /** Builds the AuditEvent of one read. Pure. */
 export function buildAccessAudit(input: AccessAuditInput): AuditEvent {
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
     id: input.id,
-    type: {
-      system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
-      code: 'rest',
-      display: 'RESTful Operation',
-    },
+    type: { ...REST_OPERATION },
     subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: 'read', display: 'read' }],
     action: 'R',
     recorded: input.recorded.toISOString(),

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { patientByMrn } from './access-audit';
+import { patientByMrn, REST_OPERATION } from './access-audit';
 
 /**
  * AuditEvents for practice records written into kap-bridge (45 CFR 164.312(b): record activity in
@@ -24,11 +24,7 @@ export function buildRecordAudit(input: RecordAuditInput): AuditEvent {
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
     id: input.id,
-    type: {
-      system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
-      code: 'rest',
-      display: 'RESTful Operation',
-    },
+    type: { ...REST_OPERATION },
     subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: interaction, display: interaction }],
     action: input.created ? 'C' : 'U',
     recorded: input.recorded.toISOString(),

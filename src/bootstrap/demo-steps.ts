@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Communication, Consent, Resource } from '@medplum/fhirtypes';
 import { readDisclosureLog } from '../app/disclosure-log';
+import { shareCodesOf } from '../consent';
 import type { Relay } from '../app/deliver/relay';
-import { CODE_SYSTEM, EXTENSION, IDENTIFIER_SYSTEM } from '../fhir/canonical';
+import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
 import type { Runtime } from './compose';
 import { STATE } from '../outbox';
 import type { OutboxRow } from '../app/ports/store-port';
@@ -67,11 +68,7 @@ function readSandbox(w: DemoWorld, relative: string): Promise<Response> {
 }
 
 function sectionsOf(c: Communication | undefined): string[] {
-  return (c?.payload ?? []).flatMap((p) =>
-    (p.extension ?? [])
-      .filter((e) => e.url === EXTENSION.shareCode && e.valueCoding?.system === CODE_SYSTEM.share)
-      .map((e) => e.valueCoding?.code ?? '?'),
-  );
+  return c ? shareCodesOf(c) : [];
 }
 
 async function sync(w: DemoWorld, log: StepLog): Promise<void> {

@@ -1,9 +1,9 @@
 import type { Coding, Communication, Consent, Reference, ServiceRequest } from '@medplum/fhirtypes';
-import { CODE_SYSTEM, EXTENSION } from '../fhir/canonical';
+import { SHARE_CODES } from '../domain/records';
+import { CODE_SYSTEM } from '../fhir/canonical';
 import { sameCoding } from './match';
+import { shareTagsOf } from './share-tags';
 import type { DisclosureRequest } from './types';
-
-const SHARE_CODES = ['referral-status', 'session-focus', 'observations', 'integration-suggestions'];
 
 /**
  * The DisclosureRequest for sending `resource` to `recipient` (DESIGN.md §2 "What crosses to the
@@ -43,8 +43,7 @@ function codesOf(resource: Communication | ServiceRequest | Consent): Coding[] {
   if (resource.resourceType === 'Consent') return SHARE_CODES.map(share);
   const out: Coding[] = [];
   for (const p of resource.payload ?? []) {
-    for (const e of p.extension ?? []) {
-      const c = e.url === EXTENSION.shareCode ? e.valueCoding : undefined;
+    for (const c of shareTagsOf(p)) {
       if (c && !out.some((o) => sameCoding(o, c))) out.push({ system: c.system, code: c.code });
     }
   }

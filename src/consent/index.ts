@@ -3,6 +3,7 @@ export { decideDisclosure } from './decide';
 export { parseDisclosureRequest, type ParseResult } from './parse-request';
 export { parseConsents } from './parse-consents';
 export { redactCommunication } from './redact';
+export { shareCodesOf } from './share-tags';
 export { buildDisclosureRequest } from './disclosure-request';
 export { decideFor, recipientReference, type Disclosable } from './decide-for';
 export { isValidTimeZone } from './time-zone';

@@ -1,6 +1,7 @@
 import type { Consent, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue, outcome } from '../fhir/outcomes';
 import type { ParseResult } from './parse-request';
+import { isJsonObject } from '../fhir/json-object';
 
 /**
  * Reads the consents given to `consent decide` (DESIGN.md §8): a JSON array of Consent
@@ -19,13 +20,13 @@ export function parseConsents(input: unknown): ParseResult<Consent[]> {
     return issues.length ? { ok: false, outcome: outcome(issues) } : { ok: true, value: input as Consent[] };
   }
   if (isConsent(input)) return { ok: true, value: [input] };
-  if (isRecord(input) && input.resourceType === 'Bundle') {
+  if (isJsonObject(input) && input.resourceType === 'Bundle') {
     if (input.entry !== undefined && !Array.isArray(input.entry)) {
       return refuse('Bundle.entry must be an array.', 'Bundle.entry');
     }
     const entries: unknown[] = (input.entry as unknown[] | undefined) ?? [];
     const consents = entries
-      .map((e) => (isRecord(e) ? e.resource : undefined))
+      .map((e) => (isJsonObject(e) ? e.resource : undefined))
       .filter((r): r is Consent => isConsent(r));
     return { ok: true, value: consents };
   }
@@ -36,10 +37,6 @@ function refuse(text: string, expression: string): ParseResult<Consent[]> {
   return { ok: false, outcome: outcome([issue({ code: 'structure', text, expression })]) };
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function isConsent(v: unknown): v is Consent {
-  return isRecord(v) && v.resourceType === 'Consent' && typeof v.status === 'string';
+  return isJsonObject(v) && v.resourceType === 'Consent' && typeof v.status === 'string';
 }

@@ -8,11 +8,10 @@ import type {
 import { issue, outcome } from '../fhir/outcomes';
 import { isFhirDateTime, isFhirInstant } from './time-zone';
 import type { DisclosureRequest } from './types';
+import { isJsonObject } from '../fhir/json-object';
 
 /** A parsed value, or the OperationOutcome saying why the input was refused. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; outcome: OperationOutcome };
-
-type Json = Record<string, unknown>;
 
 const KNOWN = new Set([
   'patient',
@@ -32,7 +31,7 @@ const KNOWN = new Set([
  * dropped: a misspelt `purpose` silently ignored would change what the engine decides.
  */
 export function parseDisclosureRequest(input: unknown): ParseResult<DisclosureRequest> {
-  if (!isObject(input)) {
+  if (!isJsonObject(input)) {
     return refuse([
       issue({ code: 'structure', text: 'The request must be a JSON object.', expression: '$' }),
     ]);
@@ -81,10 +80,6 @@ function refuse(issues: OperationOutcomeIssue[]): { ok: false; outcome: Operatio
   return { ok: false, outcome: outcome(issues) };
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function isText(v: unknown): v is string {
   return typeof v === 'string' && v.trim().length > 0;
 }
@@ -96,14 +91,14 @@ function readReference(
   required: boolean,
 ): Reference | undefined {
   if (v === undefined && !required) return undefined;
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     const text = v === undefined ? `${path} is required.` : `${path} must be a Reference.`;
     issues.push(issue({ code: v === undefined ? 'required' : 'structure', text, expression: path }));
     return undefined;
   }
   const ref: Reference = {};
   if (isText(v.reference)) ref.reference = v.reference;
-  if (isObject(v.identifier) && isText(v.identifier.system) && isText(v.identifier.value)) {
+  if (isJsonObject(v.identifier) && isText(v.identifier.system) && isText(v.identifier.value)) {
     ref.identifier = { system: v.identifier.system, value: v.identifier.value } satisfies Identifier;
   }
   if (typeof v.display === 'string') ref.display = v.display;
@@ -115,7 +110,7 @@ function readReference(
 }
 
 function readCoding(v: unknown, path: string, issues: OperationOutcomeIssue[]): Coding | undefined {
-  if (!isObject(v) || !isText(v.code) || (v.system !== undefined && !isText(v.system))) {
+  if (!isJsonObject(v) || !isText(v.code) || (v.system !== undefined && !isText(v.system))) {
     issues.push(
       issue({ code: 'structure', text: `${path} must be a Coding with a code.`, expression: path }),
     );

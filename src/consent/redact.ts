@@ -1,6 +1,7 @@
 import type { Coding, Communication, CommunicationPayload, Extension } from '@medplum/fhirtypes';
-import { CODE_SYSTEM, EXTENSION } from '../fhir/canonical';
+import { CODE_SYSTEM } from '../fhir/canonical';
 import { sameCoding } from './match';
+import { shareTagsOf } from './share-tags';
 import type { Decision } from './types';
 
 /** v3-ActCode PSYTHPN: psychotherapy notes (45 CFR 164.501) never leave through this adapter. */
@@ -31,16 +32,14 @@ export function redactCommunication(communication: Communication, decision: Deci
 
 function isPermitted(payload: CommunicationPayload, decision: Decision): boolean {
   if (labelsPsychotherapyNotes(payload.extension)) return false;
-  const tags = (payload.extension ?? []).filter((e) => e.url === EXTENSION.shareCode);
+  const tags = shareTagsOf(payload);
   if (tags.length === 0) return false;
-  return tags.every((t) => {
-    const code = t.valueCoding;
-    return (
+  return tags.every(
+    (code) =>
       !!code &&
       decision.permitted.some((c) => sameCoding(c, code)) &&
-      !decision.denied.some((c) => sameCoding(c, code))
-    );
-  });
+      !decision.denied.some((c) => sameCoding(c, code)),
+  );
 }
 
 /** Any extension (at any depth) whose Coding or CodeableConcept value is PSYTHPN. */

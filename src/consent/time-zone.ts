@@ -8,6 +8,7 @@
  * IANA database shipped with Node), no library.
  */
 
+import { daysInMonth } from '../domain/calendar';
 import { wallTimeToInstant } from '../domain/time-zone';
 
 export { isValidTimeZone } from '../domain/time-zone';
@@ -51,7 +52,7 @@ function computeInterval(value: string, zone: string): Interval | undefined {
   const month = mo === undefined ? undefined : Number(mo);
   const day = d === undefined ? undefined : Number(d);
   if (month !== undefined && (month < 1 || month > 12)) return undefined;
-  if (day !== undefined && (day < 1 || day > daysIn(year, month ?? 1))) return undefined;
+  if (day !== undefined && (day < 1 || day > daysInMonth(year, month ?? 1))) return undefined;
   if (h === undefined) return dateOnly(year, month, day, zone);
   if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
   const wall = Date.UTC(year, (month ?? 1) - 1, day ?? 1, Number(h), Number(mi), Number(s ?? 0));
@@ -76,10 +77,6 @@ function offsetOf(tz: string): number {
   if (tz === 'Z') return 0;
   const sign = tz.startsWith('-') ? -1 : 1;
   return sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60_000;
-}
-
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** True when `value` is a FHIR instant (full date, time with seconds, and an offset). */

@@ -45,12 +45,6 @@ export const CODE_SYSTEM = {
   flagCategory: 'http://terminology.hl7.org/CodeSystem/flag-category',
 } as const;
 
-export const VALUE_SET = {
-  share: `${CANONICAL_BASE}/ValueSet/kap-share`,
-  /** Consent.status in the kap-consent profile: active, or inactive once revoked/superseded. */
-  consentStatus: `${CANONICAL_BASE}/ValueSet/kap-consent-status`,
-} as const;
-
 /** Identifier systems. The practice's own are under the canonical base; NPI is the US one. */
 export const IDENTIFIER_SYSTEM = {
   npi: 'http://hl7.org/fhir/sid/us-npi',

@@ -1,4 +1,5 @@
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
+import { ID_PATTERN, TYPE_PATTERN } from '../fhir/id-pattern';
 
 /**
  * Resolving references between the entries of one Bundle, as R4 §2.36.4.1 "Resolving references
@@ -14,9 +15,10 @@ export interface ResolvedEntry<T extends Resource = Resource> {
   resource: T;
 }
 
-const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/[A-Za-z0-9.-]{1,64})?$/;
+const HISTORY = `(?:/_history/${ID_PATTERN})?`;
+const RELATIVE = new RegExp(`^(${TYPE_PATTERN})/(${ID_PATTERN})${HISTORY}$`);
 // A RESTful fullUrl: [base]/[type]/[id] (http://hl7.org/fhir/R4/http.html#general).
-const RESTFUL = /^(.*)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/[A-Za-z0-9.-]{1,64})?$/;
+const RESTFUL = new RegExp(`^(.*)/(${TYPE_PATTERN})/(${ID_PATTERN})${HISTORY}$`);
 
 /** The entry `ref` points at, from the entry at `fromIndex`; undefined when nothing matches. */
 export function resolveInBundle(

@@ -2,6 +2,7 @@ import type { Communication, Consent, Reference, ServiceRequest } from '@medplum
 import { decideFor } from '../consent';
 import { logicalReferenceTo } from './business-identifier';
 import { UndeliverableItemError } from './thrown-attempt';
+import { ID_PATTERN } from '../fhir/id-pattern';
 
 /**
  * How an integration update points at its referral when it crosses to the clinician — the one
@@ -16,7 +17,7 @@ import { UndeliverableItemError } from './thrown-attempt';
  * ServiceRequests, the consents and the clock are passed in.
  */
 
-const LITERAL = /^ServiceRequest\/([A-Za-z0-9\-.]{1,64})$/;
+const LITERAL = new RegExp(`^ServiceRequest/(${ID_PATTERN})$`);
 
 /** The ids of the ServiceRequests the Communication's `basedOn` references literally. */
 export function basedOnServiceRequestIds(communication: Communication): string[] {

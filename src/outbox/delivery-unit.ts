@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { referencesIn } from '../fhir/references';
 import type { DeliveryFailure } from './delivery-failure';
 
 /**
@@ -108,18 +109,6 @@ export function rewriteReferences<T>(value: T, map: ReadonlyMap<string, string>)
   return out as T;
 }
 
-/** Every `reference` string in a resource. */
-function referencesIn(value: unknown, acc: Set<string>): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => referencesIn(v, acc));
-  else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'reference' && typeof v === 'string') acc.add(v);
-      else referencesIn(v, acc);
-    }
-  }
-  return acc;
-}
-
 /**
  * Entry indexes in dependency order: an entry comes after every entry it references, so each
  * reference can be rewritten to an id the destination has already assigned. A cycle is a bug.
@@ -128,7 +117,7 @@ export function dependencyOrder(unit: DeliveryUnit): number[] {
   const owner = new Map<string, number>();
   unit.forEach((entry, i) => localKeys(entry).forEach((k) => owner.set(k, i)));
   const deps = unit.map((entry, i) => {
-    const refs = [...referencesIn(entry.resource, new Set())].map((r) => owner.get(r));
+    const refs = referencesIn(entry.resource).map((r) => owner.get(r.reference ?? ''));
     return new Set(refs.filter((j): j is number => j !== undefined && j !== i));
   });
   const order: number[] = [];

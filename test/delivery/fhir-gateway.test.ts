@@ -1,5 +1,6 @@
 import { createBearerAuth } from '../../src/adapters/destination/auth';
-import { createFhirGateway, type FhirGateway } from '../../src/adapters/destination/fhir-gateway';
+import { createFhirGateway } from '../../src/adapters/destination/fhir-gateway';
+import type { DestinationGateway } from '../../src/app/ports/destination-port';
 import { createGuardedHttpClient, type GuardedHttpClient } from '../../src/adapters/destination/http-client';
 import type { DeliveryUnit } from '../../src/outbox/delivery-unit';
 import { startFaultProxy, startSandbox } from '../../src/sandbox';
@@ -10,7 +11,7 @@ import { communicationUnit, countByIdentifier, destination, readByIdentifier } f
 let sandbox: Sandbox;
 let proxy: FaultProxy;
 let http: GuardedHttpClient;
-let gateway: FhirGateway;
+let gateway: DestinationGateway;
 let counter = 0;
 const now = () => Date.parse('2026-11-20T20:00:00Z');
 const unique = () => `-${++counter}`;

@@ -1,4 +1,4 @@
-import { isRealDate, isRealInstant } from '../../src/domain/calendar';
+import { daysInMonth, isRealDate, isRealInstant } from '../../src/domain/calendar';
 import { looksLikeMarkup } from '../../src/domain/free-text';
 import { isValidNpi } from '../../src/domain/npi';
 import { parseIntegrationUpdate } from '../../src/domain/parse-records';
@@ -43,6 +43,19 @@ describe('real calendar dates and instants', () => {
     ['2026-11-02T24:00:00Z', false],
     ['2026-11-31T10:00:00Z', false],
   ])('instant %s → %s', (d, ok) => expect(isRealInstant(d)).toBe(ok));
+});
+
+describe('days in a month (the one Gregorian table the validator, the records and consent periods share)', () => {
+  test.each([
+    [2026, 1, 31],
+    [2026, 2, 28],
+    [2024, 2, 29],
+    [1900, 2, 28],
+    [2000, 2, 29],
+    [2026, 4, 30],
+    [2026, 12, 31],
+    [2026, 13, 0],
+  ])('%i-%i has %i days', (year, month, days) => expect(daysInMonth(year, month)).toBe(days));
 });
 
 describe('free text that looks like HTML or script', () => {

@@ -385,7 +385,9 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       const waiting = await seed(store, 1, { state: 'awaiting-consent', consentRef: null });
       await seed(store, 2, { state: 'awaiting-consent', patientMrn: 'KAP-OTHER' });
       await seed(store, 3, { state: 'queued' });
-      expect((await store.awaitingConsentFor('KAP-000001')).map((r) => r.id)).toEqual([waiting.id]);
+      expect(
+        (await store.listOutbox({ state: 'awaiting-consent', patientMrn: 'KAP-000001' })).map((r) => r.id),
+      ).toEqual([waiting.id]);
       const moved = await store.transitionOutbox(
         waiting.id,
         ['awaiting-consent'],

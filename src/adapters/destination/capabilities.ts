@@ -1,6 +1,7 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { errorOutcome } from '../../fhir/outcomes';
 import type { Transport } from './destinations';
+import { isJsonObject } from '../../fhir/json-object';
 
 /**
  * What a destination's CapabilityStatement (R4 capabilitystatement.html) promises that matters
@@ -32,24 +33,22 @@ export interface PlannedWrite {
 export type TransportPlan =
   { transport: 'transaction' } | { transport: 'conditional'; emulate: ReadonlySet<string> };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function codes(list: unknown): string[] {
-  return Array.isArray(list) ? list.filter(isRecord).map((i) => String(i.code ?? i.name ?? '')) : [];
+  return Array.isArray(list) ? list.filter(isJsonObject).map((i) => String(i.code ?? i.name ?? '')) : [];
 }
 
 /** Reads the server part of a CapabilityStatement; an OperationOutcome when it is not one. */
 export function readCapabilities(raw: unknown): DestinationCapabilities | OperationOutcome {
-  if (!isRecord(raw) || raw.resourceType !== 'CapabilityStatement') {
+  if (!isJsonObject(raw) || raw.resourceType !== 'CapabilityStatement') {
     return errorOutcome('not-supported', 'GET metadata did not return a CapabilityStatement');
   }
-  const rest = (Array.isArray(raw.rest) ? raw.rest : []).filter(isRecord).find((r) => r.mode === 'server');
+  const rest = (Array.isArray(raw.rest) ? raw.rest : [])
+    .filter(isJsonObject)
+    .find((r) => r.mode === 'server');
   if (!rest)
     return errorOutcome('not-supported', 'the CapabilityStatement has no rest entry with mode "server"');
   const types = new Map<string, TypeSupport>();
-  for (const r of Array.isArray(rest.resource) ? rest.resource.filter(isRecord) : []) {
+  for (const r of Array.isArray(rest.resource) ? rest.resource.filter(isJsonObject) : []) {
     if (typeof r.type !== 'string') continue;
     types.set(r.type, {
       conditionalCreate: r.conditionalCreate === true,

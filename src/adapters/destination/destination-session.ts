@@ -4,6 +4,7 @@ import type { Destination } from './destinations';
 import { classifyHttpError, classifyResponse, retry, type DeliveryFailure } from './failures';
 import type { GuardedHttpClient, HttpResponse } from './http-client';
 import { identifierQuery, type BusinessIdentifier } from '../../outbox/delivery-unit';
+import { ID_PATTERN } from '../../fhir/id-pattern';
 
 /**
  * One push's conversation with one destination: base URL, FHIR JSON headers, authorization, and
@@ -109,8 +110,6 @@ export function referenceFrom(type: string, body: unknown, location: string | un
     const r = body as { resourceType?: unknown; id?: unknown };
     if (r.resourceType === type && typeof r.id === 'string') return `${type}/${r.id}`;
   }
-  const m = location
-    ? new RegExp(`(?:^|/)${type}/([A-Za-z0-9\\-.]{1,64})(?:/_history/|/?$)`).exec(location)
-    : null;
+  const m = location ? new RegExp(`(?:^|/)${type}/(${ID_PATTERN})(?:/_history/|/?$)`).exec(location) : null;
   return m?.[1] ? `${type}/${m[1]}` : undefined;
 }

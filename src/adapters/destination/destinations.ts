@@ -10,6 +10,7 @@ import {
   type SmartAlg,
   type Transport,
 } from '../../app/ports/destination-port';
+import { isJsonObject } from '../../fhir/json-object';
 
 export type {
   Destination,
@@ -94,10 +95,6 @@ class EntryChecker {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Checks a configured URL: http(s), no credentials/fragment, https unless allowInsecure. */
 function checkUrl(
   c: EntryChecker,
@@ -133,7 +130,7 @@ function parseAuth(
   flags: { allowInsecure: boolean; allowPrivateNetwork: boolean },
 ): DestinationAuth | undefined {
   if (raw === undefined) return c.fail('auth', 'is required', 'required');
-  if (!isRecord(raw)) return c.fail('auth', 'must be an object');
+  if (!isJsonObject(raw)) return c.fail('auth', 'must be an object');
   const type = raw.type;
   if (type !== 'none' && type !== 'bearer' && type !== 'smart-backend') {
     return c.fail('auth.type', 'must be one of "none", "bearer", "smart-backend"');
@@ -167,9 +164,9 @@ function parseAuth(
 
 function parseEntry(raw: unknown, index: number): { dest?: Destination; issues: OperationOutcomeIssue[] } {
   const path = `destinations[${index}]`;
-  const name = isRecord(raw) && typeof raw.id === 'string' ? `destination "${raw.id}"` : `${path}`;
+  const name = isJsonObject(raw) && typeof raw.id === 'string' ? `destination "${raw.id}"` : `${path}`;
   const c = new EntryChecker(path, name);
-  if (!isRecord(raw)) {
+  if (!isJsonObject(raw)) {
     c.fail('', 'must be an object', 'structure');
     return { issues: c.issues };
   }

@@ -36,15 +36,10 @@ export interface FhirGatewayDeps {
   newUuid?: () => string;
 }
 
-export interface FhirGateway extends DestinationGateway {
-  /** Forgets cached CapabilityStatements (all, or one destination's). */
-  forgetCapabilities(destinationId?: string): void;
-}
-
 type Failed = { ok: false; failure: DeliveryFailure };
 
 /** Builds the gateway. */
-export function createFhirGateway(deps: FhirGatewayDeps): FhirGateway {
+export function createFhirGateway(deps: FhirGatewayDeps): DestinationGateway {
   const ttl = deps.capabilityTtlMs ?? 60 * 60 * 1000;
   const cache = new Map<string, { caps: DestinationCapabilities; at: number }>();
 
@@ -95,13 +90,7 @@ export function createFhirGateway(deps: FhirGatewayDeps): FhirGateway {
     return stamp({ kind: 'delivered', alreadyThere: main?.outcome === 'already-there', locations });
   }
 
-  return {
-    push,
-    forgetCapabilities: (id) => {
-      if (id === undefined) cache.clear();
-      else for (const k of cache.keys()) if (k.startsWith(`${id} `)) cache.delete(k);
-    },
-  };
+  return { push };
 }
 
 /** `result` with the status of the destination response that decided it, when there was one. */

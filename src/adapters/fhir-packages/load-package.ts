@@ -4,16 +4,13 @@ import path from 'node:path';
 import type { CodeSystem, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import * as tar from 'tar';
 import type { FhirPackageContents } from '../../fhir/validator';
+import { isJsonObject } from '../../fhir/json-object';
 
 /**
  * Reads FHIR packages (https://hl7.org/fhir/packages.html) from disk for the pure validator:
  * a folder holding `package/`, a folder of JSON resources, or a `.tgz` as published to a
  * package registry. I/O lives here, outside the pure core (DESIGN.md §9).
  */
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function readJsonFile(file: string): unknown {
   try {
@@ -28,7 +25,7 @@ function loadFolder(dir: string): FhirPackageContents {
   const root = fs.existsSync(inner) && fs.statSync(inner).isDirectory() ? inner : dir;
   const contents: FhirPackageContents = { structureDefinitions: [], valueSets: [], codeSystems: [] };
   const manifest = readJsonFile(path.join(root, 'package.json'));
-  if (isRecord(manifest)) {
+  if (isJsonObject(manifest)) {
     if (typeof manifest.name === 'string') contents.name = manifest.name;
     if (typeof manifest.version === 'string') contents.version = manifest.version;
   }
@@ -40,7 +37,7 @@ function loadFolder(dir: string): FhirPackageContents {
 }
 
 function addResource(contents: FhirPackageContents, resource: unknown): void {
-  if (!isRecord(resource)) return;
+  if (!isJsonObject(resource)) return;
   switch (resource.resourceType) {
     case 'StructureDefinition':
       contents.structureDefinitions.push(resource as unknown as StructureDefinition);
@@ -53,7 +50,7 @@ function addResource(contents: FhirPackageContents, resource: unknown): void {
       break;
     case 'Bundle':
       for (const entry of Array.isArray(resource.entry) ? resource.entry : []) {
-        if (isRecord(entry)) addResource(contents, entry.resource);
+        if (isJsonObject(entry)) addResource(contents, entry.resource);
       }
       break;
     default:

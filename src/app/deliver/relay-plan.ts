@@ -1,6 +1,5 @@
 import type { Communication, Consent, ServiceRequest } from '@medplum/fhirtypes';
-import { decideFor, redactCommunication, type Decision, type Disclosable } from '../../consent';
-import { CODE_SYSTEM, EXTENSION } from '../../fhir/canonical';
+import { decideFor, redactCommunication, shareCodesOf, type Decision, type Disclosable } from '../../consent';
 import type { OutboxRow, StoredResource, StoreOps } from '../ports/store-port';
 import { basedOnServiceRequestIds, planBasedOn } from '../../outbox/based-on';
 import type { UnitEntryDraft } from './relay-unit';
@@ -95,7 +94,7 @@ async function planCommunication(
     { resource: shaped.communication, method: methodFor(input) },
     ...shaped.serviceRequests.map((sr): UnitEntryDraft => ({ resource: sr, method: 'conditional-create' })),
   ];
-  return { kind: 'send', mains, consentRef: decision.consent, sections: sectionsOf(redacted) };
+  return { kind: 'send', mains, consentRef: decision.consent, sections: shareCodesOf(redacted) };
 }
 
 /** The latest stored version of each ServiceRequest the Communication is based on, by id. */
@@ -109,19 +108,4 @@ async function storedServiceRequests(
     if (stored) found.set(id, stored.resource as ServiceRequest);
   }
   return found;
-}
-
-/** The kap-share codes of the payload sections left in a (redacted) Communication. */
-export function sectionsOf(communication: Communication): string[] {
-  const out: string[] = [];
-  for (const p of communication.payload ?? []) {
-    for (const e of p.extension ?? []) {
-      const code =
-        e.url === EXTENSION.shareCode && e.valueCoding?.system === CODE_SYSTEM.share
-          ? e.valueCoding.code
-          : undefined;
-      if (code && !out.includes(code)) out.push(code);
-    }
-  }
-  return out;
 }

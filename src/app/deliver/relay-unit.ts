@@ -1,8 +1,10 @@
-import type { Reference, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
+import { referencesIn } from '../../fhir/references';
 import { businessIdentifier, logicalReferenceTo } from '../../outbox/business-identifier';
 import type { StoreOps } from '../ports/store-port';
 import { UndeliverableItemError } from '../../outbox/thrown-attempt';
 import type { DeliveryUnit, UnitEntry } from '../../outbox/delivery-unit';
+import { ID_PATTERN, TYPE_PATTERN } from '../../fhir/id-pattern';
 
 /**
  * Builds the delivery unit of one outbox item (DESIGN.md §2 "What crosses to the clinician"):
@@ -27,21 +29,12 @@ export interface BuiltUnit {
   references: string[];
 }
 
+const LOCAL_REFERENCE = new RegExp(`^(${TYPE_PATTERN})/(${ID_PATTERN})$`);
+
 /** `Type/id` of a literal relative reference, or undefined for anything else. */
 function localTarget(reference: string | undefined): { type: string; id: string } | undefined {
-  const m = reference ? /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;
+  const m = reference ? LOCAL_REFERENCE.exec(reference) : null;
   return m?.[1] && m[2] ? { type: m[1], id: m[2] } : undefined;
-}
-
-/** Every Reference object (an object with a string `reference`) inside a resource. */
-function referencesIn(value: unknown, acc: Reference[] = []): Reference[] {
-  if (Array.isArray(value)) value.forEach((v) => referencesIn(v, acc));
-  else if (typeof value === 'object' && value !== null) {
-    const rec = value as Record<string, unknown>;
-    if (typeof rec.reference === 'string') acc.push(rec as Reference);
-    for (const [k, v] of Object.entries(rec)) if (k !== 'reference') referencesIn(v, acc);
-  }
-  return acc;
 }
 
 function versioned(r: Resource): string {

@@ -200,8 +200,6 @@ export interface StoreOps {
    * `withinMs` = 24 h. Counted by the database (a `/metrics` scrape reads no rows).
    */
   countOutboxAtRisk(now: Date, withinMs: number): Promise<number>;
-  /** The client's rows waiting for a consent (re-evaluated when a consent is recorded). */
-  awaitingConsentFor(patientMrn: string): Promise<OutboxRow[]>;
   /**
    * Compare-and-set for rows nobody holds a lease on: applies the patch only if the row's state
    * is one of `fromStates`. Returns the updated row, or null when the guard failed.
@@ -276,8 +274,6 @@ export interface Store extends StoreOps {
     patch: OutboxPatch,
     audit?: AttemptAudit,
   ): Promise<{ row: OutboxRow; attempt: DeliveryAttempt } | null>;
-  /** Records an attempt without changing the row (e.g. a refused destination). */
-  recordAttempt(attempt: NewDeliveryAttempt & { outboxId: string }): Promise<DeliveryAttempt>;
   listAttempts(outboxId: string): Promise<DeliveryAttempt[]>;
 
   /**

@@ -1,5 +1,6 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { errorOutcome } from '../../fhir/outcomes';
+import { isJsonObject } from '../../fhir/json-object';
 
 /**
  * Reads the input of `$validate` (http://hl7.org/fhir/R4/resource-operation-validate.html): a
@@ -10,12 +11,6 @@ import { errorOutcome } from '../../fhir/outcomes';
 export type ValidateInput =
   { ok: true; resource: unknown; profile?: string } | { ok: false; outcome: OperationOutcome };
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Splits the body into the resource to validate and the profile to validate it against. */
 export function readValidateInput(body: unknown, queryProfile: unknown, pathType?: string): ValidateInput {
   const fromQuery = typeof queryProfile === 'string' && queryProfile !== '' ? queryProfile : undefined;
@@ -23,14 +18,14 @@ export function readValidateInput(body: unknown, queryProfile: unknown, pathType
     return invalid('The profile query parameter must be given once, as a canonical URL.', 'profile');
   }
   const params =
-    pathType !== 'Parameters' && isObject(body) && body.resourceType === 'Parameters'
+    pathType !== 'Parameters' && isJsonObject(body) && body.resourceType === 'Parameters'
       ? Array.isArray(body.parameter)
-        ? body.parameter.filter(isObject)
+        ? body.parameter.filter(isJsonObject)
         : []
       : undefined;
   const resourceParam = params?.find((p) => p.name === 'resource');
   if (!params || !resourceParam) return withProfile(body, fromQuery);
-  if (!isObject(resourceParam.resource)) {
+  if (!isJsonObject(resourceParam.resource)) {
     return invalid(
       'The "resource" parameter must carry the resource in parameter.resource.',
       'Parameters.parameter.resource',
@@ -60,7 +55,7 @@ function invalid(text: string, expression: string): ValidateInput {
 
 /** The issue `/fhir/{type}/$validate` adds when the body's resourceType is not the path's type. */
 export function typeMismatch(resource: unknown, pathType: string): OperationOutcome | undefined {
-  const actual = isObject(resource) ? resource.resourceType : undefined;
+  const actual = isJsonObject(resource) ? resource.resourceType : undefined;
   if (actual === pathType) return undefined;
   return errorOutcome('invalid', `The resource must be a ${pathType}, as the path says.`, 'resourceType');
 }

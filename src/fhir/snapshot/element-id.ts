@@ -17,12 +17,6 @@ export function parseElementId(id: string): IdSegment[] {
   });
 }
 
-/** The id of the parent element, or undefined for the root. */
-export function parentIdOf(id: string): string | undefined {
-  const dot = id.lastIndexOf('.');
-  return dot < 0 ? undefined : id.slice(0, dot);
-}
-
 /** Whether `id` is `ancestorId` itself or lies inside it (its children, their slices, …). */
 export function isWithin(id: string, ancestorId: string): boolean {
   return id === ancestorId || id.startsWith(`${ancestorId}.`);

@@ -1,4 +1,4 @@
-import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import type { ElementDefinition } from '@medplum/fhirtypes';
 import { choiceTypeOf, isInSliceGroup, isWithin, rebase } from './element-id';
 import { clone } from './merge-element';
 import { SnapshotError, type StructureDefinitionResolver } from './types';
@@ -208,11 +208,4 @@ function nameInPlace(tree: ElementTree, index: number, sliceName: string): numbe
 function hasInlineChildren(element: ElementDefinition): boolean {
   const code = element.type?.[0]?.code;
   return element.contentReference !== undefined || code === 'BackboneElement' || code === 'Element';
-}
-
-/** Loads a StructureDefinition and throws when it is missing or has no snapshot. */
-export function loadWithSnapshot(tree: ElementTree, url: string): StructureDefinition {
-  const sd = tree.load(url);
-  if (!sd?.snapshot?.element?.length) throw new SnapshotError(`cannot resolve ${url}`, tree.profileUrl);
-  return sd;
 }

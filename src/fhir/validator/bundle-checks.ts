@@ -1,19 +1,17 @@
 import { isResourceType } from '@medplum/core';
 import { issue } from '../outcomes';
 import type { CheckContext } from './context';
+import { isJsonObject } from '../json-object';
+import { ID_PATTERN, TYPE_PATTERN } from '../id-pattern';
 
 // Bundle rules (https://hl7.org/fhir/R4/bundle.html): fullUrl is absolute (bdl-7 pairs it with
 // versions), a RESTful fullUrl ends in the entry's type and id, and the paging relations occur once.
 // A RESTful fullUrl whose tail differs from the entry's type/id is only warned about.
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:/i;
-const RESTFUL_TAIL = /\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const RESTFUL_TAIL = new RegExp(`/(${TYPE_PATTERN})/(${ID_PATTERN})(/_history/${ID_PATTERN})?$`);
 const SINGLE_RELATIONS = new Set(['self', 'first', 'previous', 'prev', 'next', 'last']);
 
 type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Checks the Bundle-level rules of one Bundle (nested Bundles are visited on their own). */
 export function checkBundle(bundle: Json, path: string, ctx: CheckContext): void {
@@ -22,7 +20,7 @@ export function checkBundle(bundle: Json, path: string, ctx: CheckContext): void
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
   const seen = new Map<string, number>();
   entries.forEach((entry: unknown, i) => {
-    if (!isRecord(entry)) return;
+    if (!isJsonObject(entry)) return;
     const entryPath = `${path}.entry[${i}]`;
     checkLinks(entry.link, `${entryPath}.link`, ctx);
     const fullUrl = entry.fullUrl;
@@ -38,7 +36,9 @@ export function checkBundle(bundle: Json, path: string, ctx: CheckContext): void
     }
     checkFullUrlMatchesResource(fullUrl, entry.resource, entryPath, ctx);
     const version =
-      isRecord(entry.resource) && isRecord(entry.resource.meta) ? entry.resource.meta.versionId : undefined;
+      isJsonObject(entry.resource) && isJsonObject(entry.resource.meta)
+        ? entry.resource.meta.versionId
+        : undefined;
     const key = `${fullUrl}|${typeof version === 'string' ? version : ''}`;
     const first = seen.get(key);
     if (first !== undefined && bundle.type !== 'history') {
@@ -59,7 +59,7 @@ function checkFullUrlMatchesResource(
   entryPath: string,
   ctx: CheckContext,
 ): void {
-  if (!isRecord(resource)) return;
+  if (!isJsonObject(resource)) return;
   const m = RESTFUL_TAIL.exec(fullUrl);
   if (!m || !isResourceType(m[1] ?? '')) return;
   const [, type, id] = m;
@@ -80,7 +80,7 @@ function checkLinks(links: unknown, path: string, ctx: CheckContext): void {
   if (!Array.isArray(links)) return;
   const seen = new Set<string>();
   links.forEach((link: unknown, i) => {
-    if (!isRecord(link) || typeof link.relation !== 'string') return;
+    if (!isJsonObject(link) || typeof link.relation !== 'string') return;
     const relation = link.relation;
     if (SINGLE_RELATIONS.has(relation) && seen.has(relation)) {
       ctx.issues.push(

@@ -1,3 +1,4 @@
+import { daysInMonth } from '../../domain/calendar';
 import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 
@@ -18,16 +19,6 @@ const MONTHS = [
   'November',
   'December',
 ];
-
-/** Gregorian leap years (ISO 8601 uses the proleptic Gregorian calendar). */
-function isLeapYear(year: number): boolean {
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
 
 /**
  * A date, dateTime or instant must name a real day. The R4 regular expressions

@@ -1,4 +1,5 @@
 import type { Coding } from '@medplum/fhirtypes';
+import { isJsonObject } from '../json-object';
 import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 import { withProfile } from './context';
@@ -20,8 +21,9 @@ function requiredExpansion(
   return expansion ? { url: binding.valueSet, expansion } : undefined;
 }
 
+/** An object where a Coding is bound; its own shape is the structure checks' finding, not this one's. */
 function isCoding(v: unknown): v is Coding {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isJsonObject(v);
 }
 
 function codingMatches(c: Coding, expansion: Expansion): boolean {

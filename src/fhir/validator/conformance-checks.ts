@@ -2,15 +2,12 @@ import type { SearchParameter } from '@medplum/fhirtypes';
 import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 import { stripVersion } from './terminology';
+import { isJsonObject } from '../json-object';
 
 type Json = Record<string, unknown>;
 
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function records(v: unknown): Json[] {
-  return Array.isArray(v) ? v.filter(isRecord) : [];
+  return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }
 
 /**

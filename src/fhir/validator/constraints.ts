@@ -3,6 +3,7 @@ import type { Constraint, FhirPathAtom, TypedValue } from '@medplum/core';
 import { issue } from '../outcomes';
 import type { StructureScope } from './structure-scope';
 import { labelled } from './structure-scope';
+import { isJsonObject } from '../json-object';
 
 /**
  * Invariants (ElementDefinition.constraint, https://hl7.org/fhir/R4/conformance-rules.html#constraints)
@@ -29,13 +30,9 @@ function atomOf(expression: string): FhirPathAtom {
   return atom;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** ext-1 (https://hl7.org/fhir/R4/extensibility.html#Extension): extensions or a value, not both. */
 function extensionOrValue(value: unknown): boolean {
-  if (!isRecord(value)) return false;
+  if (!isJsonObject(value)) return false;
   const hasExtensions = Array.isArray(value.extension) && value.extension.length > 0;
   let hasValue = false;
   for (const key in value) {

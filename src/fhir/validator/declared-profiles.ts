@@ -2,6 +2,7 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../outcomes';
 import type { ValidateOptions } from './options';
 import type { ProfileCache } from './profile-cache';
+import { isJsonObject } from '../json-object';
 
 /** The profiles a walk applies to a resource, and why a claimed or requested one is not applied. */
 export interface ApplicableProfiles {
@@ -10,10 +11,6 @@ export interface ApplicableProfiles {
 }
 
 const BASE_DEFINITION = 'http://hl7.org/fhir/StructureDefinition/';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function canonicalKey(url: string): string {
   return url.split('|')[0] ?? url;
@@ -73,7 +70,7 @@ interface ProfileClaim {
 
 function profileClaims(resource: Record<string, unknown>, profiles: ProfileCache): ProfileClaim[] {
   const rt = String(resource.resourceType);
-  const meta = isRecord(resource.meta) ? resource.meta : undefined;
+  const meta = isJsonObject(resource.meta) ? resource.meta : undefined;
   const declared: unknown[] = Array.isArray(meta?.profile) ? meta.profile : [];
   const claims: ProfileClaim[] = [];
   declared.forEach((url, index) => {

@@ -2,16 +2,13 @@ import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 import { checkExampleUrl } from './primitive-checks';
 import type { Visit } from './walker';
+import { isJsonObject } from '../json-object';
 
 // The HL7 validator accepts unknown extensions only from these namespaces (nema.org for DICOM,
 // tools extensions) and, when examples are allowed, from the RFC 2606 example domains.
 const ALWAYS_ALLOWED = [/nema\.org/, /^http:\/\/hl7\.org\/fhir\/tools\/StructureDefinition\//];
 const EXAMPLE_DOMAINS = /example\.org|example\.com|acme\.com/;
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:/i;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Checks one Extension (https://hl7.org/fhir/R4/extensibility.html): its url is an absolute,
@@ -20,7 +17,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * with that definition).
  */
 export function checkExtension(visit: Visit, ctx: CheckContext): void {
-  if (visit.type !== 'Extension' || !isRecord(visit.value)) return;
+  if (visit.type !== 'Extension' || !isJsonObject(visit.value)) return;
   const url = visit.value.url;
   if (typeof url !== 'string') return; // missing url: Extension.url is 1..1, reported by medplum
   const urlPath = `${visit.path}.url`;

@@ -2,14 +2,12 @@ import { createHash } from 'node:crypto';
 import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 import type { Visit } from './walker';
-
-// https://hl7.org/fhir/R4/datatypes.html#id and https://hl7.org/fhir/R4/resource.html#id
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+import { isFhirId } from '../id-pattern';
 
 /** Resource.id rules: 1–64 characters of `[A-Za-z0-9\-.]`. */
 export function checkResourceId(resource: Record<string, unknown>, path: string, ctx: CheckContext): void {
   const id = resource.id;
-  if (typeof id !== 'string' || ID.test(id)) return;
+  if (typeof id !== 'string' || isFhirId(id)) return;
   const why = id.length > 64 ? `Too long (${id.length} chars)` : `Invalid characters ('${id}')`;
   ctx.issues.push(
     issue({

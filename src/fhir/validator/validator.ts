@@ -17,6 +17,7 @@ import type { Deps } from './visitor';
 import { createVisitor } from './visitor';
 import { validateFreeValue } from './value-validation';
 import type { ValueHolder } from './value-validation';
+import { isJsonObject } from '../json-object';
 
 /**
  * A validator over the R4 base plus the given packages (profiles, extensions, terminology): the
@@ -45,10 +46,6 @@ export interface CreateValidatorInput {
   packages?: FhirPackageContents[];
   /** Defaults for every call; per-call options override them. */
   options?: ValidateOptions;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Builds a validator. The R4 base is indexed once per process; profiles are parsed once each. */
@@ -113,7 +110,7 @@ function validateParsed(
   deps: Deps,
   lexemes?: NumberLexemes,
 ): OperationOutcomeIssue[] {
-  if (!isRecord(resource) || typeof resource.resourceType !== 'string') {
+  if (!isJsonObject(resource) || typeof resource.resourceType !== 'string') {
     return [
       issue({ code: 'structure', text: 'Not a FHIR resource: expected a JSON object with a resourceType.' }),
     ];

@@ -7,6 +7,7 @@ import type { Deps } from './visitor';
 import { createVisitor } from './visitor';
 import type { Visit } from './walker';
 import { walkValue } from './walker';
+import { isJsonObject } from '../json-object';
 
 /** Where a free-standing value sits, so that its number literal text can be found. */
 export interface ValueHolder {
@@ -17,10 +18,6 @@ export interface ValueHolder {
 /** An element of the given type with no rules of its own, as a free-standing value has. */
 function bareElement(type: string): InternalSchemaElement {
   return { path: type, description: '', min: 0, max: 1, isArray: false, type: [{ code: type }] };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -58,5 +55,5 @@ export function validateFreeValue(
     return;
   }
   visitor.complex(visit);
-  if (isRecord(value)) walkValue(value, schema, type, visitor);
+  if (isJsonObject(value)) walkValue(value, schema, type, visitor);
 }

@@ -14,16 +14,13 @@ import { checkAttachment, checkResourceId } from './resource-checks';
 import { checkObjectStructure } from './structure-checks';
 import type { Terminology } from './terminology';
 import type { Visitor } from './walker';
+import { isJsonObject } from '../json-object';
 
 /** The loaded definitions every walk uses. */
 export interface Deps {
   profiles: ProfileCache;
   terminology: Terminology;
   searchParameters: ReadonlyMap<string, SearchParameter>;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -78,7 +75,7 @@ export function createVisitor(
       if (
         visit.type === 'Reference' &&
         ctx.options.forbidExampleUrls &&
-        isRecord(visit.value) &&
+        isJsonObject(visit.value) &&
         typeof visit.value.reference === 'string'
       ) {
         checkExampleUrl(visit.value.reference, `${visit.path}.reference`, ctx);

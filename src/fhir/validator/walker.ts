@@ -1,6 +1,7 @@
 import { capitalize, isPrimitiveType, tryGetDataType } from '@medplum/core';
 import type { InternalSchemaElement, InternalTypeSchema } from '@medplum/core';
 import { ownProperty } from '../own-property';
+import { isJsonObject } from '../json-object';
 
 /** One value met while walking a resource, with the element definition that governs it. */
 export interface Visit {
@@ -54,10 +55,6 @@ export interface Visitor {
 }
 
 const ELEMENT_TYPE_CODE = /^http:\/\/hl7\.org\/fhirpath\/System\./;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Finds the element for a JSON property, resolving choice types (`valueQuantity` → `value[x]`). */
 type Found = { element: InternalSchemaElement; type: string; key: string } | undefined;
@@ -214,7 +211,7 @@ function visitValue(
     visitor.primitive(visit);
     return;
   }
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     visitor.complex(visit); // wrong JSON type: the complex callback reports it
     return;
   }

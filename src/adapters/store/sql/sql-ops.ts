@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, Resource } from '@medplum/fhirtypes';
 import type { RecordKind } from '../../../domain/records';
-import { OUTBOX_STATES, STATE, UNDELIVERED_STATES } from '../../../outbox';
+import { OUTBOX_STATES, UNDELIVERED_STATES } from '../../../outbox';
 import {
   type AuditFilter,
   type NewOutboxRow,
@@ -233,10 +233,6 @@ export class SqlOps implements StoreOps {
       [iso(now), iso(new Date(now.getTime() + withinMs)), ...UNDELIVERED_STATES],
     );
     return Number(first(rows).n);
-  }
-
-  awaitingConsentFor(patientMrn: string): Promise<OutboxRow[]> {
-    return this.listOutbox({ state: STATE.awaitingConsent, patientMrn });
   }
 
   async transitionOutbox(

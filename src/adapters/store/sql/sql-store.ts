@@ -89,10 +89,6 @@ export class SqlStore extends SqlOps implements Store {
     });
   }
 
-  recordAttempt(attempt: NewDeliveryAttempt & { outboxId: string }): Promise<DeliveryAttempt> {
-    return insertAttempt(this.exec, attempt);
-  }
-
   async listAttempts(outboxId: string): Promise<DeliveryAttempt[]> {
     const rows = await this.exec.all<Row>(
       'SELECT * FROM delivery_attempts WHERE outbox_id = ? ORDER BY attempt_no',

@@ -5,15 +5,13 @@ import { httpError, sendFhir } from '../errors';
 import { requireBody } from '../json-body';
 import { RESULT_STATUS } from '../result-status';
 import type { RouteSpec } from '../route-table';
+import { isFhirId } from '../../../fhir/id-pattern';
 
 /**
  * Practice records in (DESIGN.md §2 shapes, §8 routes). The body goes to the use case as it came:
  * the use case's schema refuses unknown fields, so no field can set a server-owned value; ids
  * from the path are passed separately and win.
  */
-
-/** Record ids follow the FHIR id rule (http://hl7.org/fhir/R4/datatypes.html#id). */
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** The routes `POST /referrals`, `/consents`, `/consents/:id/revoke`, `/integration-updates`. */
 export function recordRoutes(deps: Pick<AppDeps, 'ingest'>): RouteSpec[] {
@@ -69,7 +67,7 @@ export function sendIngestReply(res: Response, result: IngestReply): void {
 
 /** A path id, checked against the id rule (400 otherwise; the value is not echoed). */
 export function pathId(value: unknown, name = 'id'): string {
-  if (typeof value !== 'string' || !ID.test(value)) {
+  if (typeof value !== 'string' || !isFhirId(value)) {
     throw httpError(400, 'value', `The ${name} in the path must be 1–64 letters, digits, '-' or '.'.`, name);
   }
   return value;
