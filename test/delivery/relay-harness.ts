@@ -12,6 +12,7 @@ import { createValidator } from '../../src/fhir/validator';
 import { startFaultProxy, startSandbox, type FaultProxy, type Sandbox } from '../../src/sandbox';
 import { openSqliteStore } from '../../src/adapters/store/sqlite-store';
 import type { Store } from '../../src/app/ports/store-port';
+import type { ResourceValidator } from '../../src/app/ports/validator-port';
 import { destination } from './helpers';
 
 /**
@@ -38,7 +39,8 @@ export interface RelayHarness {
   /** `lakeside-ehr` through the proxy (local development flags on). */
   dest: Destination;
   clock: { now: Date; set(iso: string): void; advance(ms: number): void };
-  relay(over?: Partial<RelayConfig>, destinations?: Destination[]): Relay;
+  /** A relay of its own (owner); `withValidator` stands in for the validator (e.g. a slow one). */
+  relay(over?: Partial<RelayConfig>, destinations?: Destination[], withValidator?: ResourceValidator): Relay;
   /** Ingests and fails the test on a rejection. */
   run(kind: keyof IngestUseCases, input: unknown, at: string): Promise<IngestResult>;
   dispose(): Promise<void>;
@@ -68,7 +70,11 @@ export async function openRelayHarness(options: { store?: Store } = {}): Promise
   });
   const dest = destination(proxy.url, { id: 'lakeside-ehr' });
   let owners = 0;
-  const relay = (over: Partial<RelayConfig> = {}, destinations: Destination[] = [dest]): Relay =>
+  const relay = (
+    over: Partial<RelayConfig> = {},
+    destinations: Destination[] = [dest],
+    withValidator: ResourceValidator = validator,
+  ): Relay =>
     createRelay({
       store,
       gateway: createFhirGateway({
@@ -77,7 +83,7 @@ export async function openRelayHarness(options: { store?: Store } = {}): Promise
         now: () => clock.now.getTime(),
       }),
       destinations: createDestinationRegistry(destinations),
-      validator,
+      validator: withValidator,
       clock: () => clock.now,
       random: () => 0.5,
       config: {

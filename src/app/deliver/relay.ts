@@ -128,6 +128,10 @@ async function planRow(run: RelayRun, row: OutboxRow, startedAt: Date): Promise<
   });
   const self = `${stored.resourceType}/${stored.id}/_history/${stored.versionId}`;
   const end = plan.kind === 'send' ? await pushUnit(run, row, dest, plan) : endWithoutPush(plan, self);
+  if (end === LEASE_RAN_OUT) {
+    deps.logger?.warn({ outboxId: row.id }, 'relay: the lease ran out before the push; the row is given up');
+    return 'lost';
+  }
   return finish(run, row, startedAt, end);
 }
 
@@ -154,13 +158,27 @@ function endWithoutPush(plan: Exclude<DisclosurePlan, { kind: 'send' }>, self: s
   };
 }
 
+/** A push not made because the row's lease no longer covers it (see {@link leaseCoversPush}). */
+const LEASE_RAN_OUT = 'lease-ran-out';
+
+/**
+ * Whether the row's lease still covers a push. A worker slowed or paused past its lease must not
+ * push (DESIGN.md §6): another worker may hold the row by now, and the client may have revoked
+ * since this attempt decided. A push may take the HTTP timeout, which the composition sets to at
+ * most a third of the lease, so that much must be left. The row is given up unrecorded (`lost`);
+ * whoever leases it next decides consent again.
+ */
+function leaseCoversPush(row: OutboxRow, now: Date, leaseMs: number): boolean {
+  return row.leaseUntil !== null && row.leaseUntil.getTime() - now.getTime() >= leaseMs / 3;
+}
+
 /** Push: builds the unit, refuses to send an invalid one (DESIGN.md §4), and pushes it. */
 async function pushUnit(
   run: RelayRun,
   row: OutboxRow,
   dest: Destination,
   plan: Extract<DisclosurePlan, { kind: 'send' }>,
-): Promise<AttemptEnd> {
+): Promise<AttemptEnd | typeof LEASE_RAN_OUT> {
   const { deps } = run;
   const built = await buildDeliveryUnit(deps.store, plan.mains);
   const checked = validateAll(
@@ -169,6 +187,7 @@ async function pushUnit(
     (r) => `outgoing ${r.resourceType}`,
   );
   if (!checked.ok) return failed('dead', checked.outcome, built.references, plan.consentRef);
+  if (!leaseCoversPush(row, deps.clock(), deps.config.leaseMs)) return LEASE_RAN_OUT;
   const pushed = await deps.gateway.push(dest, built.unit);
   return endOfPush(run, row, pushed, { built, consentRef: plan.consentRef, sections: plan.sections });
 }
