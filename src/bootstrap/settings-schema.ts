@@ -3,6 +3,7 @@ import { DEFAULT_MAX_BATCH_ENTRIES } from '../app/ingest-types';
 import { isDestinationId } from '../app/ports/destination-port';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../consent';
 import { isValidNpi } from '../domain/npi';
+import { isFhirId } from '../fhir/id-pattern';
 import { SECTION_LENGTH_CAP } from '../domain/update-rules';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../adapters/store/open-store';
 import { isValidCron } from '../entry/schedule/node-cron-engine';
@@ -66,7 +67,6 @@ const HOSTNAME =
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** FHIR id rule (http://hl7.org/fhir/R4/datatypes.html#id). */
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -128,7 +128,7 @@ export const SETTINGS = {
     default: undefined as string | undefined,
     doc: "FHIR id of the practice's Organization (placeholder by default)",
     parse: (raw: string): Parsed<string | undefined> =>
-      FHIR_ID.test(raw) ? ok(raw) : problem(`"${raw}" is not a FHIR id (1–64 letters, digits, - or .)`),
+      isFhirId(raw) ? ok(raw) : problem(`"${raw}" is not a FHIR id (1–64 letters, digits, - or .)`),
   },
   KAP_BRIDGE_PRACTICE_NAME: {
     default: undefined as string | undefined,
