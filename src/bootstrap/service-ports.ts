@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { IngestResult } from '../app';
 import type { AccessReader } from '../app/audited-reads';
 import { readDisclosureLog } from '../app/disclosure-log';
-import { buildAccessAudit } from '../audit/access-audit';
 import { AT_RISK_MS } from '../domain/integration-window';
 import type {
-  AccessRecord,
   Actor,
   AppDeps,
   FhirResult,
@@ -114,24 +111,6 @@ export function disclosuresPort(rt: Runtime): AppDeps['disclosures'] {
 /** The API caller as the audited-read use cases name it: the key's name and the request id. */
 function readerOfActor(actor: Actor): AccessReader {
   return { actor: actor.keyName, channel: 'api', requestId: actor.requestId };
-}
-
-/** Reads of PHI through the API, as AuditEvents in the store (HIPAA 164.312(b)); who = the key's name. */
-export function auditPort(rt: Runtime): AppDeps['audit'] {
-  return {
-    async recordAccess(entry: AccessRecord) {
-      const what = entry.what.state ? `${entry.what.kind} state=${entry.what.state}` : entry.what.kind;
-      const event = buildAccessAudit({
-        id: randomUUID(),
-        recorded: entry.at,
-        actor: entry.actor,
-        what: `${what} (request ${entry.requestId})`,
-        ...(entry.what.patientMrn ? { patientMrn: entry.what.patientMrn } : {}),
-        outcome: entry.outcome === 'success' ? '0' : '4',
-      });
-      await rt.store.appendAudit(event, entry.what.patientMrn ?? null);
-    },
-  };
 }
 
 /** `/readyz`: the store answers a query; the validator has loaded the R4 definitions and profiles. */

@@ -33,14 +33,7 @@ import { startHttpServer, stopHttpServer } from '../entry/http/server';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createDeliveryTrigger, type DeliveryTrigger } from '../entry/schedule/delivery-trigger';
 import type { SyncScheduler, TickEvent } from '../entry/schedule/sync-scheduler';
-import {
-  auditPort,
-  disclosuresPort,
-  ingestPort,
-  metricsSources,
-  outboxPort,
-  readinessPort,
-} from './service-ports';
+import { disclosuresPort, ingestPort, metricsSources, outboxPort, readinessPort } from './service-ports';
 
 /**
  * `kap-bridge serve` composed (DESIGN.md §6, §8): configuration validated up front, the store,
@@ -188,7 +181,6 @@ async function compose(
     validate: (resource, opts) => runtime.validator().validate(resource, opts),
     outbox: outboxPort(runtime, kick),
     disclosures: disclosuresPort(runtime),
-    audit: auditPort(runtime),
     metadata: metadataOf(runtime.clock()),
     readiness: readinessPort(runtime, () => validatorLoaded),
     metrics,

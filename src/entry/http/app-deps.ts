@@ -90,26 +90,6 @@ export interface OutboxPort {
   retry(id: string, actor: Actor): Promise<RetryResult>;
 }
 
-/**
- * One entry in the audit trail for a read of PHI through the API (HIPAA 164.312(b)), for a route
- * whose port does not audit the read itself. The outbox and disclosure-log ports audit in their
- * use cases (src/app/audited-reads.ts), shared with the CLI, and do not use this.
- */
-export interface AccessRecord {
-  actor: string;
-  action: 'read';
-  /** What was read, e.g. `disclosure-log` with the patient's MRN, or `outbox`. */
-  what: { kind: 'disclosure-log' | 'outbox'; patientMrn?: string; state?: string };
-  outcome: 'success' | 'not-found';
-  requestId: string;
-  at: Date;
-}
-
-export interface AuditPort {
-  /** Must persist before the response is sent: a read that cannot be audited is refused (500). */
-  recordAccess(entry: AccessRecord): Promise<void>;
-}
-
 /** The disclosure log of one patient; `found: false` → 404. */
 export interface DisclosureLog {
   found: boolean;
@@ -149,7 +129,6 @@ export interface AppDeps {
   outbox: OutboxPort;
   /** The disclosure log of `mrn`; the read is audited (who, which patient) before it answers. */
   disclosures(mrn: string, actor: Actor): Promise<DisclosureLog>;
-  audit: AuditPort;
   metadata(): CapabilityStatement;
   readiness(): Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
   metrics: Metrics;

@@ -2,7 +2,7 @@ import type { Bundle, BundleEntry, CapabilityStatement, OperationOutcome } from 
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { parseApiKeys } from '../../../src/entry/http/api-keys';
-import type { AccessRecord, AppDeps, IngestReply, Scope } from '../../../src/entry/http/app-deps';
+import type { AppDeps, IngestReply, Scope } from '../../../src/entry/http/app-deps';
 import { createLogger } from '../../../src/entry/http/logging';
 import { createMetrics } from '../../../src/entry/http/metrics';
 import { allOk, errorOutcome } from '../../../src/fhir/outcomes';
@@ -113,6 +113,19 @@ export class MemoryLog extends Writable {
   get text(): string {
     return this.lines.join('\n');
   }
+}
+
+/**
+ * A read of PHI as the fake outbox and disclosure ports record it (the real ports audit in their
+ * use cases, src/app/audited-reads.ts), so route tests can see who read what.
+ */
+export interface AccessRecord {
+  actor: string;
+  action: 'read';
+  what: { kind: 'disclosure-log' | 'outbox'; patientMrn?: string; state?: string };
+  outcome: 'success' | 'not-found';
+  requestId: string;
+  at: Date;
 }
 
 export interface TestWorld {
@@ -237,7 +250,6 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
         ? { found, entries: [{ at: '2026-11-20T19:00:00Z', what: 'Communication/UPD-2026-0042-03' }] }
         : { found, entries: [] };
     },
-    audit: { recordAccess: async (entry) => void accesses.push(entry) },
     metadata: () => CAPABILITY,
     readiness: async () => ({
       ok: ready.db,
