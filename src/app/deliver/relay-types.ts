@@ -53,7 +53,7 @@ export interface RunSummary {
   dead: number;
   withheld: number;
   awaiting: number;
-  /** Rows whose lease was lost mid-attempt (another worker took them over). */
+  /** Rows given up unrecorded: the lease was lost mid-attempt, or ran out before the push. */
   lost: number;
 }
 
