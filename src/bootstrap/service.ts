@@ -33,6 +33,7 @@ import { startHttpServer, stopHttpServer } from '../entry/http/server';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createDeliveryTrigger, type DeliveryTrigger } from '../entry/schedule/delivery-trigger';
 import type { SyncScheduler, TickEvent } from '../entry/schedule/sync-scheduler';
+import { dashboardPort } from './dashboard-port';
 import { disclosuresPort, ingestPort, metricsSources, outboxPort, readinessPort } from './service-ports';
 
 /**
@@ -180,6 +181,7 @@ async function compose(
     ingest: ingestPort(runtime, kick),
     validate: (resource, opts) => runtime.validator().validate(resource, opts),
     outbox: outboxPort(runtime, kick),
+    dashboard: dashboardPort(runtime),
     disclosures: disclosuresPort(runtime),
     metadata: metadataOf(runtime.clock()),
     readiness: readinessPort(runtime, () => validatorLoaded),

@@ -90,6 +90,25 @@ export interface OutboxPort {
   retry(id: string, actor: Actor): Promise<RetryResult>;
 }
 
+/** The query of `GET /outbox/summary`: a destination and/or a client (MRN), checked as FHIR ids. */
+export interface OutboxSummaryQuery {
+  destination?: string;
+  patient?: string;
+}
+
+/**
+ * The dashboard's reads (DESIGN.md §8 scope `ops`: "the dashboard's queue views"). Each is a read
+ * of PHI audited in its use case (src/app/dashboard/) before it answers; `undefined` → 404.
+ */
+export interface DashboardPort {
+  /** Counts by state and every row of the filter, with the referral and session each belongs to. */
+  outboxSummary(query: OutboxSummaryQuery, actor: Actor): Promise<unknown>;
+  /** One referral: clinician, consents and where they stand, updates with deliveries and attempts. */
+  referral(id: string, actor: Actor): Promise<unknown | undefined>;
+  /** The client's name on a referral: shown only on request, and audited as its own read. */
+  clientName(referralId: string, actor: Actor): Promise<{ mrn: string; name: string } | undefined>;
+}
+
 /** The disclosure log of one patient; `found: false` → 404. */
 export interface DisclosureLog {
   found: boolean;
@@ -127,6 +146,7 @@ export interface AppDeps {
   ingest: IngestPort;
   validate(resource: unknown, opts: ValidateOptions): OperationOutcome | Promise<OperationOutcome>;
   outbox: OutboxPort;
+  dashboard: DashboardPort;
   /** The disclosure log of `mrn`; the read is audited (who, which patient) before it answers. */
   disclosures(mrn: string, actor: Actor): Promise<DisclosureLog>;
   metadata(): CapabilityStatement;

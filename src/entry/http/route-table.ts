@@ -18,6 +18,8 @@ export interface RouteSpec {
   path: string;
   /** Scope the API key must hold; absent = no key needed (DESIGN.md §8: metadata, health). */
   scope?: Scope;
+  /** A valid key is needed but no particular scope (`GET /session`: who am I, what may I do). */
+  anyKey?: boolean;
   /** Reads a JSON body (415 / 413 / 400 guards). */
   body?: boolean;
   /** A liveness/readiness probe: its own generous rate limit instead of the anonymous one. */
@@ -47,7 +49,8 @@ export function registerRoutes(app: Express, routes: RouteSpec[], opts: Register
   for (const route of routes) {
     const chain: RequestHandler[] = [markRoute(route.path)];
     if (route.probe) chain.push(guards.probeLimit);
-    if (route.scope) chain.push(guards.auth, guards.limit, requireScope(route.scope));
+    if (route.scope || route.anyKey) chain.push(guards.auth, guards.limit);
+    if (route.scope) chain.push(requireScope(route.scope));
     if (route.body) chain.push(...guards.body);
     app[route.method](route.path, ...chain, route.handler);
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);

@@ -236,6 +236,13 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
         return { status: 'retried', outcome: allOk('Queued again'), item };
       },
     },
+    // The dashboard's reads answer from the same items; the real ones are tested on the service.
+    dashboard: {
+      outboxSummary: async () => ({ counts: counts(), items: outboxItems }),
+      referral: async (id) => (id === 'REF-2026-0042' ? { id, clientMrn: 'KAP-000123' } : undefined),
+      clientName: async (id) =>
+        id === 'REF-2026-0042' ? { mrn: 'KAP-000123', name: 'Avery Stone' } : undefined,
+    },
     disclosures: async (mrn, actor) => {
       const found = mrn === 'KAP-000123';
       accesses.push({

@@ -54,7 +54,7 @@ export function opsRoutes(deps: Pick<AppDeps, 'outbox' | 'disclosures'>): RouteS
 }
 
 /** One string query value, optionally from a closed list (400 `value` otherwise). */
-function queryValue(raw: unknown, name: string, allowed?: readonly string[]): string | undefined {
+export function queryValue(raw: unknown, name: string, allowed?: readonly string[]): string | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || raw === '' || (allowed && !allowed.includes(raw))) {
     const expected = allowed ? `one of ${allowed.join(', ')}` : 'a single value';
