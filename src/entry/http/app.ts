@@ -4,8 +4,10 @@ import { DEFAULT_HTTP_CONFIG, type AppDeps, type HttpConfig } from './app-deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { logUnexpected, requestLogger, routeOf } from './logging';
 import { registerRoutes } from './route-table';
+import { uiRoutes } from './ui-static';
 import { fhirRoutes } from './routes/fhir';
 import { healthRoutes } from './routes/health';
+import { dashboardRoutes } from './routes/dashboard';
 import { opsRoutes } from './routes/ops';
 import { recordRoutes } from './routes/records';
 
@@ -22,9 +24,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   registerRoutes(
     app,
-    [...healthRoutes(deps), ...recordRoutes(deps), ...fhirRoutes(deps), ...opsRoutes(deps)],
+    [
+      ...healthRoutes(deps),
+      ...recordRoutes(deps),
+      ...fhirRoutes(deps),
+      ...dashboardRoutes(deps),
+      ...opsRoutes(deps),
+    ],
     { keys: deps.apiKeys, config },
   );
+  // After the routes: the anonymous rate limit they install covers the dashboard's files too.
+  app.use('/ui', ...uiRoutes());
   app.use(notFoundHandler);
   app.use(
     errorHandler({

@@ -1,0 +1,192 @@
+import { el, replace, svg } from '../dom.js';
+import { loadSummary } from '../summary.js';
+import { itemWords, when } from '../words.js';
+
+// Two small charts drawn as inline SVG by this script (no library): deliveries per day over the
+// last two weeks, and for each delivered integration update the hours from being recorded to
+// being delivered against the 72-hour integration window (DESIGN.md §6). Each chart has a text
+// summary and its numbers in a table, for readers who cannot see it.
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DAYS = 14;
+const WINDOW_HOURS = 72;
+
+export async function renderChart(root) {
+  const summary = await loadSummary();
+  const delivered = summary.items.filter((i) => i.state === 'delivered' && i.deliveredAt);
+  const updates = delivered
+    .filter((i) => i.resourceType === 'Communication')
+    .sort((a, b) => Date.parse(b.deliveredAt) - Date.parse(a.deliveredAt))
+    .slice(0, 20)
+    .map((i) => ({ item: i, hours: (Date.parse(i.deliveredAt) - Date.parse(i.createdAt)) / 3_600_000 }));
+  replace(
+    root,
+    el('h1', { id: 'view-title', tabindex: '-1' }, 'Deliveries'),
+    perDayFigure(delivered, Date.parse(summary.now)),
+    timeToDeliveryFigure(updates),
+  );
+}
+
+function perDayFigure(delivered, now) {
+  const days = [];
+  const today = new Date(now);
+  today.setHours(0, 0, 0, 0);
+  for (let d = DAYS - 1; d >= 0; d--) {
+    const start = new Date(today.getTime() - d * DAY_MS);
+    const end = start.getTime() + DAY_MS;
+    const count = delivered.filter((i) => {
+      const t = Date.parse(i.deliveredAt);
+      return t >= start.getTime() && t < end;
+    }).length;
+    days.push({ label: start.toLocaleDateString(undefined, { day: 'numeric', month: 'short' }), count });
+  }
+  const total = days.reduce((n, d) => n + d.count, 0);
+  const max = Math.max(1, ...days.map((d) => d.count));
+  const W = 640;
+  const H = 220;
+  const left = 36;
+  const bottom = 40;
+  const top = 12;
+  const slot = (W - left - 8) / DAYS;
+  const y = (v) => top + (H - top - bottom) * (1 - v / max);
+  const chart = svg(
+    'svg',
+    {
+      viewBox: `0 0 ${W} ${H}`,
+      role: 'img',
+      'aria-labelledby': 'per-day-title per-day-desc',
+      class: 'chart',
+    },
+    svg('title', { id: 'per-day-title' }, 'Deliveries per day'),
+    svg('desc', { id: 'per-day-desc' }, `${total} deliveries in the last ${DAYS} days.`),
+    svg('line', { x1: left, x2: W - 8, y1: y(0), y2: y(0), class: 'axis' }),
+    svg('text', { x: left - 6, y: y(max) + 4, class: 'tick', 'text-anchor': 'end' }, String(max)),
+    svg('text', { x: left - 6, y: y(0) + 4, class: 'tick', 'text-anchor': 'end' }, '0'),
+    days.map((d, i) => [
+      svg('rect', {
+        x: left + i * slot + 3,
+        y: y(d.count),
+        width: slot - 6,
+        height: y(0) - y(d.count),
+        class: 'bar',
+      }),
+      i % 2 === 1
+        ? svg(
+            'text',
+            { x: left + i * slot + slot / 2, y: H - bottom + 16, class: 'tick', 'text-anchor': 'middle' },
+            d.label,
+          )
+        : null,
+    ]),
+  );
+  return el(
+    'figure',
+    { class: 'panel' },
+    el('h2', {}, 'Deliveries per day'),
+    chart,
+    el('figcaption', {}, `${total} items reached a clinician’s system in the last ${DAYS} days.`),
+    dataTable(
+      'Deliveries per day (numbers)',
+      ['Day', 'Delivered'],
+      days.map((d) => [d.label, String(d.count)]),
+    ),
+  );
+}
+
+function timeToDeliveryFigure(rows) {
+  const W = 640;
+  const left = 200;
+  const right = 16;
+  const rowH = 22;
+  const top = 24;
+  const H = top + Math.max(rows.length, 1) * rowH + 30;
+  const maxHours = Math.max(WINDOW_HOURS + 24, ...rows.map((r) => Math.ceil(r.hours)));
+  const x = (h) => left + ((W - left - right) * Math.max(h, 0)) / maxHours;
+  const within = rows.filter((r) => r.hours <= WINDOW_HOURS).length;
+  const chart = svg(
+    'svg',
+    { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'ttd-title ttd-desc', class: 'chart' },
+    svg('title', { id: 'ttd-title' }, 'Time to delivery of integration updates'),
+    svg(
+      'desc',
+      { id: 'ttd-desc' },
+      `${within} of ${rows.length} updates were delivered within ${WINDOW_HOURS} hours of being recorded.`,
+    ),
+    rows.map((r, i) => [
+      svg(
+        'text',
+        { x: left - 8, y: top + i * rowH + 15, class: 'tick', 'text-anchor': 'end' },
+        r.item.sessionDate ? `Session ${r.item.sessionDate}` : r.item.id,
+      ),
+      svg('rect', {
+        x: left,
+        y: top + i * rowH + 4,
+        width: Math.max(x(r.hours) - left, 2),
+        height: rowH - 8,
+        class: r.hours > WINDOW_HOURS || r.item.late ? 'bar late' : 'bar',
+      }),
+    ]),
+    svg('line', { x1: x(WINDOW_HOURS), x2: x(WINDOW_HOURS), y1: top - 6, y2: H - 24, class: 'window-line' }),
+    svg(
+      'text',
+      { x: x(WINDOW_HOURS), y: top - 10, class: 'tick', 'text-anchor': 'middle' },
+      `${WINDOW_HOURS} h window`,
+    ),
+    svg('line', { x1: left, x2: W - right, y1: H - 24, y2: H - 24, class: 'axis' }),
+    svg('text', { x: left, y: H - 8, class: 'tick', 'text-anchor': 'start' }, '0 h'),
+    svg('text', { x: W - right, y: H - 8, class: 'tick', 'text-anchor': 'end' }, `${maxHours} h`),
+  );
+  return el(
+    'figure',
+    { class: 'panel' },
+    el('h2', {}, 'Time to delivery against the 72-hour window'),
+    rows.length ? chart : el('p', { class: 'empty' }, 'No integration update has been delivered yet.'),
+    el(
+      'figcaption',
+      {},
+      `Hours from an update being recorded to reaching the clinician, latest ${rows.length}. ${within} of ${rows.length} inside ${WINDOW_HOURS} hours.`,
+    ),
+    dataTable(
+      'Time to delivery (numbers)',
+      ['Update', 'Recorded', 'Delivered', 'Hours'],
+      rows.map((r) => [
+        itemWords(r.item),
+        when(r.item.createdAt),
+        when(r.item.deliveredAt),
+        r.hours.toFixed(1),
+      ]),
+    ),
+  );
+}
+
+function dataTable(summary, headers, rows) {
+  return el(
+    'details',
+    { class: 'data' },
+    el('summary', {}, summary),
+    el(
+      'table',
+      { class: 'items' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          headers.map((h) => el('th', { scope: 'col' }, h)),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        rows.map((r) =>
+          el(
+            'tr',
+            {},
+            r.map((c) => el('td', {}, c)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
