@@ -189,6 +189,7 @@ async function compose(
     logger,
     apiKeys: parts.apiKeys,
     clock: { now: runtime.clock },
+    timeZone: runtime.config.timeZone,
     config: {
       bodyLimit: settings.service.bodyLimitBytes,
       rateLimit: { windowMs: 60_000, limit: settings.service.rateLimitPerMinute },

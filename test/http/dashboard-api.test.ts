@@ -69,11 +69,15 @@ const readOf = async (requestId: unknown) =>
 
 describe('GET /session', () => {
   test.each(Object.keys(KEYS) as Array<keyof typeof KEYS>)(
-    'the %s key is told its name and scopes, whatever they are',
+    'the %s key is told its name and scopes, whatever they are, and the practice’s time zone',
     async (name) => {
       const res = await request(svc.app).get('/session').set(as(name));
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ name: KEYS[name].name, scopes: KEYS[name].scopes });
+      expect(res.body).toEqual({
+        name: KEYS[name].name,
+        scopes: KEYS[name].scopes,
+        timeZone: 'America/Los_Angeles',
+      });
     },
   );
 
@@ -229,7 +233,8 @@ describe('/ui/', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('unsafe');
     // The page itself holds no inline script, style or event handler.
-    expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const scripts = res.text.match(/<script[^>]*>/g) ?? [];
+    expect(scripts).toEqual(['<script type="module" src="js/main.js">']);
     expect(res.text).not.toMatch(/\sstyle=|<style|\son[a-z]+=/i);
   });
 

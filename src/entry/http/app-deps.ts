@@ -155,5 +155,7 @@ export interface AppDeps {
   logger: Logger;
   apiKeys: ApiKeyRegistry;
   clock: { now(): Date };
+  /** The practice's IANA zone (`KAP_BRIDGE_TIMEZONE`): the dashboard shows deadlines in it. */
+  timeZone: string;
   config?: Partial<HttpConfig>;
 }

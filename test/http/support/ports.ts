@@ -265,6 +265,7 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
     metrics: createMetrics(new Registry(), { outboxCounts: counts, atRiskCount: () => 2 }),
     logger: createLogger({ destination: log }),
     apiKeys: keys,
+    timeZone: 'America/Los_Angeles',
     clock: { now: () => NOW },
     ...overrides,
   };

@@ -9,9 +9,10 @@ import { pathId } from './records';
  * The reads behind the operations dashboard (`/ui/`, DESIGN.md §6, §8): the same API as every
  * other caller, with the same scopes, OperationOutcome errors and audited PHI reads. `GET
  * /session` tells the page which key signed in and what it may see, so the page shows only the
- * views the key's scopes allow (the server refuses the rest anyway).
+ * views the key's scopes allow (the server refuses the rest anyway), and the practice's time zone,
+ * in which integration windows close (DESIGN.md §6).
  */
-export function dashboardRoutes(deps: Pick<AppDeps, 'dashboard'>): RouteSpec[] {
+export function dashboardRoutes(deps: Pick<AppDeps, 'dashboard' | 'timeZone'>): RouteSpec[] {
   return [
     {
       method: 'get',
@@ -19,7 +20,7 @@ export function dashboardRoutes(deps: Pick<AppDeps, 'dashboard'>): RouteSpec[] {
       anyKey: true,
       handler: (_req, res) => {
         const actor = actorOf(res);
-        res.status(200).json({ name: actor.keyName, scopes: actor.scopes });
+        res.status(200).json({ name: actor.keyName, scopes: actor.scopes, timeZone: deps.timeZone });
       },
     },
     {

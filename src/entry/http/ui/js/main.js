@@ -6,6 +6,7 @@ import { renderDead } from './views/dead.js';
 import { renderDisclosures } from './views/disclosures.js';
 import { renderQueue } from './views/queue.js';
 import { renderReferral } from './views/referral.js';
+import { setPracticeZone } from './words.js';
 
 // Sign-in and the views. Nothing about any client is requested before a key is accepted; the
 // key's scopes (from `GET /session`) decide which views are offered — `ops` the queue views,
@@ -60,6 +61,7 @@ async function signIn(key) {
     return;
   }
   saveKey(key);
+  setPracticeZone(session.timeZone);
   $('sign-in').hidden = true;
   $('sign-in-error').textContent = '';
   $('who').hidden = false;

@@ -61,7 +61,7 @@ export function standingWords(consent) {
     case 'refused':
       return 'The client said no: nothing is shared';
     case 'revoked':
-      return `Revoked ${consent.revokedAt ? `on ${new Date(consent.revokedAt).toLocaleString()}` : ''}`.trim();
+      return `Revoked${consent.revokedAt ? ` on ${when(consent.revokedAt)}` : ''}`;
     case 'superseded':
       return 'Superseded by a later decision of the client';
     case 'not-yet-valid':
@@ -126,7 +126,28 @@ export function durationWords(ms) {
   return d > 0 ? `${d} d ${h} h ${pad(m)} min ${pad(s)} s` : `${h} h ${pad(m)} min ${pad(s)} s`;
 }
 
-/** A timestamp in the reader's locale and zone. */
+let practiceZone; // the practice's IANA zone, from GET /session (DESIGN.md §6 windows close in it)
+
+/** Times are shown in the practice's zone, where integration windows close. */
+export function setPracticeZone(zone) {
+  practiceZone = zone;
+}
+
+/** "Tue, Dec 1, 2026, 11:59 PM PST": a timestamp in the practice's zone, the zone named. */
 export function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : '—';
+  if (!iso) return '—';
+  const options = {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  };
+  try {
+    return new Date(iso).toLocaleString(undefined, { ...options, timeZone: practiceZone });
+  } catch {
+    return new Date(iso).toLocaleString(undefined, options); // an unknown zone: the reader's own
+  }
 }

@@ -59,7 +59,7 @@ export function renderDisclosures(root) {
 }
 
 function logView(log) {
-  const printed = new Date().toLocaleString();
+  const printed = when(new Date().toISOString());
   return el(
     'section',
     { class: 'disclosure-log', 'aria-labelledby': 'log-title' },

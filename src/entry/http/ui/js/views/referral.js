@@ -272,7 +272,7 @@ function attemptList(d) {
         'li',
         {},
         `${when(a.finishedAt)} — ${result}`,
-        said && a.result !== 'delivered' ? el('q', {}, said) : null,
+        said && a.result !== 'delivered' ? [' Their answer: ', el('q', {}, said)] : null,
       );
     }),
   );
