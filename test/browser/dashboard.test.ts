@@ -159,7 +159,7 @@ run('the operations dashboard in a real browser', () => {
   test('the client name is shown only after a click, and that read is in the audit trail', async () => {
     const before = await world.svc.runtime.store.listAudit({ patientMrn: 'KAP-000123' });
     await page.getByRole('button', { name: /Show name/ }).click();
-    await page.getByText('Avery Stone').waitFor();
+    await page.locator('#view').getByText('Avery Stone', { exact: true }).waitFor();
     const after = await world.svc.runtime.store.listAudit({ patientMrn: 'KAP-000123' });
     const reads = after.slice(before.length).map((a) => a.event.entity?.[0]?.what?.display ?? '');
     expect(reads.some((what) => what.startsWith('client-name'))).toBe(true);
