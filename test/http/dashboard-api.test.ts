@@ -247,4 +247,18 @@ describe('/ui/', () => {
       expect(res.body.resourceType).toBe('OperationOutcome');
     }
   });
+
+  test('ten page loads (every file, no key) are not throttled by the anonymous limit of 60 a minute, nor count against it', async () => {
+    const dir = path.join(__dirname, '../../src/entry/http/ui');
+    const files = fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(?:html|css|js|svg)$/.test(f))
+      .map((f) => `/ui/${f.split(path.sep).join('/')}`);
+    expect(files.length * 10).toBeGreaterThan(60);
+    const statuses = new Set<number>();
+    for (let load = 0; load < 10; load++)
+      for (const file of ['/ui/', ...files]) statuses.add((await request(svc.app).get(file)).status);
+    expect([...statuses]).toEqual([200]);
+    expect((await request(svc.app).get('/session')).status).toBe(401); // not 429
+  });
 });

@@ -48,20 +48,33 @@ export function anonymousRateLimiter(
  * it) yet finite, since `/readyz` queries the store and must not become an unthrottled way in.
  */
 export function probeRateLimiter(cfg: Limit): RequestHandler {
+  return ownBucketLimiter(
+    cfg,
+    'Too many probe requests from this address; retry after the Retry-After delay.',
+  );
+}
+
+/**
+ * The dashboard's files' own bound per address (`/ui/…`, keyed or not — a browser sends no key
+ * for them): a page load fetches about fifteen files, so the anonymous bound would lock a person
+ * out after a few reloads, yet a flood of them is still throttled.
+ */
+export function uiRateLimiter(cfg: Limit): RequestHandler {
+  return ownBucketLimiter(
+    cfg,
+    'Too many requests for the dashboard from this address; retry after the Retry-After delay.',
+  );
+}
+
+function ownBucketLimiter(cfg: Limit, text: string): RequestHandler {
   return rateLimit({
     windowMs: cfg.windowMs,
     limit: cfg.limit,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    // A separate instance, hence a separate store: probe hits never count against the anonymous bucket.
+    // A separate instance, hence a separate store: these hits never count against the anonymous bucket.
     handler: (_req, _res, next) => {
-      next(
-        httpError(
-          429,
-          'throttled',
-          'Too many probe requests from this address; retry after the Retry-After delay.',
-        ),
-      );
+      next(httpError(429, 'throttled', text));
     },
   });
 }

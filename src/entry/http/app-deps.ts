@@ -131,6 +131,12 @@ export interface HttpConfig {
   anonymousRateLimit: { windowMs: number; limit: number };
   /** `/healthz` and `/readyz` requests per client address per window before 429. */
   probeRateLimit: { windowMs: number; limit: number };
+  /**
+   * Requests for the dashboard's files (`/ui/…`) per client address per window before 429. They
+   * are public and cheap, and one page load fetches about fifteen of them: counted against the
+   * anonymous bound, a few reloads would lock a person out of the page.
+   */
+  uiRateLimit: { windowMs: number; limit: number };
 }
 
 export const DEFAULT_HTTP_CONFIG: HttpConfig = {
@@ -139,6 +145,7 @@ export const DEFAULT_HTTP_CONFIG: HttpConfig = {
   anonymousRateLimit: { windowMs: 60_000, limit: 60 },
   // Ten a second: far above any probe schedule, still a bound on a flood of /readyz store queries.
   probeRateLimit: { windowMs: 60_000, limit: 600 },
+  uiRateLimit: { windowMs: 60_000, limit: 600 },
 };
 
 /** Everything `createApp` needs. */

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { DEFAULT_HTTP_CONFIG, type AppDeps, type HttpConfig } from './app-deps';
+import { uiRateLimiter } from './anonymous-rate-limit';
 import { errorHandler, notFoundHandler } from './errors';
 import { logUnexpected, requestLogger, routeOf } from './logging';
 import { registerRoutes } from './route-table';
@@ -22,6 +23,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple'); // no nested objects from `a[b]=c`
   app.use(requestLogger(deps.logger, deps.metrics));
   app.use(helmet());
+  // Before the routes: the dashboard's files have their own rate limit, not the anonymous one the
+  // routes install (a file that is not there falls through to the routes and their 404).
+  app.use('/ui', uiRateLimiter(config.uiRateLimit), ...uiRoutes());
   registerRoutes(
     app,
     [
@@ -33,8 +37,6 @@ export function createApp(deps: AppDeps): Express {
     ],
     { keys: deps.apiKeys, config },
   );
-  // After the routes: the anonymous rate limit they install covers the dashboard's files too.
-  app.use('/ui', ...uiRoutes());
   app.use(notFoundHandler);
   app.use(
     errorHandler({
