@@ -23,11 +23,12 @@ export function dashboardPort(rt: Pick<Runtime, 'store' | 'clock' | 'config'>): 
       return {
         now: rt.clock().toISOString(),
         counts: summary.counts,
-        items: summary.items.map(({ row, source, lastAttempt }) => ({
+        items: summary.items.map(({ row, source, lastAttempt, window }) => ({
           ...outboxSummary(row, true),
           createdAt: row.createdAt.toISOString(),
           resourceType: row.resourceType,
           ...(source ?? {}),
+          ...(window ? { window } : {}),
           ...(lastAttempt ? { lastAttempt: attemptOf(lastAttempt) } : {}),
         })),
       };

@@ -119,6 +119,10 @@ describe('GET /outbox/summary', () => {
       destinationId: 'sandbox',
     });
     expect(Date.parse(update.deliveredAt)).not.toBeNaN();
+    expect(update).not.toHaveProperty('window'); // delivered: no window to watch
+    // Zoë's update (session 24 Nov, window closes 27 Nov 23:59:59 Pacific), seen on 25 Nov at 10:00.
+    const waiting = res.body.items.find((i: any) => i.recordId === 'UPD-2026-0057-01');
+    expect(waiting).toMatchObject({ state: 'awaiting-consent', window: 'open', sessionDate: '2026-11-24' });
     expect(res.text).not.toMatch(/Avery|Grief/); // no names, no update content
   });
 
@@ -139,6 +143,21 @@ describe('GET /outbox/summary', () => {
     const bad = await request(svc.app).get('/outbox/summary?patient=a%20b').set(as('ops'));
     expect(bad.status).toBe(400);
     expect(bad.body.issue[0]).toMatchObject({ code: 'value', expression: ['patient'] });
+  });
+
+  test.each([
+    ['2026-11-27T00:00:01-08:00', 'at-risk'], // 23 h 59 min 58 s left
+    ['2026-11-27T23:59:58-08:00', 'at-risk'],
+    ['2026-11-28T00:00:00-08:00', 'late'],
+  ])('an undelivered update seen at %s is %s (window closes 27 Nov 23:59:59 Pacific)', async (at, window) => {
+    const was = now;
+    now = new Date(at);
+    try {
+      const res = await request(svc.app).get('/outbox/summary?patient=KAP-000131').set(as('ops'));
+      expect(res.body.items.find((i: any) => i.recordId === 'UPD-2026-0057-01')?.window).toBe(window);
+    } finally {
+      now = was;
+    }
   });
 
   test('an audit or ingest key is refused (403): the queue is for ops keys', async () => {

@@ -1,4 +1,5 @@
-import { OUTBOX_STATES, type OutboxState } from '../../outbox';
+import { integrationWindowStatus, type WindowStatus } from '../../domain/integration-window';
+import { OUTBOX_STATES, UNDELIVERED_STATES, type OutboxState } from '../../outbox';
 import { listOutboxAudited, type AccessReader, type AuditedReadDeps } from '../audited-reads';
 import type { DeliveryAttempt, OutboxFilter, OutboxRow } from '../ports/store-port';
 import { recordSources, type RecordSource } from './record-sources';
@@ -13,7 +14,19 @@ import { recordSources, type RecordSource } from './record-sources';
 export interface OutboxSummary {
   /** Rows per state, every state named (0 for none). */
   counts: Record<OutboxState, number>;
-  items: Array<{ row: OutboxRow; source: RecordSource | null; lastAttempt?: DeliveryAttempt }>;
+  items: SummaryItem[];
+}
+
+export interface SummaryItem {
+  row: OutboxRow;
+  source: RecordSource | null;
+  /** Why a failed or retrying row is not delivered: its last attempt. */
+  lastAttempt?: DeliveryAttempt;
+  /**
+   * For a row that may still reach the clinician (`UNDELIVERED_STATES`) and has a deadline: its
+   * integration window now (DESIGN.md §6: `at-risk` with less than 24 h left, `late` after).
+   */
+  window?: WindowStatus;
 }
 
 /**
@@ -32,12 +45,15 @@ export async function readOutboxSummary(
   const sources = await recordSources(deps.store, filter.patientMrn);
   const counts = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
   for (const row of rows) counts[row.state] += 1;
+  const now = deps.clock();
   const items = await Promise.all(
-    rows.map(async (row) => {
-      const source = sources.get(`${row.resourceType}/${row.resourceId}`) ?? null;
-      if (!EXPLAINED_BY_ATTEMPT.includes(row.state) || row.attempts === 0) return { row, source };
+    rows.map(async (row): Promise<SummaryItem> => {
+      const item: SummaryItem = { row, source: sources.get(`${row.resourceType}/${row.resourceId}`) ?? null };
+      if (row.deadline && UNDELIVERED_STATES.includes(row.state))
+        item.window = integrationWindowStatus(row.deadline, now);
+      if (!EXPLAINED_BY_ATTEMPT.includes(row.state) || row.attempts === 0) return item;
       const lastAttempt = (await deps.store.listAttempts(row.id)).at(-1);
-      return lastAttempt ? { row, source, lastAttempt } : { row, source };
+      return lastAttempt ? { ...item, lastAttempt } : item;
     }),
   );
   return { counts, items };

@@ -17,12 +17,6 @@ export function distinct(items, field) {
   return [...new Set(items.map((i) => i[field]).filter(Boolean))].sort();
 }
 
-/** Rows not delivered and not settled: they can still reach the clinician (DESIGN.md §6). */
-export const UNDELIVERED = ['awaiting-consent', 'queued', 'in-flight', 'retry-wait', 'dead'];
-
-/** Less than this left before the window closes → at risk (DESIGN.md §6: 24 h). */
-export const AT_RISK_MS = 24 * 60 * 60 * 1000;
-
 /**
  * A clock in step with the server's: countdowns compare deadlines with the server's "now" moved
  * on by the browser's clock, so a browser clock that is off does not shift the countdown.

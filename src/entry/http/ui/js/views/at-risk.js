@@ -1,18 +1,19 @@
 import { el, replace } from '../dom.js';
-import { AT_RISK_MS, UNDELIVERED, loadSummary, serverClock } from '../summary.js';
+import { loadSummary, serverClock } from '../summary.js';
 import { durationWords, itemWords, stateName, stateReason, when } from '../words.js';
 
 // Items at risk of missing the integration window (DESIGN.md §6: the window closes at the end of
 // the third calendar day after the session, in the practice's time zone; not delivered with less
 // than 24 h left = at risk), earliest deadline first, each with a live countdown. Items already
-// past their window are listed first: they will still be delivered, flagged late.
+// past their window come first: they will still be delivered, flagged late. The list is taken
+// when the view opens; the countdown runs on from the server's clock.
 
 export async function renderAtRisk(root, ctx) {
   const summary = await loadSummary();
   const now = serverClock(summary.now);
+  // The server says which rows are at risk or late (src/domain/integration-window.ts, one rule).
   const items = summary.items
-    .filter((i) => UNDELIVERED.includes(i.state) && i.deadline)
-    .filter((i) => Date.parse(i.deadline) - now() < AT_RISK_MS)
+    .filter((i) => i.window === 'at-risk' || i.window === 'late')
     .sort((a, b) => Date.parse(a.deadline) - Date.parse(b.deadline));
   const countdowns = [];
   const list = items.length
