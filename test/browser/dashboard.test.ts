@@ -24,6 +24,8 @@ if (!HAS_CHROMIUM && !IN_CI) {
 }
 
 const run = HAS_CHROMIUM ? describe : describe.skip;
+// A browser and a service under `npm test`'s parallel load: generous bounds, never speed checks.
+jest.setTimeout(90_000);
 
 test('under CI=true the browser tests cannot be skipped: Chromium must be installed', () => {
   if (IN_CI)
@@ -73,11 +75,12 @@ run('the operations dashboard in a real browser', () => {
         w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
       );
     });
+    page.setDefaultTimeout(20_000);
     page.on('request', (r) => {
       const url = new URL(r.url());
       if (!url.pathname.startsWith('/ui')) apiCalls.push(`${r.method()} ${url.pathname}`);
     });
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -103,8 +106,9 @@ run('the operations dashboard in a real browser', () => {
     await page.getByLabel('API key').fill('not-a-key-at-all-0000');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('That key was not accepted').waitFor();
-    await page.getByLabel('API key').fill(KEYS.frontDesk.key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By keyboard: the field is focused after a refusal, Enter submits.
+    await page.keyboard.type(KEYS.frontDesk.key);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Queue' }).waitFor();
     expect(await page.getByText('Signed in as').textContent()).toContain('front-desk');
     expect(page.url()).not.toContain(KEYS.frontDesk.key);
@@ -119,7 +123,8 @@ run('the operations dashboard in a real browser', () => {
     const delivered = page.getByRole('button', { name: /Delivered/ });
     expect(await delivered.textContent()).toMatch(/^3\s*Delivered$/);
     expect(await page.getByRole('button', { name: /Failed/ }).textContent()).toMatch(/^1\s*Failed$/);
-    await delivered.click();
+    await delivered.focus();
+    await page.keyboard.press('Space');
     expect(await delivered.getAttribute('aria-pressed')).toBe('true');
     const row = page.getByRole('row', {
       name: new RegExp(`session ${sessionWords(world.sessions.delivered)}`),

@@ -103,7 +103,8 @@ export async function openDashboardWorld(): Promise<DashboardWorld> {
     return { status: res.status, body: await res.json() };
   };
   const waitForOutbox: DashboardWorld['waitForOutbox'] = async (predicate, what) => {
-    for (let i = 0; i < 200; i++) {
+    const until = Date.now() + 60_000; // generous: other suites may be loading the machine
+    while (Date.now() < until) {
       const res = await call('GET', '/outbox/summary', KEYS.frontDesk.key);
       if (res.status === 200 && predicate(res.body.items)) return res.body.items;
       await new Promise((r) => setTimeout(r, 100));

@@ -133,6 +133,16 @@ export function setPracticeZone(zone) {
   practiceZone = zone;
 }
 
+/** The calendar day (`YYYY-MM-DD`) of an instant in the practice's zone. */
+export function practiceDay(msOrIso) {
+  const date = new Date(msOrIso);
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: practiceZone }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat('en-CA').format(date); // an unknown zone: the reader's own
+  }
+}
+
 /** "Tue, Dec 1, 2026, 11:59 PM PST": a timestamp in the practice's zone, the zone named. */
 export function when(iso) {
   if (!iso) return '—';

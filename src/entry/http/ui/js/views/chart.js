@@ -1,6 +1,6 @@
 import { el, replace, svg } from '../dom.js';
 import { loadSummary } from '../summary.js';
-import { itemWords, when } from '../words.js';
+import { itemWords, practiceDay, when } from '../words.js';
 
 // Two small charts drawn as inline SVG by this script (no library): deliveries per day over the
 // last two weeks, and for each delivered integration update how far into the integration window
@@ -40,17 +40,23 @@ function hoursIntoWindow(item) {
 }
 
 function perDayFigure(delivered, now) {
+  // Days of the practice's zone, counted back from today's; the arithmetic is on dates (at UTC noon).
+  const deliveredOn = new Map();
+  for (const i of delivered) {
+    const day = practiceDay(i.deliveredAt);
+    deliveredOn.set(day, (deliveredOn.get(day) ?? 0) + 1);
+  }
+  const today = practiceDay(now);
   const days = [];
-  const today = new Date(now);
-  today.setHours(0, 0, 0, 0);
   for (let d = DAYS - 1; d >= 0; d--) {
-    const start = new Date(today.getTime() - d * DAY_MS);
-    const end = start.getTime() + DAY_MS;
-    const count = delivered.filter((i) => {
-      const t = Date.parse(i.deliveredAt);
-      return t >= start.getTime() && t < end;
-    }).length;
-    days.push({ label: start.toLocaleDateString(undefined, { day: 'numeric', month: 'short' }), count });
+    const noon = Date.parse(`${today}T12:00:00Z`) - d * DAY_MS;
+    const day = new Date(noon).toISOString().slice(0, 10);
+    const label = new Date(noon).toLocaleDateString(undefined, {
+      day: 'numeric',
+      month: 'short',
+      timeZone: 'UTC',
+    });
+    days.push({ label, count: deliveredOn.get(day) ?? 0 });
   }
   const total = days.reduce((n, d) => n + d.count, 0);
   const max = Math.max(1, ...days.map((d) => d.count));
