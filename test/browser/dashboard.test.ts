@@ -27,14 +27,14 @@ const run = HAS_CHROMIUM ? describe : describe.skip;
 // A browser and a service under `npm test`'s parallel load: generous bounds, never speed checks.
 jest.setTimeout(90_000);
 
-test('under CI=true the browser tests cannot be skipped: Chromium must be installed', () => {
-  if (IN_CI)
+if (IN_CI) {
+  test('under CI=true the browser tests cannot be skipped: Chromium is installed', () => {
     expect({ chromium: CHROMIUM_PATH, present: HAS_CHROMIUM }).toEqual({
       chromium: CHROMIUM_PATH,
       present: true,
     });
-  else expect(typeof HAS_CHROMIUM).toBe('boolean');
-});
+  });
+}
 
 run('the operations dashboard in a real browser', () => {
   let world: DashboardWorld;
