@@ -1,4 +1,6 @@
 import { buildDisclosureLog, type DisclosureLogEntry } from '../audit/disclosure-log';
+import type { Referral } from '../domain/records';
+import { displayName } from '../mapping/names';
 import { readerOf, recordRead, type AccessReader, type AuditedReadDeps } from './audited-reads';
 
 /**
@@ -11,8 +13,15 @@ import { readerOf, recordRead, type AccessReader, type AuditedReadDeps } from '.
 export interface DisclosureLogResult {
   /** False when the practice holds nothing for this MRN. */
   found: boolean;
-  entries: DisclosureLogEntry[];
+  entries: RecipientNamedEntry[];
 }
+
+/**
+ * An entry with the recipient's name and organisation when the client's referrals name the
+ * clinician with that NPI: an accounting names who received the information (164.528(b)(2)(ii)),
+ * not only an identifier.
+ */
+export type RecipientNamedEntry = DisclosureLogEntry & { recipientName?: string };
 
 export type DisclosureLogDeps = AuditedReadDeps;
 
@@ -33,7 +42,11 @@ export async function readDisclosureLog(
   ]);
   // Records, not audits: reading an unknown MRN leaves an access audit under it.
   const found = records.length > 0;
-  const entries = buildDisclosureLog(audits.map((a) => a.event));
+  const names = recipientNames(records.filter((r) => r.kind === 'referral').map((r) => r.json as Referral));
+  const entries = buildDisclosureLog(audits.map((a) => a.event)).map((e) => {
+    const recipientName = e.recipientNpi ? names.get(e.recipientNpi) : undefined;
+    return recipientName ? { ...e, recipientName } : e;
+  });
   if (options.recordAccess === false) return { found, entries };
   await recordRead(deps.store, deps, readerOf(reader), {
     what: 'disclosure-log',
@@ -41,4 +54,14 @@ export async function readDisclosureLog(
     outcome: found ? '0' : '4',
   });
   return { found, entries };
+}
+
+/** NPI → "Jordan Lee, LMFT (Lakeside Psychotherapy)" from the client's referrals. */
+function recipientNames(referrals: Referral[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const { referringClinician: c } of referrals) {
+    const org = c.organization ? ` (${c.organization.name})` : '';
+    names.set(c.npi, `${displayName(c.name)}${org}`);
+  }
+  return names;
 }

@@ -235,9 +235,9 @@ run('the operations dashboard in a real browser', () => {
     await page.getByRole('heading', { name: 'Accounting of disclosures for client KAP-000123' }).waitFor();
     const rows = page.locator('.disclosure-log tbody tr');
     expect(await rows.count()).toBe(4); // referral status, consent, sessions 3 and 4
-    expect(await page.textContent('.disclosure-log')).toContain(
-      'Integration update: the overall focus of each session',
-    );
+    const log = await page.textContent('.disclosure-log');
+    expect(log).toContain('Integration update: the overall focus of each session');
+    expect(log).toContain('Jordan Lee, LMFT (Lakeside Psychotherapy)NPI 1234567893, via lakeside-ehr');
     await noViolations('disclosures');
     screenshots.push(await screenshot(page, '7-disclosures'));
     await page.emulateMedia({ media: 'print' });

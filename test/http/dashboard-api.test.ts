@@ -281,3 +281,16 @@ describe('/ui/', () => {
     expect((await request(svc.app).get('/session')).status).toBe(401); // not 429
   });
 });
+
+describe('GET /patients/{mrn}/disclosures', () => {
+  test('each entry names the recipient from the client’s referrals, not only the NPI (164.528(b)(2)(ii))', async () => {
+    const res = await request(svc.app).get('/patients/KAP-000123/disclosures').set(as('audit'));
+    expect(res.status).toBe(200);
+    expect(res.body.entries.length).toBeGreaterThan(0);
+    for (const entry of res.body.entries)
+      expect(entry).toMatchObject({
+        recipientNpi: '1234567893',
+        recipientName: 'Jordan Lee, LMFT (Lakeside Psychotherapy)',
+      });
+  });
+});

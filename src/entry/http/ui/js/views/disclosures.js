@@ -77,7 +77,7 @@ function logView(log) {
             el(
               'tr',
               {},
-              ['Date', 'Recipient (NPI)', 'What was disclosed', 'Purpose', 'Under consent'].map((h) =>
+              ['Date', 'Recipient', 'What was disclosed', 'Purpose', 'Under consent'].map((h) =>
                 el('th', { scope: 'col' }, h),
               ),
             ),
@@ -93,7 +93,8 @@ function logView(log) {
                 el(
                   'td',
                   {},
-                  `${e.recipientNpi ?? 'unknown'}${e.destinationId ? ` via ${e.destinationId}` : ''}`,
+                  e.recipientName ? [e.recipientName, el('br')] : null,
+                  `NPI ${e.recipientNpi ?? 'unknown'}${e.destinationId ? `, via ${e.destinationId}` : ''}`,
                 ),
                 el('td', {}, whatWords(e)),
                 el('td', {}, e.purpose === 'TREAT' ? 'Treatment' : (e.purpose ?? '')),
