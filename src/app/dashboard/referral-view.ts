@@ -84,7 +84,6 @@ export async function readClientName(
 
 async function buildView(deps: ReferralViewDeps, referral: Referral): Promise<ReferralView> {
   const mrn = referral.client.mrn;
-  const clinician = referral.referringClinician;
   const [consentRecords, updateRecords, rows] = await Promise.all([
     deps.store.listRecords({ kind: 'consent', patientMrn: mrn }),
     deps.store.listRecords({ kind: 'update', patientMrn: mrn }),
@@ -112,13 +111,7 @@ async function buildView(deps: ReferralViewDeps, referral: Referral): Promise<Re
     source: referral.source,
     clientMrn: mrn,
     ...(referral.priority ? { priority: referral.priority } : {}),
-    clinician: {
-      name: displayName(clinician.name),
-      npi: clinician.npi,
-      role: clinician.role,
-      ...(clinician.organization ? { organization: clinician.organization.name } : {}),
-      ...(clinician.destination ? { destination: clinician.destination } : {}),
-    },
+    clinician: clinicianOf(referral),
     consents: await standings(deps, mrn, consents),
     updates: await Promise.all(
       updates.map(async (u) => ({
@@ -132,6 +125,17 @@ async function buildView(deps: ReferralViewDeps, referral: Referral): Promise<Re
       })),
     ),
     otherDeliveries: (await Promise.all(own.map(deliveries))).flat(),
+  };
+}
+
+function clinicianOf(referral: Referral): ReferralView['clinician'] {
+  const c = referral.referringClinician;
+  return {
+    name: displayName(c.name),
+    npi: c.npi,
+    role: c.role,
+    ...(c.organization ? { organization: c.organization.name } : {}),
+    ...(c.destination ? { destination: c.destination } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export function uiRoutes(dir = UI_DIR): RequestHandler[] {
       },
     }),
     (_req, res, next) => {
+      // One template for logs and metrics: file names are few and hold nothing, but one label is enough.
+      res.locals.route = '/ui/*';
       // The page is small and changes with the package: always revalidate, never serve stale script.
       res.setHeader('Cache-Control', 'no-cache');
       next();
