@@ -47,6 +47,7 @@ module.exports = tseslint.config(
           'document',
           'window',
           'location',
+          'history',
           'sessionStorage',
           'fetch',
           'setTimeout',

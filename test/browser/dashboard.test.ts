@@ -271,5 +271,7 @@ run('the operations dashboard in a real browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Disclosure log' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     expect(await page.evaluate(() => Object.keys((globalThis as any).sessionStorage))).toEqual([]);
+    expect(page.url()).toBe(`${world.svc.url}/ui/`);
+    expect(await page.locator('#view').textContent()).toBe('');
   });
 });

@@ -4,7 +4,7 @@ import { renderAtRisk } from './views/at-risk.js';
 import { renderChart } from './views/chart.js';
 import { renderDead } from './views/dead.js';
 import { renderDisclosures } from './views/disclosures.js';
-import { renderQueue } from './views/queue.js';
+import { forgetQueueFilters, renderQueue } from './views/queue.js';
 import { renderReferral } from './views/referral.js';
 import { setPracticeZone } from './words.js';
 
@@ -75,6 +75,8 @@ async function signIn(key) {
 function signOut(message) {
   forgetKey();
   session = null;
+  forgetQueueFilters(); // the next key may see other clients: offer none of this one's
+  history.replaceState(null, '', location.pathname); // nor leave a filter (an MRN) in the address
   runLeave();
   replace($('view'));
   $('who').hidden = true;
@@ -116,10 +118,10 @@ async function show() {
     );
     return;
   }
-  for (const link of document.querySelectorAll('#views a'))
-    link.toggleAttribute('aria-current', link.getAttribute('href') === `#/${name}`);
-  for (const link of document.querySelectorAll('#views a[aria-current]'))
-    link.setAttribute('aria-current', 'page');
+  for (const link of document.querySelectorAll('#views a')) {
+    if (link.getAttribute('href') === `#/${name}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
   document.title = `${VIEWS[name].title} — kap-bridge operations`;
   replace(root, el('p', { class: 'loading' }, 'Loading…'));
   const ctx = {

@@ -6,6 +6,11 @@ import { STATES, itemWords, stateName, stateReason, when } from '../words.js';
 
 let options; // destinations and clients seen on the unfiltered queue, for the filter lists
 
+/** Drops the filter lists (on sign-out). */
+export function forgetQueueFilters() {
+  options = undefined;
+}
+
 export async function renderQueue(root, ctx) {
   const filter = { destination: ctx.query.get('destination') ?? '', patient: ctx.query.get('patient') ?? '' };
   const summary = await loadSummary(filter);
