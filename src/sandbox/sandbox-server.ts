@@ -1,14 +1,21 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getStatus, isOk } from '@medplum/core';
+import type { SearchRequest } from '@medplum/core';
+import { getStatus, isOk, normalizeOperationOutcome } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import { FhirRouter } from '@medplum/fhir-router';
-import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { acceptsFhirJson, readPrefer, type FhirPreferences } from '../fhir/http-preferences';
 import { errorOutcome } from '../fhir/outcomes';
 import { buildCapabilityStatement } from './capability-statement';
-import { BodyError, readJsonBody, sendFhir, versionHeaders } from './http-io';
+import { resolveConditionalReferences } from './conditional-references';
+import { BodyError, FHIR_JSON, readFormBody, readJsonBody, sendFhir, versionHeaders } from './http-io';
+import { annotateBundleResponse, nameFailingEntry, preferredBody, withoutStatusToken } from './responses';
+import { matchSandboxPath } from './rest-interactions';
 import { SandboxRepository } from './sandbox-repository';
+import { readSearchQuery, SearchQueryError, type SearchQuery } from './search-query';
+import { completeSearchset } from './searchset';
 import {
   allowedHostsFor,
   checkHost,
@@ -53,8 +60,6 @@ export interface Sandbox {
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
-
-const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
 /**
  * Starts the sandbox FHIR R4 server: medplum's `FhirRouter` over a {@link SandboxRepository},
@@ -109,21 +114,90 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
       errorOutcome('not-found', `No FHIR endpoint at ${url.pathname}; the base is /fhir.`),
     );
   }
-  const method = (req.method ?? 'GET').toUpperCase() as HttpMethod;
-  if (!METHODS.includes(method)) {
-    return sendFhir(res, 405, errorOutcome('not-supported', `Method ${method} is not supported.`));
-  }
+  const method = (req.method ?? 'GET').toUpperCase();
   const path = url.pathname.slice('/fhir'.length).replace(/^\/+|(?<!\/)\/+$/g, '');
-  if (method === 'GET' && path === 'metadata') {
+  const route = matchSandboxPath(path === '' ? [] : path.split('/'));
+  if (route.kind === 'not-found') return sendFhir(res, 404, errorOutcome('not-found', route.text));
+  if (!route.allowed.includes(method)) {
+    const text = `${method} is not supported here; allowed: ${route.allowed.join(', ')}.`;
+    return sendFhir(res, 405, errorOutcome('not-supported', text), { allow: route.allowed.join(', ') });
+  }
+  // JSON is the only format offered (R4 http.html#mime-type): XML asked for → 406.
+  if (!acceptsFhirJson(req.headers.accept, url.searchParams.get('_format') ?? undefined)) {
+    const text = `Only ${FHIR_JSON} is offered; XML and other formats are not.`;
+    return sendFhir(res, 406, errorOutcome('not-supported', text));
+  }
+  const prefer = readPrefer(req.headers.prefer);
+  if (route.shape === 'metadata') {
     return sendFhir(res, 200, buildCapabilityStatement(ctx.state.baseUrl, ctx.state.started));
   }
-  let body: unknown;
   try {
-    body = await readJsonBody(req, ctx.maxBody);
+    if (route.shape === 'type-search' || (route.shape === 'type' && isRead(method))) {
+      return await searchType(req, res, url, path.split('/')[0] ?? '', prefer, ctx);
+    }
+    const body = await readJsonBody(req, ctx.maxBody);
+    await routeToRepository(
+      res,
+      url,
+      path,
+      isRead(method) ? 'GET' : (method as HttpMethod),
+      body,
+      prefer,
+      req,
+      ctx,
+    );
   } catch (err) {
     if (err instanceof BodyError) return sendFhir(res, err.status, err.outcome);
     throw err;
   }
+}
+
+function isRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+/** `GET [type]?…` and `POST [type]/_search` (R4 http.html#search), answered as a paged searchset. */
+async function searchType(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  type: string,
+  prefer: FhirPreferences,
+  ctx: HandlerContext,
+): Promise<void> {
+  const pairs: Array<[string, string]> = [...url.searchParams];
+  if (req.method === 'POST') pairs.push(...(await readFormBody(req, ctx.maxBody)));
+  let query: SearchQuery;
+  try {
+    query = readSearchQuery(type, pairs, {
+      baseUrl: ctx.state.baseUrl,
+      strict: prefer.handling === 'strict',
+    });
+  } catch (err) {
+    if (!(err instanceof SearchQueryError)) throw err;
+    return sendFhir(res, 400, errorOutcome('invalid', err.message, err.expression || undefined));
+  }
+  const repo = ctx.repository;
+  try {
+    const bundle = await repo.exclusive(() => repo.search(query.request));
+    sendFhir(res, 200, completeSearchset(bundle, type, query, ctx.state.baseUrl));
+  } catch (err) {
+    const outcome = normalizeOperationOutcome(err);
+    sendFhir(res, getStatus(outcome), withoutStatusToken(outcome));
+  }
+}
+
+/** Everything else goes through medplum's router over the repository, under the writer lock. */
+async function routeToRepository(
+  res: ServerResponse,
+  url: URL,
+  path: string,
+  method: HttpMethod,
+  body: unknown,
+  prefer: FhirPreferences,
+  req: IncomingMessage,
+  ctx: HandlerContext,
+): Promise<void> {
   const request: FhirRequest = {
     method,
     url: path + url.search,
@@ -135,13 +209,38 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
     // Without `transactions: true` medplum's router runs a transaction Bundle like a batch.
     config: { transactions: true },
   };
-  const [outcome, resource] = await ctx.repository.exclusive(() =>
-    ctx.router.handleRequest(request, ctx.repository),
-  );
-  const status = getStatus(outcome);
-  if (!resource || !isOk(outcome)) return sendFhir(res, status, withoutStatusToken(outcome));
-  if (resource.resourceType === 'Bundle') annotateBundleResponse(resource, ctx.state.baseUrl);
-  sendFhir(res, status, resource, versionHeaders(resource, ctx.state.baseUrl, status));
+  const repo = ctx.repository;
+  const transaction = path === '' && isTransaction(body) ? body : undefined;
+  const answer = await repo.exclusive(async () => {
+    repo.takeFailedWrite();
+    if (transaction) {
+      const find = (r: SearchRequest): Promise<Resource[]> => repo.searchResources(r);
+      const failure = await resolveConditionalReferences(transaction, find, ctx.state.baseUrl);
+      if (failure) return failure;
+    }
+    const [outcome, resource] = await ctx.router.handleRequest(request, repo);
+    return { outcome, resource, failed: repo.takeFailedWrite() };
+  });
+  if ('status' in answer) return sendFhir(res, answer.status, answer.outcome);
+  const { outcome, resource, failed } = answer;
+  let status = getStatus(outcome);
+  if (!resource || !isOk(outcome)) {
+    const named = transaction ? nameFailingEntry(outcome, transaction, failed) : outcome;
+    return sendFhir(res, status, withoutStatusToken(named));
+  }
+  if (resource.resourceType === 'Bundle') {
+    annotateBundleResponse(resource, ctx.state.baseUrl, (r) => repo.wasCreatedByUpdate(r), prefer);
+    return sendFhir(res, status, resource);
+  }
+  if (method === 'PUT' && repo.wasCreatedByUpdate(resource)) status = 201;
+  const headers = versionHeaders(resource, ctx.state.baseUrl, status);
+  const written = method === 'POST' || method === 'PUT';
+  sendFhir(res, status, written ? preferredBody(resource, status, prefer) : resource, headers);
+}
+
+function isTransaction(body: unknown): body is Bundle {
+  const b = body as Bundle | undefined;
+  return b?.resourceType === 'Bundle' && b.type === 'transaction';
 }
 
 /** Host first (a rebinding page must learn nothing, not even that a token is needed), then the token. */
@@ -150,35 +249,6 @@ function refusalOf(req: IncomingMessage, url: URL, ctx: HandlerContext): Refusal
   if (hostRefused) return hostRefused;
   const metadata = req.method === 'GET' && /^\/fhir\/metadata\/?$/.test(url.pathname);
   return metadata ? undefined : checkToken(req, ctx.acceptsToken);
-}
-
-/**
- * medplum's batch responses carry `location: Type/id`; R4 http.html#transaction-response asks for
- * the version too (`Type/id/_history/vid`) plus `etag` and `lastModified`, which delivery records.
- */
-function annotateBundleResponse(bundle: Bundle, baseUrl: string): void {
-  if (bundle.type !== 'transaction-response' && bundle.type !== 'batch-response') return;
-  for (const entry of bundle.entry ?? []) {
-    if (entry.response?.outcome) entry.response.outcome = withoutStatusToken(entry.response.outcome);
-    const resource: Resource | undefined = entry.resource;
-    const meta = resource?.meta;
-    if (!entry.response || !resource?.id || !meta?.versionId) continue;
-    entry.fullUrl = `${baseUrl}/${resource.resourceType}/${resource.id}`;
-    entry.response.location = `${resource.resourceType}/${resource.id}/_history/${meta.versionId}`;
-    entry.response.etag = `W/"${meta.versionId}"`;
-    if (meta.lastUpdated) entry.response.lastModified = meta.lastUpdated;
-  }
-}
-
-/**
- * medplum's outcomes carry a status token as their id (`ok`, `created`, `not-found`,
- * `business-rule`, …) from which `getStatus` derives the HTTP status. Once the status is known the
- * token is an internal detail: an OperationOutcome answered inline has no identity (R4
- * operationoutcome.html), so it goes out without an id.
- */
-function withoutStatusToken(outcome: OperationOutcome): OperationOutcome {
-  const { id: _token, ...rest } = outcome;
-  return rest;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

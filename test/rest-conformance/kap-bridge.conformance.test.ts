@@ -10,7 +10,8 @@ import { expressionsOf, failureOf, startKapBridgeUnderTest, type KapBridgeUnderT
  */
 
 const ROOT = path.join(__dirname, '../..');
-const fixture = (name: string): any => JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures/inbound', name), 'utf8'));
+const fixture = (name: string): any =>
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures/inbound', name), 'utf8'));
 
 let k: KapBridgeUnderTest;
 beforeAll(async () => {
@@ -50,7 +51,9 @@ describe('6. the CapabilityStatement is valid R4 and each claim is tested', () =
     expect(rest.interaction.map((i: any) => i.code).sort()).toEqual(['batch', 'transaction']);
     expect(rest.operation.map((o: any) => o.name).sort()).toEqual(['process-message', 'validate']);
     expect(cs.messaging?.length).toBeGreaterThan(0);
-    const resourceInteractions = rest.resource.flatMap((r: any) => (r.interaction ?? []).map((i: any) => i.code));
+    const resourceInteractions = rest.resource.flatMap((r: any) =>
+      (r.interaction ?? []).map((i: any) => i.code),
+    );
     expect(resourceInteractions).not.toContain('read');
     expect(resourceInteractions).not.toContain('search-type');
     expect(cs.format).toEqual(expect.arrayContaining(['json']));
@@ -63,7 +66,9 @@ describe('6. the CapabilityStatement is valid R4 and each claim is tested', () =
   });
 
   test('the claimed batch works through fhir-kit-client', async () => {
-    const response = await k.client.batch({ body: { ...fixture('transaction-referral.json'), type: 'batch' } });
+    const response = await k.client.batch({
+      body: { ...fixture('transaction-referral.json'), type: 'batch' },
+    });
     expect(response.type).toBe('batch-response');
   });
 
@@ -71,7 +76,10 @@ describe('6. the CapabilityStatement is valid R4 and each claim is tested', () =
     const outcome = await k.client.operation({
       name: '$validate',
       resourceType: 'Patient',
-      input: { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: { resourceType: 'Patient' } }] },
+      input: {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'resource', resource: { resourceType: 'Patient' } }],
+      },
     });
     expect(outcome.resourceType).toBe('OperationOutcome');
   });
@@ -120,7 +128,10 @@ describe('7. $validate and $process-message take their R4 inputs', () => {
   test('$process-message with Parameters lacking content → 400 naming the parameter', async () => {
     const res = await k.http('/$process-message', {
       method: 'POST',
-      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'async', valueBoolean: false }] }),
+      body: JSON.stringify({
+        resourceType: 'Parameters',
+        parameter: [{ name: 'async', valueBoolean: false }],
+      }),
     });
     expect(res.status).toBe(400);
   });
@@ -155,9 +166,15 @@ describe('8. formats, 405, ETag, Prefer and transaction-response locations', () 
 
   test('no ETag on /fhir answers that are not resource versions', async () => {
     expect((await k.http('/metadata')).headers.get('etag')).toBeNull();
-    const validated = await k.http('/Patient/$validate', { method: 'POST', body: '{"resourceType":"Patient"}' });
+    const validated = await k.http('/Patient/$validate', {
+      method: 'POST',
+      body: '{"resourceType":"Patient"}',
+    });
     expect(validated.headers.get('etag')).toBeNull();
-    const tx = await k.http('', { method: 'POST', body: JSON.stringify(fixture('transaction-referral.json')) });
+    const tx = await k.http('', {
+      method: 'POST',
+      body: JSON.stringify(fixture('transaction-referral.json')),
+    });
     expect(tx.headers.get('etag')).toBeNull();
   });
 
@@ -185,7 +202,11 @@ describe('8. formats, 405, ETag, Prefer and transaction-response locations', () 
   test('a refused transaction answers one OperationOutcome naming the entry at fault', async () => {
     const failure = await failureOf(
       k.client.transaction({
-        body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Patient' } }] },
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ request: { method: 'POST', url: 'Patient' } }],
+        },
       }),
     );
     expect(failure.status).toBe(422);

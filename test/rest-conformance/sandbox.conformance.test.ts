@@ -56,7 +56,10 @@ describe('1. patient and subject searches take the bare id, the :Patient modifie
     ['subject:Patient=<id>', { 'subject:Patient': () => patientId }],
     ['subject=<id>', { subject: () => patientId }],
     ['patient=Patient/<id>', { patient: () => `Patient/${patientId}` }],
-    ['patient=<absolute URL of the Patient on this server>', { patient: () => `${s.sandbox.url}/Patient/${patientId}` }],
+    [
+      'patient=<absolute URL of the Patient on this server>',
+      { patient: () => `${s.sandbox.url}/Patient/${patientId}` },
+    ],
   ])('GET Observation?%s finds the Observation', async (_name, params) => {
     const searchParams = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v()]));
     const bundle = await s.client.search({ resourceType: 'Observation', searchParams });
@@ -74,13 +77,19 @@ describe('1. patient and subject searches take the bare id, the :Patient modifie
         payload: [{ contentString: 'Session summary' }],
       },
     });
-    const bundle = await s.client.search({ resourceType: 'Communication', searchParams: { patient: patientId } });
+    const bundle = await s.client.search({
+      resourceType: 'Communication',
+      searchParams: { patient: patientId },
+    });
     expect(idsOf(bundle)).toEqual([communication.id]);
   });
 
   test('patient=<id of another patient> finds nothing', async () => {
     const other = await createPatient();
-    const bundle = await s.client.search({ resourceType: 'Observation', searchParams: { patient: other.id } });
+    const bundle = await s.client.search({
+      resourceType: 'Observation',
+      searchParams: { patient: other.id },
+    });
     expect(bundle.total).toBe(0);
   });
 });
@@ -94,7 +103,10 @@ describe('2. searchset Bundles page honestly: fullUrl, self and next links, tota
   });
 
   test('every entry has the absolute fullUrl of its resource and search.mode match', async () => {
-    const bundle = await s.client.search({ resourceType: 'Observation', searchParams: { patient: patientId } });
+    const bundle = await s.client.search({
+      resourceType: 'Observation',
+      searchParams: { patient: patientId },
+    });
     expect(bundle.entry).toHaveLength(5);
     for (const entry of bundle.entry) {
       expect(entry.fullUrl).toBe(`${s.sandbox.url}/Observation/${entry.resource.id}`);
@@ -169,7 +181,9 @@ describe('3. conditional references inside a transaction are resolved', () => {
 
   test('one match: the reference is stored as Patient/<id>', async () => {
     const p = await createPatient();
-    const response = await s.client.transaction({ body: transaction(`Patient?identifier=${SYS}|${p.value}`) });
+    const response = await s.client.transaction({
+      body: transaction(`Patient?identifier=${SYS}|${p.value}`),
+    });
     const location: string = response.entry[0].response.location;
     const stored = await s.client.read({ resourceType: 'Observation', id: location.split('/')[1]! });
     expect(stored.subject.reference).toBe(`Patient/${p.id}`);
@@ -191,7 +205,9 @@ describe('3. conditional references inside a transaction are resolved', () => {
     const value = unique();
     await createPatient(value);
     await createPatient(value);
-    const failure = await failureOf(s.client.transaction({ body: transaction(`Patient?identifier=${SYS}|${value}`) }));
+    const failure = await failureOf(
+      s.client.transaction({ body: transaction(`Patient?identifier=${SYS}|${value}`) }),
+    );
     expect(failure.status).toBe(412);
     expect(expressionsOf(failure.data).some((e) => e.startsWith('Bundle.entry[0]'))).toBe(true);
   });
@@ -234,7 +250,10 @@ describe('4. unknown search parameters and resource types are never a silent emp
       });
       expect(res.status).toBe(400);
     }
-    const bundle = await s.client.search({ resourceType: 'Patient', searchParams: { identifier: `${SYS}|${p.value}` } });
+    const bundle = await s.client.search({
+      resourceType: 'Patient',
+      searchParams: { identifier: `${SYS}|${p.value}` },
+    });
     expect(bundle.total).toBe(1);
   });
 
@@ -253,7 +272,10 @@ describe('4. unknown search parameters and resource types are never a silent emp
     ['GET /_history (system history is not offered)', 'GET', '/_history'],
     ['GET /Patient/_history (type history is not offered)', 'GET', '/Patient/_history'],
   ])('%s → 404 with an OperationOutcome', async (_name, method, path) => {
-    const res = await s.http(path, method === 'POST' ? { method, body: '{"resourceType":"Foo"}' } : { method });
+    const res = await s.http(
+      path,
+      method === 'POST' ? { method, body: '{"resourceType":"Foo"}' } : { method },
+    );
     expect(res.status).toBe(404);
     expect((await json(res)).resourceType).toBe('OperationOutcome');
   });
@@ -273,7 +295,11 @@ describe('5. create-by-update answers 201 with Location', () => {
   test('PUT Patient/<existing id> → 200 and version 2 (fhir-kit-client update)', async () => {
     const id = `upd-${unique()}`;
     await s.client.update({ resourceType: 'Patient', id, body: patientBody(id) });
-    const updated = await s.client.update({ resourceType: 'Patient', id, body: { ...patientBody(id), active: false } });
+    const updated = await s.client.update({
+      resourceType: 'Patient',
+      id,
+      body: { ...patientBody(id), active: false },
+    });
     expect(updated.meta.versionId).toBe('2');
     const res = await s.http(`/Patient/${id}`, { method: 'PUT', body: JSON.stringify(patientBody(id)) });
     expect(res.status).toBe(200);
@@ -362,7 +388,11 @@ describe('6. the CapabilityStatement is valid R4 and claims only what works', ()
   test('history-instance and vread work as claimed', async () => {
     const id = `hist-${unique()}`;
     await s.client.update({ resourceType: 'Patient', id, body: { resourceType: 'Patient', id } });
-    await s.client.update({ resourceType: 'Patient', id, body: { resourceType: 'Patient', id, active: true } });
+    await s.client.update({
+      resourceType: 'Patient',
+      id,
+      body: { resourceType: 'Patient', id, active: true },
+    });
     const history = await json(await s.http(`/Patient/${id}/_history`));
     expect(history.type).toBe('history');
     expect(history.total).toBe(2);
@@ -427,7 +457,10 @@ describe('8. the rest of the RESTful API: _search by POST, Prefer, formats, 405,
     ['PUT on /metadata', 'PUT', '/metadata'],
     ['OPTIONS on /Patient', 'OPTIONS', '/Patient'],
   ])('%s → 405 with Allow', async (_name, method, path) => {
-    const res = await s.http(path, { method, ...(method === 'PATCH' || method === 'PUT' ? { body: '[]' } : {}) });
+    const res = await s.http(path, {
+      method,
+      ...(method === 'PATCH' || method === 'PUT' ? { body: '[]' } : {}),
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toMatch(/GET/);
   });

@@ -25,7 +25,11 @@ const FhirKitClient = require('fhir-kit-client') as new (config: {
 export interface FhirClient {
   capabilityStatement(): Promise<any>;
   read(p: { resourceType: string; id: string }): Promise<any>;
-  create(p: { resourceType: string; body: unknown; options?: { headers?: Record<string, string> } }): Promise<any>;
+  create(p: {
+    resourceType: string;
+    body: unknown;
+    options?: { headers?: Record<string, string> };
+  }): Promise<any>;
   update(p: { resourceType: string; id: string; body: unknown }): Promise<any>;
   delete(p: { resourceType: string; id: string }): Promise<any>;
   search(p: {
@@ -105,7 +109,8 @@ export async function startKapBridgeUnderTest(): Promise<KapBridgeUnderTest> {
 function withAuth(init: RequestInit, token: string): RequestInit {
   const headers = new Headers(init.headers);
   if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-  if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/fhir+json');
+  if (init.body !== undefined && !headers.has('content-type'))
+    headers.set('content-type', 'application/fhir+json');
   return { ...init, headers };
 }
 
