@@ -92,6 +92,8 @@ function readParameter(
   const colon = key.indexOf(':');
   const code = colon < 0 ? key : key.slice(0, colon);
   const modifier = colon < 0 ? '' : key.slice(colon + 1);
+  if (code === '_sort')
+    return !modifier && sortsOnKnownParameters(resourceType, value) ? [key, value] : undefined;
   if (code.startsWith('_') && RESULT_PARAMS.has(code)) return modifier ? undefined : [key, value];
   // Chains (`subject.name`) and `_has` are not offered; a known parameter is an own property.
   if (key.includes('.') || !isKnownParameter(resourceType, code)) return undefined;
@@ -141,6 +143,13 @@ export function conditionalFilters(resourceType: string, filters: readonly Filte
     if (param?.type !== 'reference') return filter;
     return { ...filter, value: normaliseReferenceValue(filter.value, param.target ?? []) };
   });
+}
+
+/** `_sort=a,-b`: used only when every key is a parameter of the type (else it would sort by nothing). */
+function sortsOnKnownParameters(resourceType: string, value: string): boolean {
+  return value
+    .split(',')
+    .every((code) => isKnownParameter(resourceType, code.startsWith('-') ? code.slice(1) : code));
 }
 
 function nonNegativeInteger(key: string, value: string): number {

@@ -34,6 +34,17 @@ describe('4. unknown resource types and interactions answer 404', () => {
   });
 });
 
+describe('3. a conditional reference in a transaction is never stored as written', () => {
+  test('kap-bridge takes the Patient from the Bundle: Patient?identifier=… is refused with 422 naming the entry', async () => {
+    const bundle = fixture('transaction-referral.json');
+    bundle.entry[0].resource.subject.reference =
+      'Patient?identifier=https://ehr.lakeside.example/patients|77120';
+    const failure = await failureOf(k.client.transaction({ body: bundle }));
+    expect(failure.status).toBe(422);
+    expect(expressionsOf(failure.data)).toContain('Bundle.entry[0].resource.subject');
+  });
+});
+
 describe('6. the CapabilityStatement is valid R4 and each claim is tested', () => {
   let cs: any;
   beforeAll(async () => {
@@ -197,6 +208,21 @@ describe('8. formats, 405, ETag, Prefer and transaction-response locations', () 
     expect(res.status).toBe(200);
     const bundle = await json(res);
     expect(bundle.entry.every((e: any) => e.resource === undefined)).toBe(true);
+  });
+
+  test('Prefer: return=OperationOutcome on a transaction → each entry carries its outcome', async () => {
+    const bundle = fixture('transaction-referral.json');
+    bundle.entry[0].resource.identifier[0].value = 'LP-8121';
+    const res = await k.http('', {
+      method: 'POST',
+      headers: { prefer: 'return=OperationOutcome' },
+      body: JSON.stringify(bundle),
+    });
+    expect(res.status).toBe(200);
+    const response = await json(res);
+    expect(response.entry.every((e: any) => e.response.outcome?.resourceType === 'OperationOutcome')).toBe(
+      true,
+    );
   });
 
   test('a refused transaction answers one OperationOutcome naming the entry at fault', async () => {

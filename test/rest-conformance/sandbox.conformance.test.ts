@@ -234,6 +234,16 @@ describe('4. unknown search parameters and resource types are never a silent emp
     expect(JSON.stringify(outcome)).toContain('favourite-colour');
   });
 
+  test('_sort on an unknown parameter is not used (reported), _sort on a known one orders the page', async () => {
+    const a = await createPatient('sort-b-' + unique());
+    const b = await createPatient('sort-a-' + unique());
+    const ids = `${a.id},${b.id}`;
+    const unknown = await json(await s.http(`/Patient?_id=${ids}&_sort=shoe-size`));
+    expect(JSON.stringify(unknown.entry.find((e: any) => e.search.mode === 'outcome'))).toContain('_sort');
+    const sorted = await json(await s.http(`/Patient?_id=${ids}&_sort=identifier`));
+    expect(idsOf(sorted)).toEqual([b.id, a.id]);
+  });
+
   test('Prefer: handling=strict refuses an unknown parameter with 400', async () => {
     const res = await s.http('/Patient?favourite-colour=blue', { headers: { prefer: 'handling=strict' } });
     expect(res.status).toBe(400);
