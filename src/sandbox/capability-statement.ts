@@ -69,12 +69,21 @@ function describeResource(type: ResourceType): CapabilityStatementRestResource {
   };
 }
 
+const REFERENCE_DOCUMENTATION =
+  'Takes [id], [type]/[id], the absolute URL on this server, the :[type] modifier, and one level of chaining ([code]:[type].[parameter]=…).';
+
 function searchParamsOf(type: string): CapabilityStatementRestResourceSearchParam[] {
   const params = globalSchema.types[type]?.searchParams ?? {};
   const out: CapabilityStatementRestResourceSearchParam[] = [];
   for (const code of ADVERTISED_PARAMS) {
     const param = params[code];
-    if (param?.type) out.push({ name: code, type: param.type, definition: param.url });
+    if (!param?.type) continue;
+    out.push({
+      name: code,
+      type: param.type,
+      definition: param.url,
+      ...(param.type === 'reference' ? { documentation: REFERENCE_DOCUMENTATION } : {}),
+    });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { acceptsFhirJson, readPrefer, type FhirPreferences } from '../fhir/http-preferences';
 import { errorOutcome } from '../fhir/outcomes';
 import { buildCapabilityStatement } from './capability-statement';
+import { resolveChains } from './chained-search';
 import { resolveConditionalReferences } from './conditional-references';
 import { BodyError, FHIR_JSON, readFormBody, readJsonBody, sendFhir, versionHeaders } from './http-io';
 import { annotateBundleResponse, nameFailingEntry, preferredBody, withoutStatusToken } from './responses';
@@ -101,10 +102,17 @@ async function searchType({ req, res, url, prefer, ctx }: Exchange, type: string
     return sendFhir(res, 400, errorOutcome('invalid', err.message, err.expression || undefined));
   }
   const repo = ctx.repository;
+  const findAll = async (r: SearchRequest): Promise<Resource[]> => repo.findAll(r);
   try {
-    const bundle = await repo.exclusive(() => repo.search(query.request));
+    const bundle = await repo.exclusive(async () => {
+      const request = await resolveChains(query, findAll, ctx.state.baseUrl);
+      return request ? repo.search(request) : emptySearchset();
+    });
     sendFhir(res, 200, completeSearchset(bundle, type, query, ctx.state.baseUrl));
   } catch (err) {
+    if (err instanceof SearchQueryError) {
+      return sendFhir(res, 400, errorOutcome('invalid', err.message, err.expression || undefined));
+    }
     const outcome = normalizeOperationOutcome(err);
     sendFhir(res, getStatus(outcome), withoutStatusToken(outcome));
   }
@@ -155,6 +163,10 @@ async function routeToRepository(exchange: Exchange, method: HttpMethod): Promis
   const headers = versionHeaders(resource, ctx.state.baseUrl, status);
   const written = method === 'POST' || method === 'PUT';
   sendFhir(res, status, written ? preferredBody(resource, status, prefer) : resource, headers);
+}
+
+function emptySearchset(): Bundle {
+  return { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [] };
 }
 
 function isTransaction(body: unknown): body is Bundle {

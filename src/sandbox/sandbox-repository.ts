@@ -185,12 +185,10 @@ export class SandboxRepository extends FhirRepository<undefined> {
   }
 
   /**
-   * Searches current resources. Reference values are normalised (`patient=123` finds
-   * `Patient/123`); an unknown parameter is refused (400) — the server's own search answers strip
-   * or refuse those first, so what reaches here with one is a conditional operation, which must
-   * never act on a silent empty match (DESIGN.md §8).
+   * Every current resource matching `request`, unpaged (for chained search). Filters are read as
+   * in {@link search}.
    */
-  async search<T extends Resource>(request: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
+  findAll(request: SearchRequest): WithId<Resource>[] {
     let filters: SearchRequest['filters'];
     try {
       filters = request.filters && conditionalFilters(request.resourceType, request.filters);
@@ -199,7 +197,17 @@ export class SandboxRepository extends FhirRepository<undefined> {
         throw new OperationOutcomeError(badRequest(err.message, err.expression));
       throw err;
     }
-    const matches = this.store.match({ ...request, filters } as SearchRequest) as WithId<T>[];
+    return this.store.match({ ...request, filters });
+  }
+
+  /**
+   * Searches current resources. Reference values are normalised (`patient=123` finds
+   * `Patient/123`); an unknown parameter is refused (400) — the server's own search answers strip
+   * or refuse those first, so what reaches here with one is a conditional operation, which must
+   * never act on a silent empty match (DESIGN.md §8).
+   */
+  async search<T extends Resource>(request: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
+    const matches = this.findAll(request) as WithId<T>[];
     for (const rule of [...(request.sortRules ?? [])].reverse()) {
       matches.sort((a, b) => compareBy(a, b, rule));
     }

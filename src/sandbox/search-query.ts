@@ -25,11 +25,30 @@ export interface SearchQuery {
   request: SearchRequest;
   /** The parameters used, normalised (`patient=Patient/123`), without `_count`/`_offset`. */
   used: Array<[string, string]>;
+  /** Chained parameters (`subject:Patient.identifier=…`), resolved by the caller (chained-search.ts). */
+  chains: Chain[];
   /** Names of the parameters that were not used, as sent. */
   ignored: string[];
   /** The page: first result and page size (`_count`, clamped to {@link MAX_PAGE_SIZE}). */
   offset: number;
   count: number;
+}
+
+/**
+ * One chained parameter, one level deep (R4 search.html#chaining): `code[:Type].inner=value`
+ * matches resources whose reference `code` points at a `Type` (each of `targets`) matching
+ * `inner=value`.
+ */
+export interface Chain {
+  /** The key and value as sent (for the self link). */
+  key: string;
+  value: string;
+  /** The reference parameter on the searched type. */
+  code: string;
+  /** The target types to search: the `:Type` given, or every target that defines `inner`. */
+  targets: string[];
+  /** The parameter (with any modifier) to search the targets by. */
+  inner: string;
 }
 
 /** A query the sandbox refuses: a malformed value, or an unknown parameter under strict handling. */
@@ -53,6 +72,7 @@ export function readSearchQuery(
   options: { baseUrl: string; strict: boolean },
 ): SearchQuery {
   const used: Array<[string, string]> = [];
+  const chains: Chain[] = [];
   const ignored: string[] = [];
   let offset = 0;
   let count = DEFAULT_PAGE_SIZE;
@@ -60,7 +80,11 @@ export function readSearchQuery(
     if (key === '_count') count = Math.min(nonNegativeInteger(key, value), MAX_PAGE_SIZE);
     else if (key === '_offset') offset = nonNegativeInteger(key, value);
     else if (key === '_summary' && value === 'count') count = 0;
-    else {
+    else if (key.includes('.')) {
+      const chain = readChain(resourceType, key, value);
+      if (chain) chains.push(chain);
+      else ignored.push(key);
+    } else {
       const read = readParameter(resourceType, key, value, options.baseUrl);
       if (read) used.push(read);
       else ignored.push(key);
@@ -79,7 +103,7 @@ export function readSearchQuery(
   } catch (err) {
     throw new SearchQueryError(err instanceof Error ? err.message : String(err), resourceType);
   }
-  return { request: { ...request, offset, count }, used, ignored, offset, count };
+  return { request: { ...request, offset, count }, used, chains, ignored, offset, count };
 }
 
 /** `[key, value]` normalised when the sandbox uses the parameter, or undefined when it does not. */
@@ -95,13 +119,33 @@ function readParameter(
   if (code === '_sort')
     return !modifier && sortsOnKnownParameters(resourceType, value) ? [key, value] : undefined;
   if (code.startsWith('_') && RESULT_PARAMS.has(code)) return modifier ? undefined : [key, value];
-  // Chains (`subject.name`) and `_has` are not offered; a known parameter is an own property.
-  if (key.includes('.') || !isKnownParameter(resourceType, code)) return undefined;
+  // `_has` (reverse chaining) is not offered; a known parameter is an own property.
+  if (!isKnownParameter(resourceType, code)) return undefined;
   const param = globalSchema.types[resourceType]?.searchParams?.[code];
   if (param?.type !== 'reference') return [key, value];
   if (modifier && !isR4ResourceType(modifier)) return modifier === 'missing' ? [key, value] : undefined;
   const targets = modifier ? [modifier] : (param.target ?? []);
   return [code, normaliseReferenceValue(value, targets, baseUrl)];
+}
+
+/** A one-level chain on a reference parameter, or undefined when the sandbox cannot use it. */
+function readChain(resourceType: string, key: string, value: string): Chain | undefined {
+  const dot = key.indexOf('.');
+  const head = key.slice(0, dot);
+  const inner = key.slice(dot + 1);
+  const innerCode = inner.split(':')[0] ?? '';
+  if (inner.includes('.') || !innerCode) return undefined; // deeper chains are not offered
+  const [code = '', type, ...more] = head.split(':');
+  const param = isKnownParameter(resourceType, code)
+    ? globalSchema.types[resourceType]?.searchParams?.[code]
+    : undefined;
+  if (param?.type !== 'reference' || more.length > 0) return undefined;
+  const allowed: readonly string[] = param.target ?? [];
+  const candidates = type === undefined ? allowed : [type];
+  const targets = candidates.filter(
+    (t) => isR4ResourceType(t) && allowed.includes(t) && isKnownParameter(t, innerCode),
+  );
+  return targets.length > 0 ? { key, value, code, targets, inner } : undefined;
 }
 
 /** Whether the resource type defines search parameter `code` (R4 or the common `_id`, …). */

@@ -11,7 +11,10 @@ import type { SearchQuery } from './search-query';
 export function completeSearchset(bundle: Bundle, type: string, query: SearchQuery, baseUrl: string): Bundle {
   const total = bundle.total ?? 0;
   const link = (offset: number): string => {
-    const params = new URLSearchParams(query.used);
+    const params = new URLSearchParams([
+      ...query.used,
+      ...query.chains.map((c): [string, string] => [c.key, c.value]),
+    ]);
     params.set('_count', String(query.count));
     if (offset > 0) params.set('_offset', String(offset));
     return `${baseUrl}/${type}?${params.toString()}`;

@@ -67,6 +67,30 @@ describe('1. patient and subject searches take the bare id, the :Patient modifie
     expect(bundle.total).toBe(1);
   });
 
+  test.each([
+    ['subject:Patient.identifier=<system|value>', 'subject:Patient.identifier'],
+    ['patient.identifier=<system|value>', 'patient.identifier'],
+  ])('chained: GET Observation?%s finds the Observation', async (_name, key) => {
+    const p = await createPatient();
+    const id = await createObservation(p.id);
+    const bundle = await s.client.search({
+      resourceType: 'Observation',
+      searchParams: { [key]: `${SYS}|${p.value}` },
+    });
+    expect(idsOf(bundle)).toEqual([id]);
+    const self = new URL(bundle.link.find((l: any) => l.relation === 'self').url);
+    expect(self.searchParams.get(key)).toBe(`${SYS}|${p.value}`);
+  });
+
+  test('chained: a chain that finds no Patient finds nothing; a deeper chain is not used and is reported', async () => {
+    const none = await json(await s.http(`/Observation?subject:Patient.identifier=${SYS}|${unique()}`));
+    expect(none.total).toBe(0);
+    const deeper = await s.http('/Observation?subject:Patient.organization.name=x', {
+      headers: { prefer: 'handling=strict' },
+    });
+    expect(deeper.status).toBe(400);
+  });
+
   test('Communication?patient=<id> finds a delivered update about the Patient', async () => {
     const communication = await s.client.create({
       resourceType: 'Communication',
