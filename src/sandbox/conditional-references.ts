@@ -5,6 +5,8 @@ import { isR4ResourceType } from '../fhir/r4-resource-types';
 import { readSearchQuery, SearchQueryError } from './search-query';
 
 /**
+ * The conditional parts of a transaction, checked and resolved before medplum's router runs it.
+ *
  * Conditional references inside a transaction (R4 http.html#trules): a reference written as a
  * search (`Patient?identifier=s|v`) is replaced by the one resource it finds; "if there is no
  * match, or more than one match, the transaction fails". medplum's router stores such references
@@ -15,6 +17,39 @@ import { readSearchQuery, SearchQueryError } from './search-query';
 export interface ReferenceFailure {
   status: number;
   outcome: OperationOutcome;
+}
+
+/**
+ * The search criteria of a transaction's conditional entries (`ifNoneExist`, `PUT Type?…`,
+ * `DELETE Type?…`) read strictly before anything runs: a misspelled parameter fails the
+ * transaction with a 400 naming the entry (`Bundle.entry[i].request.ifNoneExist`), never a
+ * silent match (DESIGN.md §8).
+ */
+export function checkConditionalCriteria(bundle: Bundle, baseUrl: string): ReferenceFailure | undefined {
+  const entries = bundle.entry ?? [];
+  for (let i = 0; i < entries.length; i++) {
+    const request = entries[i]?.request;
+    if (!request?.url) continue;
+    const [path = '', query] = request.url.split('?', 2);
+    const type = path.split('/')[0] ?? '';
+    const criteria: Array<[string, string]> = [];
+    if (request.ifNoneExist !== undefined) criteria.push(['ifNoneExist', request.ifNoneExist]);
+    if (query !== undefined) criteria.push(['url', query]);
+    for (const [field, text] of criteria) {
+      if (!isR4ResourceType(type)) continue; // the router answers an unknown type itself
+      try {
+        readSearchQuery(type, new URLSearchParams(text), { baseUrl, strict: true });
+      } catch (err) {
+        if (!(err instanceof SearchQueryError)) throw err;
+        const expression = `Bundle.entry[${i}].request.${field}`;
+        return {
+          status: 400,
+          outcome: errorOutcome('invalid', `Conditional criteria: ${err.message}`, expression),
+        };
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Finds the current resources matching a search (the repository's, inside the writer lock). */

@@ -291,6 +291,29 @@ describe('4. unknown search parameters and resource types are never a silent emp
     expect(bundle.total).toBe(1);
   });
 
+  test('a transaction entry whose ifNoneExist misspells a parameter fails the transaction (400) naming the entry', async () => {
+    const before = s.sandbox.repository.size;
+    const value = unique();
+    const failure = await failureOf(
+      s.client.transaction({
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            patientEntry(),
+            {
+              resource: { resourceType: 'Patient', identifier: [{ system: SYS, value }] },
+              request: { method: 'POST', url: 'Patient', ifNoneExist: `identifer=${SYS}|${value}` },
+            },
+          ],
+        },
+      }),
+    );
+    expect(failure.status).toBe(400);
+    expect(expressionsOf(failure.data)).toContain('Bundle.entry[1].request.ifNoneExist');
+    expect(s.sandbox.repository.size).toBe(before);
+  });
+
   test('a conditional update with an unknown parameter is refused (400)', async () => {
     const res = await s.http(`/Patient?identifer=${SYS}|${unique()}`, {
       method: 'PUT',
