@@ -20,18 +20,24 @@ export interface ReferenceFailure {
 }
 
 /**
- * The search criteria of a transaction's conditional entries (`ifNoneExist`, `PUT Type?…`,
- * `DELETE Type?…`) read strictly before anything runs: a misspelled parameter fails the
- * transaction with a 400 naming the entry (`Bundle.entry[i].request.ifNoneExist`), never a
- * silent match (DESIGN.md §8).
+ * A transaction's entries checked before anything runs, each failure naming its entry:
+ * - a POST or PUT whose resource is not of the type its URL names → 400 at `request.url`;
+ * - the search criteria of conditional entries (`ifNoneExist`, `PUT Type?…`, `DELETE Type?…`)
+ *   read strictly: a misspelled parameter → 400 at `request.ifNoneExist` / `request.url`, never
+ *   a silent match (DESIGN.md §8).
  */
-export function checkConditionalCriteria(bundle: Bundle, baseUrl: string): ReferenceFailure | undefined {
+export function checkTransactionEntries(bundle: Bundle, baseUrl: string): ReferenceFailure | undefined {
   const entries = bundle.entry ?? [];
   for (let i = 0; i < entries.length; i++) {
     const request = entries[i]?.request;
     if (!request?.url) continue;
     const [path = '', query] = request.url.split('?', 2);
     const type = path.split('/')[0] ?? '';
+    const resourceType = entries[i]?.resource?.resourceType;
+    if ((request.method === 'POST' || request.method === 'PUT') && resourceType && resourceType !== type) {
+      const text = `The entry's resource is a ${resourceType}, but its request.url names ${type || 'no type'}.`;
+      return { status: 400, outcome: errorOutcome('invalid', text, `Bundle.entry[${i}].request.url`) };
+    }
     const criteria: Array<[string, string]> = [];
     if (request.ifNoneExist !== undefined) criteria.push(['ifNoneExist', request.ifNoneExist]);
     if (query !== undefined) criteria.push(['url', query]);

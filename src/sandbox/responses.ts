@@ -79,7 +79,8 @@ export function nameFailingEntry(
   const index = (bundle.entry ?? []).findIndex(
     (e) =>
       (e.resource?.resourceType === failed.resourceType && e.resource.id === failed.id) ||
-      e.request?.url === reference,
+      e.request?.url === reference ||
+      e.request?.url?.startsWith(`${reference}/`) === true,
   );
   if (index < 0) return outcome;
   const entry = `Bundle.entry[${index}]`;

@@ -7,7 +7,7 @@ import { acceptsFhirJson, readPrefer, type FhirPreferences } from '../fhir/http-
 import { errorOutcome } from '../fhir/outcomes';
 import { buildCapabilityStatement } from './capability-statement';
 import { resolveChains } from './chained-search';
-import { checkConditionalCriteria, resolveConditionalReferences } from './conditional-references';
+import { checkTransactionEntries, resolveConditionalReferences } from './conditional-references';
 import { BodyError, FHIR_JSON, readFormBody, readJsonBody, sendFhir, versionHeaders } from './http-io';
 import { annotateBundleResponse, nameFailingEntry, preferredBody, withoutStatusToken } from './responses';
 import { matchSandboxPath } from './rest-interactions';
@@ -143,7 +143,7 @@ async function routeToRepository(exchange: Exchange, method: HttpMethod): Promis
     if (transaction) {
       const find = (r: SearchRequest): Promise<Resource[]> => repo.searchResources(r);
       const failure =
-        checkConditionalCriteria(transaction, ctx.state.baseUrl) ??
+        checkTransactionEntries(transaction, ctx.state.baseUrl) ??
         (await resolveConditionalReferences(transaction, find, ctx.state.baseUrl));
       if (failure) return failure;
     }

@@ -29,7 +29,7 @@ import { ExclusiveLock } from './transaction-journal';
 
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
-/** The resource a write was about when it failed: how a failing transaction names its entry. */
+/** The resource a read or write was about when it failed: how a failing transaction names its entry. */
 export interface FailedWrite {
   resourceType: string;
   id: string;
@@ -124,7 +124,7 @@ export class SandboxRepository extends FhirRepository<undefined> {
     return this.createdByUpdate.has(resource);
   }
 
-  /** The write that failed last in this request, to name the failing transaction entry. */
+  /** The read or write that failed last in this request, to name the failing transaction entry. */
   takeFailedWrite(): FailedWrite | undefined {
     const failed = this.failedWrite;
     this.failedWrite = undefined;
@@ -141,7 +141,8 @@ export class SandboxRepository extends FhirRepository<undefined> {
     const resource = this.store.get(resourceType, id);
     if (resource) return structuredClone(resource) as WithId<T>;
     // R4 http.html#read: a deleted resource answers 410 Gone, an unknown one 404.
-    throw new OperationOutcomeError(this.store.versions(resourceType, id).length ? gone : notFound);
+    const missing = this.store.versions(resourceType, id).length ? gone : notFound;
+    throw this.failed(resourceType, id, new OperationOutcomeError(missing));
   }
 
   readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
@@ -179,8 +180,8 @@ export class SandboxRepository extends FhirRepository<undefined> {
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
     const version = this.store.versions(resourceType, id).find((v) => v.versionId === vid);
-    if (!version) throw new OperationOutcomeError(notFound);
-    if (!version.resource) throw new OperationOutcomeError(gone);
+    if (!version) throw this.failed(resourceType, id, new OperationOutcomeError(notFound));
+    if (!version.resource) throw this.failed(resourceType, id, new OperationOutcomeError(gone));
     return structuredClone(version.resource) as WithId<T>;
   }
 

@@ -555,4 +555,48 @@ describe('8. the rest of the RESTful API: _search by POST, Prefer, formats, 405,
     expect(failure.status).toBe(422);
     expect(expressionsOf(failure.data).some((e) => e.startsWith('Bundle.entry[1]'))).toBe(true);
   });
+
+  test.each([
+    [
+      'a POST entry whose resource is not of its URL type',
+      [
+        {
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } },
+          request: { method: 'POST', url: 'Patient' },
+        },
+      ],
+      'Bundle.entry[1].request.url',
+    ],
+    [
+      'a GET entry for a resource that does not exist',
+      [{ request: { method: 'GET', url: 'Patient/no-such-patient' } }],
+      'Bundle.entry[1]',
+    ],
+    [
+      'a PUT entry whose If-Match names another version',
+      [
+        {
+          resource: { resourceType: 'Patient', id: 'if-match-1' },
+          request: { method: 'PUT', url: 'Patient/if-match-1', ifMatch: 'W/"9"' },
+        },
+      ],
+      'Bundle.entry[1]',
+    ],
+  ])('a transaction failing at %s names that entry', async (_name, entries, expression) => {
+    await s.client.update({
+      resourceType: 'Patient',
+      id: 'if-match-1',
+      body: { resourceType: 'Patient', id: 'if-match-1' },
+    });
+    const before = s.sandbox.repository.size;
+    const failure = await failureOf(
+      s.client.transaction({
+        body: { resourceType: 'Bundle', type: 'transaction', entry: [patientEntry(), ...entries] },
+      }),
+    );
+    expect(failure.status).toBeGreaterThanOrEqual(400);
+    expect(failure.status).toBeLessThan(500);
+    expect(expressionsOf(failure.data).some((e) => e.startsWith(expression))).toBe(true);
+    expect(s.sandbox.repository.size).toBe(before);
+  });
 });
