@@ -442,6 +442,43 @@ describe('6. the CapabilityStatement is valid R4 and claims only what works', ()
     expect((await s.http(`/Patient?identifier=${SYS}|${value}`, { method: 'DELETE' })).status).toBe(412);
   });
 
+  test('the claimed versioned update honours If-Match: the current version passes, another → 412', async () => {
+    const id = `ifm-${unique()}`;
+    await s.client.update({ resourceType: 'Patient', id, body: { resourceType: 'Patient', id } });
+    const put = (etag: string) =>
+      s.http(`/Patient/${id}`, {
+        method: 'PUT',
+        headers: { 'if-match': etag },
+        body: JSON.stringify({ resourceType: 'Patient', id, active: true }),
+      });
+    expect((await put('W/"9"')).status).toBe(412);
+    const ok = await put('W/"1"');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('etag')).toBe('W/"2"');
+  });
+
+  test('the claimed conditional create and update: one copy per identifier, created then replaced', async () => {
+    const value = unique();
+    const body = JSON.stringify({ resourceType: 'Patient', identifier: [{ system: SYS, value }] });
+    const first = await s.http('/Patient', {
+      method: 'POST',
+      headers: { 'if-none-exist': `identifier=${SYS}|${value}` },
+      body,
+    });
+    const again = await s.http('/Patient', {
+      method: 'POST',
+      headers: { 'if-none-exist': `identifier=${SYS}|${value}` },
+      body,
+    });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    const updated = await s.http(`/Patient?identifier=${SYS}|${value}`, { method: 'PUT', body });
+    expect(updated.status).toBe(200);
+    expect((await json(updated)).meta.versionId).toBe('2');
+    const created = await s.http(`/Patient?identifier=${SYS}|${unique()}`, { method: 'PUT', body });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toMatch(/\/Patient\/[^/]+\/_history\/1$/);
+  });
+
   test('history-instance and vread work as claimed', async () => {
     const id = `hist-${unique()}`;
     await s.client.update({ resourceType: 'Patient', id, body: { resourceType: 'Patient', id } });
