@@ -314,15 +314,17 @@ function announceSandbox(
   }
 }
 
-function metadataOf(startedAt: Date): () => ReturnType<typeof buildCapabilityStatement> {
+function metadataOf(startedAt: Date): AppDeps['metadata'] {
   const profiles: LoadedProfile[] = loadProjectProfiles()
     .flatMap((p) => p.structureDefinitions)
     .filter((sd) => sd.kind === 'resource' && sd.derivation === 'constraint' && sd.url && sd.type)
     .map((sd) => ({ url: sd.url as string, type: sd.type as string }));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { version } = require('../../package.json') as { version: string };
-  const statement = buildCapabilityStatement({ version, date: startedAt, profiles });
-  return () => statement;
+  // The route table is fixed once the app is built: the statement is built once, on first ask.
+  let statement: ReturnType<typeof buildCapabilityStatement> | undefined;
+  return (implemented) =>
+    (statement ??= buildCapabilityStatement({ version, date: startedAt, profiles, implemented }));
 }
 
 function logTick(logger: Logger, event: TickEvent<RunSummary>): void {

@@ -21,6 +21,36 @@ export class BodyError extends Error {
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type'];
+  const bytes = await readBytes(req, limit);
+  if (bytes.length === 0) return undefined;
+  if (type !== undefined && !/json/i.test(type)) {
+    throw new BodyError(415, errorOutcome('not-supported', `Send ${FHIR_JSON}, not ${type}.`));
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (err) {
+    const text = `The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
+    throw new BodyError(400, errorOutcome('structure', text));
+  }
+}
+
+/**
+ * Reads the form body of `POST [type]/_search` (R4 http.html#search: "Content-Type
+ * application/x-www-form-urlencoded"), as name/value pairs; an empty body has none. Over `limit`
+ * bytes → 413; another content type → 415.
+ */
+export async function readFormBody(req: IncomingMessage, limit: number): Promise<Array<[string, string]>> {
+  const type = req.headers['content-type'];
+  const bytes = await readBytes(req, limit);
+  if (bytes.length === 0) return [];
+  if (type === undefined || !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+    const text = 'Send the search parameters as application/x-www-form-urlencoded.';
+    throw new BodyError(415, errorOutcome('not-supported', text));
+  }
+  return [...new URLSearchParams(bytes.toString('utf8'))];
+}
+
+async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -31,25 +61,21 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     }
     chunks.push(buf);
   }
-  if (size === 0) return undefined;
-  if (type !== undefined && !/json/i.test(type)) {
-    throw new BodyError(415, errorOutcome('not-supported', `Send ${FHIR_JSON}, not ${type}.`));
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch (err) {
-    const text = `The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
-    throw new BodyError(400, errorOutcome('structure', text));
-  }
+  return Buffer.concat(chunks);
 }
 
 /** Sends a FHIR JSON body with the given status and extra headers. */
 export function sendFhir(
   res: ServerResponse,
   status: number,
-  body: Resource,
+  body: Resource | undefined,
   headers: Record<string, string> = {},
 ): void {
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': `${FHIR_JSON}; charset=utf-8`,

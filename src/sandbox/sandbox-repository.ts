@@ -5,7 +5,6 @@ import {
   generateId,
   globalSchema,
   gone,
-  isResourceType,
   notFound,
   OperationOutcomeError,
   Operator,
@@ -20,15 +19,21 @@ import type {
 import { FhirRepository } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Reference, Resource } from '@medplum/fhirtypes';
 import { errorOutcome } from '../fhir/outcomes';
+import { isR4ResourceType } from '../fhir/r4-resource-types';
 import { createValidator } from '../fhir/validator';
 import type { FhirValidator } from '../fhir/validator';
 import { loadR4Definitions } from './definitions';
 import { ResourceStore } from './resource-store';
+import { conditionalFilters, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchQueryError } from './search-query';
 import { ExclusiveLock } from './transaction-journal';
 
-/** Page size when a search names no `_count`, and the largest `_count` honoured. */
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
+
+/** The resource a read or write was about when it failed: how a failing transaction names its entry. */
+export interface FailedWrite {
+  resourceType: string;
+  id: string;
+}
 
 /** Options of {@link SandboxRepository}. */
 export interface SandboxRepositoryOptions {
@@ -51,6 +56,10 @@ export class SandboxRepository extends FhirRepository<undefined> {
   // claim is at most a warning; an unknown extension is ignored (an unknown modifier extension is
   // refused), as FHIR's extensibility rules ask of a receiver.
   private readonly validator: FhirValidator;
+  /** Results of `updateResource` that created the resource (R4 http.html#upsert: 201). */
+  private readonly createdByUpdate = new WeakSet<object>();
+  /** The last write that threw, until the next request clears it. */
+  private failedWrite: FailedWrite | undefined;
 
   constructor(options: SandboxRepositoryOptions) {
     super();
@@ -93,16 +102,33 @@ export class SandboxRepository extends FhirRepository<undefined> {
 
   updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     return this.exclusive(async () => {
-      if (!resource.id)
-        throw new OperationOutcomeError(badRequest('Missing id', `${resource.resourceType}.id`));
+      const id = resource.id;
+      if (!id) throw new OperationOutcomeError(badRequest('Missing id', `${resource.resourceType}.id`));
+      const existing = this.store.get(resource.resourceType, id);
       if (options?.ifMatch) {
         // R4 http.html#concurrency: If-Match names the version the client expects to replace.
-        const existing = this.store.get(resource.resourceType, resource.id);
-        if (!existing) throw new OperationOutcomeError(notFound);
-        if (existing.meta?.versionId !== options.ifMatch) throw new OperationOutcomeError(preconditionFailed);
+        if (!existing) throw this.failed(resource.resourceType, id, new OperationOutcomeError(notFound));
+        if (existing.meta?.versionId !== options.ifMatch) {
+          throw this.failed(resource.resourceType, id, new OperationOutcomeError(preconditionFailed));
+        }
       }
-      return this.put({ ...resource, id: resource.id });
+      const stored = this.put({ ...resource, id });
+      // A new id, or one whose resource was deleted: create-by-update (R4 http.html#upsert).
+      if (!existing) this.createdByUpdate.add(stored);
+      return stored;
     });
+  }
+
+  /** Whether `resource` (as returned by `updateResource`) was created rather than replaced. */
+  wasCreatedByUpdate(resource: object): boolean {
+    return this.createdByUpdate.has(resource);
+  }
+
+  /** The read or write that failed last in this request, to name the failing transaction entry. */
+  takeFailedWrite(): FailedWrite | undefined {
+    const failed = this.failedWrite;
+    this.failedWrite = undefined;
+    return failed;
   }
 
   patchResource<T extends Resource>(): Promise<WithId<T>> {
@@ -115,7 +141,8 @@ export class SandboxRepository extends FhirRepository<undefined> {
     const resource = this.store.get(resourceType, id);
     if (resource) return structuredClone(resource) as WithId<T>;
     // R4 http.html#read: a deleted resource answers 410 Gone, an unknown one 404.
-    throw new OperationOutcomeError(this.store.versions(resourceType, id).length ? gone : notFound);
+    const missing = this.store.versions(resourceType, id).length ? gone : notFound;
+    throw this.failed(resourceType, id, new OperationOutcomeError(missing));
   }
 
   readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
@@ -153,13 +180,35 @@ export class SandboxRepository extends FhirRepository<undefined> {
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
     const version = this.store.versions(resourceType, id).find((v) => v.versionId === vid);
-    if (!version) throw new OperationOutcomeError(notFound);
-    if (!version.resource) throw new OperationOutcomeError(gone);
+    if (!version) throw this.failed(resourceType, id, new OperationOutcomeError(notFound));
+    if (!version.resource) throw this.failed(resourceType, id, new OperationOutcomeError(gone));
     return structuredClone(version.resource) as WithId<T>;
   }
 
+  /**
+   * Every current resource matching `request`, unpaged (for chained search). Filters are read as
+   * in {@link search}.
+   */
+  findAll(request: SearchRequest): WithId<Resource>[] {
+    let filters: SearchRequest['filters'];
+    try {
+      filters = request.filters && conditionalFilters(request.resourceType, request.filters);
+    } catch (err) {
+      if (err instanceof SearchQueryError)
+        throw new OperationOutcomeError(badRequest(err.message, err.expression));
+      throw err;
+    }
+    return this.store.match({ ...request, filters });
+  }
+
+  /**
+   * Searches current resources. Reference values are normalised (`patient=123` finds
+   * `Patient/123`); an unknown parameter is refused (400) — the server's own search answers strip
+   * or refuse those first, so what reaches here with one is a conditional operation, which must
+   * never act on a silent empty match (DESIGN.md §8).
+   */
   async search<T extends Resource>(request: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
-    const matches = this.store.match(request) as WithId<T>[];
+    const matches = this.findAll(request) as WithId<T>[];
     for (const rule of [...(request.sortRules ?? [])].reverse()) {
       matches.sort((a, b) => compareBy(a, b, rule));
     }
@@ -190,16 +239,25 @@ export class SandboxRepository extends FhirRepository<undefined> {
     return out;
   }
 
+  /**
+   * Deletes the current version. Deleting what is already deleted, or was never there, succeeds
+   * too (R4 http.html#delete: "or if the resource does not exist at all", 200 or 204): the sandbox
+   * answers 200 both times, with an OperationOutcome.
+   */
   deleteResource(resourceType: string, id: string): Promise<void> {
     return this.exclusive(async () => {
-      if (!this.store.get(resourceType, id)) throw new OperationOutcomeError(notFound);
+      if (!this.store.get(resourceType, id)) return;
       this.store.write(resourceType, id, undefined, this.now(), this.lock.journal());
     });
   }
 
   /** Validates and stores a new version; the caller holds the lock. */
   private put<T extends Resource>(resource: T & { id: string }): WithId<T> {
-    checkResource(resource, this.validator);
+    try {
+      checkResource(resource, this.validator);
+    } catch (err) {
+      throw this.failed(resource.resourceType, resource.id, err);
+    }
     const stored = this.store.write(
       resource.resourceType,
       resource.id,
@@ -208,6 +266,11 @@ export class SandboxRepository extends FhirRepository<undefined> {
       this.lock.journal(),
     );
     return structuredClone(stored) as WithId<T>;
+  }
+
+  private failed(resourceType: string, id: string, err: unknown): unknown {
+    this.failedWrite = { resourceType, id };
+    return err;
   }
 
   private now(): string {
@@ -223,7 +286,7 @@ export class SandboxRepository extends FhirRepository<undefined> {
  * removes such tokens before the outcome goes on the wire (sandbox-server.ts).
  */
 function checkResource(resource: Resource, validator: FhirValidator): void {
-  if (!isResourceType(resource.resourceType)) {
+  if (!isR4ResourceType(resource.resourceType)) {
     throw new OperationOutcomeError(badRequest(`Unknown resource type: ${String(resource.resourceType)}`));
   }
   const issues = validator.validate(resource).issue ?? [];

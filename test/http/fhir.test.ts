@@ -121,6 +121,20 @@ describe('$validate', () => {
     },
   );
 
+  test.each(inputs.badRequests)(
+    'when $name, the answer is 400 at $expression and the validator is not called',
+    async ({ path, body, expression }) => {
+      const world = makeWorld();
+      const res = await request(createApp(world.deps))
+        .post(path)
+        .set('Authorization', bearer('validate'))
+        .send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.issue[0]).toMatchObject({ severity: 'error', expression: [expression] });
+      expect(world.validateCalls).toHaveLength(0);
+    },
+  );
+
   test('an invalid resource answers 200; the OperationOutcome carries the verdict', async () => {
     const res = await request(createApp(makeWorld().deps))
       .post('/fhir/$validate')

@@ -1,6 +1,7 @@
 import type { Bundle, CapabilityStatement, OperationOutcome } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import type { ApiKeyRegistry } from './api-keys';
+import type { FhirCapability } from './capability-statement';
 import type { Metrics } from './metrics';
 import type { Scope } from './scopes';
 
@@ -156,7 +157,8 @@ export interface AppDeps {
   dashboard: DashboardPort;
   /** The disclosure log of `mrn`; the read is audited (who, which patient) before it answers. */
   disclosures(mrn: string, actor: Actor): Promise<DisclosureLog>;
-  metadata(): CapabilityStatement;
+  /** kap-bridge's CapabilityStatement, built from what the FHIR routes declare (`implemented`). */
+  metadata(implemented: readonly FhirCapability[]): CapabilityStatement;
   readiness(): Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
   metrics: Metrics;
   logger: Logger;

@@ -1,5 +1,6 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { acceptsFhirJson } from '../../fhir/http-preferences';
 import { errorOutcome, type IssueCode } from '../../fhir/outcomes';
 
 /**
@@ -56,6 +57,21 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
     next(new HttpError(405, errorOutcome('not-supported', text), { Allow: allow }));
   };
 }
+
+/**
+ * 406 unless the client accepts FHIR JSON, the only format offered: `_format` (which wins) or
+ * `Accept` naming XML alone (R4 http.html#mime-type). The outcome itself goes out as JSON.
+ */
+export const requireFhirJsonAnswer: RequestHandler = (req, _res, next) => {
+  const format = typeof req.query._format === 'string' ? req.query._format : undefined;
+  if (req.query._format !== undefined && format === undefined) {
+    return next(httpError(400, 'invalid', '_format must be given once.', '_format'));
+  }
+  if (acceptsFhirJson(req.get('accept'), format)) return next();
+  next(
+    httpError(406, 'not-supported', 'Only application/fhir+json is offered; XML and other formats are not.'),
+  );
+};
 
 /** What the error handler needs: a way to report unexpected errors without PHI. */
 export interface ErrorReporter {

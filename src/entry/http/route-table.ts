@@ -4,7 +4,8 @@ import { anonymousRateLimiter, probeRateLimiter } from './anonymous-rate-limit';
 import type { ApiKeyRegistry } from './api-keys';
 import type { HttpConfig, Scope } from './app-deps';
 import { actorOf, authenticate, requireScope } from './auth';
-import { httpError, methodNotAllowed } from './errors';
+import type { FhirCapability } from './capability-statement';
+import { httpError, methodNotAllowed, requireFhirJsonAnswer } from './errors';
 import { readJsonBody, requireJsonContentType } from './json-body';
 
 /**
@@ -24,6 +25,11 @@ export interface RouteSpec {
   body?: boolean;
   /** A liveness/readiness probe: its own generous rate limit instead of the anonymous one. */
   probe?: boolean;
+  /**
+   * What a FHIR route offers: the CapabilityStatement at `/fhir/metadata` is generated from these
+   * declarations (capability-statement.ts), so a route added here claims itself.
+   */
+  fhir?: FhirCapability[];
   handler: RequestHandler;
 }
 
@@ -51,6 +57,8 @@ export function registerRoutes(app: Express, routes: RouteSpec[], opts: Register
     if (route.probe) chain.push(guards.probeLimit);
     if (route.scope || route.anyKey) chain.push(guards.auth, guards.limit);
     if (route.scope) chain.push(requireScope(route.scope));
+    // FHIR answers are JSON only: XML asked for → 406 before any work (R4 http.html#mime-type).
+    if (isFhirPath(route.path)) chain.push(requireFhirJsonAnswer);
     if (route.body) chain.push(...guards.body);
     app[route.method](route.path, ...chain, route.handler);
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
@@ -58,6 +66,10 @@ export function registerRoutes(app: Express, routes: RouteSpec[], opts: Register
   for (const [path, methods] of methodsByPath) {
     app.all(path, markRoute(path), methodNotAllowed(methods));
   }
+}
+
+function isFhirPath(path: string): boolean {
+  return path === '/fhir' || path.startsWith('/fhir/');
 }
 
 /** The path as routing sees it: express matches case-insensitively and ignores a trailing slash. */

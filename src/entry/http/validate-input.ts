@@ -5,11 +5,14 @@ import { isJsonObject } from '../../fhir/json-object';
 /**
  * Reads the input of `$validate` (http://hl7.org/fhir/R4/resource-operation-validate.html): a
  * `Parameters` resource with a `resource` parameter (and optional `profile`), or — as most
- * servers also accept — the bare resource. A `Parameters` without a `resource` parameter is
- * itself the resource to validate. `?profile=` is accepted too; the body's parameter wins.
+ * servers also accept — the bare resource. `?profile=` is accepted too; the body's parameter wins.
+ * A `Parameters` body is always the operation's input (except at `/fhir/Parameters/$validate`,
+ * where it is the resource): without a `resource` there is nothing to validate, and answering
+ * "All OK" would be false assurance — 400.
  */
 export type ValidateInput =
-  { ok: true; resource: unknown; profile?: string } | { ok: false; outcome: OperationOutcome };
+  | { ok: true; resource: unknown; profile?: string }
+  | { ok: false; status: 200 | 400; outcome: OperationOutcome };
 
 /** Splits the body into the resource to validate and the profile to validate it against. */
 export function readValidateInput(body: unknown, queryProfile: unknown, pathType?: string): ValidateInput {
@@ -23,10 +26,15 @@ export function readValidateInput(body: unknown, queryProfile: unknown, pathType
         ? body.parameter.filter(isJsonObject)
         : []
       : undefined;
-  const resourceParam = params?.find((p) => p.name === 'resource');
-  if (!params || !resourceParam) return withProfile(body, fromQuery);
+  if (!params) return withProfile(body, fromQuery);
+  const resourceParam = params.find((p) => p.name === 'resource');
+  if (!resourceParam) {
+    const text =
+      'The Parameters carry no "resource" parameter: nothing to validate. (To validate a Parameters resource itself, POST it to /fhir/Parameters/$validate.)';
+    return badRequest(text, 'Parameters.parameter');
+  }
   if (!isJsonObject(resourceParam.resource)) {
-    return invalid(
+    return badRequest(
       'The "resource" parameter must carry the resource in parameter.resource.',
       'Parameters.parameter.resource',
     );
@@ -49,8 +57,14 @@ function withProfile(resource: unknown, profile: string | undefined): ValidateIn
   return profile === undefined ? { ok: true, resource } : { ok: true, resource, profile };
 }
 
+/** A verdict about the input, answered like any verdict (200 with the OperationOutcome). */
 function invalid(text: string, expression: string): ValidateInput {
-  return { ok: false, outcome: errorOutcome('invalid', text, expression) };
+  return { ok: false, status: 200, outcome: errorOutcome('invalid', text, expression) };
+}
+
+/** A malformed operation call: no resource to validate (400). */
+function badRequest(text: string, expression: string): ValidateInput {
+  return { ok: false, status: 400, outcome: errorOutcome('required', text, expression) };
 }
 
 /** The issue `/fhir/{type}/$validate` adds when the body's resourceType is not the path's type. */
