@@ -75,6 +75,7 @@ export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): Inges
     consent: async (body, actor) => record(await rt.ingest.consent(body, ctx(actor)), actor),
     revoke: async (id, body, actor) => record(await rt.ingest.revoke(id, body, ctx(actor)), actor),
     update: async (body, actor) => record(await rt.ingest.update(body, ctx(actor)), actor),
+    status: async (id, body, actor) => record(await rt.ingest.status(id, body, ctx(actor)), actor),
     fhirBundle: async (bundle: Bundle, actor) => fhir(await rt.ingest.fhirBundle(bundle, ctx(actor))),
     message: async (bundle: Bundle, actor) => fhir(await rt.ingest.message(bundle, ctx(actor))),
   };

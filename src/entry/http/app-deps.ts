@@ -54,6 +54,8 @@ export interface IngestPort {
   /** `consentId` comes from the path, never from the body. */
   revoke(consentId: string, body: unknown, actor: Actor): Promise<IngestReply>;
   update(body: unknown, actor: Actor): Promise<IngestReply>;
+  /** `POST /referrals/{id}/status` (DESIGN.md §6b): `referralId` comes from the path, never the body. */
+  status(referralId: string, body: unknown, actor: Actor): Promise<IngestReply>;
   /** A `transaction` (all-or-nothing) or `batch` Bundle; the HTTP layer has checked `Bundle.type`. */
   fhirBundle(bundle: Bundle, actor: Actor): Promise<FhirResult>;
   /** A `message` Bundle for `$process-message` (BSeR referral, event v2-0003 I12). */

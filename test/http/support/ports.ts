@@ -52,6 +52,7 @@ const FIELDS: Record<string, string[]> = {
     'writtenAt',
   ],
   revocation: ['revokedAt', 'reason', 'receivedBy', 'method'],
+  'referral-status': ['status', 'at', 'reason'],
 };
 
 /** An in-memory record store with the ingest semantics of DESIGN.md §8. */
@@ -177,6 +178,10 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
         ingest.records.has(`consent/${consentId}`)
           ? ingest.store('revocation', body, consentId)
           : rejected('No consent with this id.', 'consentId'),
+      status: async (referralId, body) =>
+        ingest.records.has(`referral/${referralId}`)
+          ? ingest.store('referral-status', body, `${referralId}@${String((body as { at?: unknown }).at)}`)
+          : rejected('No referral with this id.', 'referralId'),
       fhirBundle: async (bundle) => {
         if (ingest.explodeWith) throw ingest.explodeWith;
         const broken = bundle.type === 'transaction' && (bundle.entry ?? []).some((e) => !e.resource);
