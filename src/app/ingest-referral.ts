@@ -108,7 +108,7 @@ export async function latestConsentIdFor(tx: StoreOps, referral: Referral): Prom
  * not being registered is said at once: otherwise the items only show up later as waiting.
  */
 export function destinationOf(
-  deps: IngestDeps,
+  deps: Pick<IngestDeps, 'defaultDestinationId' | 'knownDestinations'>,
   referral: Referral,
 ): { destinationId: string; warnings: OperationOutcomeIssue[] } {
   const named = referral.referringClinician.destination;

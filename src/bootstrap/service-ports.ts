@@ -11,6 +11,7 @@ import type {
   IngestReply,
   OutboxPort,
   ReadinessCheck,
+  RepliesPort,
 } from '../entry/http/app-deps';
 import { seesEvidence } from '../entry/http/scopes';
 import type { MetricsSources } from '../entry/http/metrics';
@@ -100,6 +101,30 @@ export function outboxPort(rt: Runtime, kick: () => void): OutboxPort {
       if (result.status !== 'retried') return { status: result.status, outcome: result.outcome };
       kick();
       return { status: 'retried', outcome: result.outcome, item: outboxSummary(result.row, true) };
+    },
+  };
+}
+
+/**
+ * Replies and the messages view (DESIGN.md §6b) over the use cases the sync and the CLI share: a
+ * pushed reply carries the key's name and the organisations it is bound to; reads and marks are
+ * audited under the key's name.
+ */
+export function repliesPort(rt: Pick<Runtime, 'replies'>): RepliesPort {
+  return {
+    async receive(body, actor) {
+      const origin = {
+        channel: 'push' as const,
+        keyName: actor.keyName,
+        ...(actor.senders ? { senders: actor.senders } : {}),
+      };
+      const r = await rt.replies.receive(body, origin);
+      return r.status === 'rejected' ? r : { status: r.status, outcome: r.outcome };
+    },
+    messages: (referralId, actor) => rt.replies.messages(referralId, readerOfActor(actor)),
+    async markHandled(referralId, messageId, actor) {
+      const r = await rt.replies.markHandled(referralId, messageId, actor.keyName);
+      return r.status === 'handled' ? r.reply : null;
     },
   };
 }

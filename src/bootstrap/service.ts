@@ -33,7 +33,14 @@ import { startHttpServer, stopHttpServer } from '../entry/http/server';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createDeliveryTrigger, type DeliveryTrigger } from '../entry/schedule/delivery-trigger';
 import type { SyncScheduler, TickEvent } from '../entry/schedule/sync-scheduler';
-import { disclosuresPort, ingestPort, metricsSources, outboxPort, readinessPort } from './service-ports';
+import {
+  disclosuresPort,
+  ingestPort,
+  metricsSources,
+  outboxPort,
+  readinessPort,
+  repliesPort,
+} from './service-ports';
 
 /**
  * `kap-bridge serve` composed (DESIGN.md §6, §8): configuration validated up front, the store,
@@ -180,6 +187,7 @@ async function compose(
     ingest: ingestPort(runtime, kick),
     validate: (resource, opts) => runtime.validator().validate(resource, opts),
     outbox: outboxPort(runtime, kick),
+    replies: repliesPort(runtime),
     disclosures: disclosuresPort(runtime),
     metadata: metadataOf(runtime.clock()),
     readiness: readinessPort(runtime, () => validatorLoaded),

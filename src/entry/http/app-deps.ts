@@ -92,6 +92,24 @@ export interface OutboxPort {
   retry(id: string, actor: Actor): Promise<RetryResult>;
 }
 
+/**
+ * A reply pushed to `POST /fhir/Communication` (DESIGN.md §6b): `created` → 201, `unchanged` → 200
+ * (the same reply again), `rejected` → 422, or 403 (`refusal: 'forbidden'`: the key is not bound
+ * to the clinician's organisation). The answer is the same whether or not the reply was linked.
+ */
+export type ReplyReceipt =
+  | { status: 'created' | 'unchanged'; outcome: OperationOutcome }
+  | { status: 'rejected'; outcome: OperationOutcome; refusal?: 'forbidden' };
+
+/** Replies and the per-referral messages view (DESIGN.md §6b); reads are audited in the use cases. */
+export interface RepliesPort {
+  receive(body: unknown, actor: Actor): Promise<ReplyReceipt>;
+  /** `{ referral, statuses, replies, unlinked? }`; null → 404. */
+  messages(referralId: string, actor: Actor): Promise<unknown>;
+  /** The reply as staff see it, or null → 404 (no such reply on this referral). */
+  markHandled(referralId: string, messageId: string, actor: Actor): Promise<unknown>;
+}
+
 /** The disclosure log of one patient; `found: false` → 404. */
 export interface DisclosureLog {
   found: boolean;
@@ -129,6 +147,7 @@ export interface AppDeps {
   ingest: IngestPort;
   validate(resource: unknown, opts: ValidateOptions): OperationOutcome | Promise<OperationOutcome>;
   outbox: OutboxPort;
+  replies: RepliesPort;
   /** The disclosure log of `mrn`; the read is audited (who, which patient) before it answers. */
   disclosures(mrn: string, actor: Actor): Promise<DisclosureLog>;
   metadata(): CapabilityStatement;

@@ -8,6 +8,7 @@ import { fhirRoutes } from './routes/fhir';
 import { healthRoutes } from './routes/health';
 import { opsRoutes } from './routes/ops';
 import { recordRoutes } from './routes/records';
+import { referralMessageRoutes } from './routes/referral-messages';
 
 /**
  * The HTTP API (DESIGN.md §8) as an express 5 app over injected ports. No listening, no env,
@@ -22,7 +23,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   registerRoutes(
     app,
-    [...healthRoutes(deps), ...recordRoutes(deps), ...fhirRoutes(deps), ...opsRoutes(deps)],
+    [
+      ...healthRoutes(deps),
+      ...recordRoutes(deps),
+      ...referralMessageRoutes(deps),
+      ...fhirRoutes(deps),
+      ...opsRoutes(deps),
+    ],
     { keys: deps.apiKeys, config },
   );
   app.use(notFoundHandler);

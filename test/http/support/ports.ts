@@ -241,6 +241,28 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
         return { status: 'retried', outcome: allOk('Queued again'), item };
       },
     },
+    // Like the real use cases: a pushed reply needs a key bound to senders; reads name the referral.
+    replies: {
+      receive: async (body, actor) => {
+        if (!actor.senders)
+          return {
+            status: 'rejected',
+            refusal: 'forbidden',
+            outcome: errorOutcome('forbidden', 'Not bound.'),
+          };
+        const isReply = (body as { resourceType?: unknown }).resourceType === 'Communication';
+        return isReply
+          ? { status: 'created', outcome: allOk('Reply received.') }
+          : {
+              status: 'rejected',
+              outcome: errorOutcome('invalid', 'A reply is a Communication.', 'resourceType'),
+            };
+      },
+      messages: async (referralId) =>
+        referralId === 'REF-2026-0042' ? { referral: referralId, statuses: [], replies: [] } : null,
+      markHandled: async (_referralId, messageId) =>
+        messageId === 'MSG-1' ? { id: 'MSG-1', handled: true } : null,
+    },
     disclosures: async (mrn, actor) => {
       const found = mrn === 'KAP-000123';
       accesses.push({

@@ -17,7 +17,7 @@ import { readValidateInput, typeMismatch } from '../validate-input';
 /** A resource type name as FHIR spells them (http://hl7.org/fhir/R4/resourcelist.html). */
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 
-export function fhirRoutes(deps: Pick<AppDeps, 'ingest' | 'validate' | 'metadata'>): RouteSpec[] {
+export function fhirRoutes(deps: Pick<AppDeps, 'ingest' | 'validate' | 'metadata' | 'replies'>): RouteSpec[] {
   return [
     {
       method: 'get',
@@ -26,6 +26,7 @@ export function fhirRoutes(deps: Pick<AppDeps, 'ingest' | 'validate' | 'metadata
     },
     bundleRoute('/fhir', ['transaction', 'batch'], (b, a) => deps.ingest.fhirBundle(b, a)),
     bundleRoute('/fhir/$process-message', ['message'], (b, a) => deps.ingest.message(b, a)),
+    replyRoute(deps),
     validateRoute('/fhir/$validate', deps),
     validateRoute('/fhir/:type/$validate', deps),
   ];
@@ -47,6 +48,25 @@ function bundleRoute(
       // A refusal: 403 sender not bound to the key, 413 over the batch cap, else 422.
       if (result.status === 'processed') sendFhir(res, RESULT_STATUS.processed, result.response);
       else sendFhir(res, RESULT_STATUS[result.refusal ?? result.status], result.outcome);
+    },
+  };
+}
+
+/**
+ * `POST /fhir/Communication`: a referring clinician's reply (DESIGN.md §6b), R4 create
+ * (http.html#create). Answered with an OperationOutcome, not the resource: kap-bridge keeps the
+ * reply for staff and offers no read of it, so there is no Location to give.
+ */
+function replyRoute(deps: Pick<AppDeps, 'replies'>): RouteSpec {
+  return {
+    method: 'post',
+    path: '/fhir/Communication',
+    scope: 'ingest',
+    body: true,
+    handler: async (req, res) => {
+      const result = await deps.replies.receive(requireBody(req.body), actorOf(res));
+      const status = result.status === 'rejected' ? (result.refusal ?? 'rejected') : result.status;
+      sendFhir(res, RESULT_STATUS[status], result.outcome);
     },
   };
 }
