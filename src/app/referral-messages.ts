@@ -67,8 +67,8 @@ export async function readReferralMessages(
   const statuses = (await statusChangesOf(deps.store, referral))
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
     .map((s): StatusView => ({ status: s.status, at: s.at, ...(s.reason ? { reason: s.reason } : {}) }));
-  const replies = (await deps.store.listInboundMessages({ referralId })).map(replyView);
-  const unlinked = (await unlinkedCandidates(deps, referral)).map(replyView);
+  const replies = inConversationOrder(await deps.store.listInboundMessages({ referralId })).map(replyView);
+  const unlinked = inConversationOrder(await unlinkedCandidates(deps, referral)).map(replyView);
   await recordRead(deps.store, deps, readerOf(reader), {
     what: 'referral-messages',
     patientMrns: [referral.client.mrn],
@@ -90,6 +90,21 @@ async function unlinkedCandidates(deps: MessagesDeps, referral: Referral): Promi
     (m) =>
       m.handledAt === null && ((m.channel === 'pull' && m.origin === destination) || named(m.communication)),
   );
+}
+
+/**
+ * Replies in the order they were written (`Communication.sent`, else when received): a pull reads
+ * a clinician's messages in batches, so arrival order is not conversation order. Stable.
+ */
+function inConversationOrder(messages: InboundMessage[]): InboundMessage[] {
+  const when = (m: InboundMessage): number => {
+    const sent = m.communication.sent ? Date.parse(m.communication.sent) : Number.NaN;
+    return Number.isNaN(sent) ? m.receivedAt.getTime() : sent;
+  };
+  return messages
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => when(a.m) - when(b.m) || a.i - b.i)
+    .map(({ m }) => m);
 }
 
 /** The staff view of one stored reply. */

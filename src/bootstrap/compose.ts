@@ -164,6 +164,8 @@ export function sandboxDestination(sandbox: Pick<Sandbox, 'url' | 'token'>): Ext
       // Local by construction: the sandbox listens on loopback inside this process.
       allowInsecure: true,
       allowPrivateNetwork: true,
+      // It stands in for the clinician's EHR: replies written there reach the practice (§6b).
+      pullReplies: true,
     },
     secrets: { bearerToken: sandbox.token },
   };
