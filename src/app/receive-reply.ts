@@ -40,7 +40,19 @@ export type ReplyResult =
   | { status: 'created' | 'unchanged'; message: InboundMessage; outcome: OperationOutcome }
   | { status: 'rejected'; outcome: OperationOutcome; refusal?: 'forbidden' };
 
-class Forbidden extends Error {}
+/** Thrown inside a store transaction to roll it back: the key may not speak for that clinician. */
+export class ForbiddenReply extends Error {
+  constructor() {
+    super('forbidden');
+  }
+}
+
+/** A reply read, validated and with its targets resolved: ready to be stored in a transaction. */
+export interface PreparedReply {
+  communication: Communication;
+  read: ReadReply;
+  targets: ReplyTarget[];
+}
 
 /** Receives one reply. Expected refusals are returned; only bugs and I/O errors throw. */
 export async function receiveReply(
@@ -48,24 +60,57 @@ export async function receiveReply(
   resource: unknown,
   origin: ReplyOrigin,
 ): Promise<ReplyResult> {
-  if (origin.channel === 'push' && origin.senders === undefined) return forbidden(UNBOUND);
-  const read = readReply(resource);
-  if (!read.ok) return { status: 'rejected', outcome: read.outcome };
-  const communication = resource as Communication;
-  const checked = validateAll(deps.validator, [communication], () => 'Communication');
-  if (!checked.ok) return { status: 'rejected', outcome: checked.outcome };
-  const targets =
-    origin.channel === 'pull' ? await remoteTargets(read.value.targets, origin) : read.value.targets;
+  const prepared = await prepareReply(deps, resource, origin);
+  if (!prepared.ok) return prepared.result;
   const now = deps.clock();
   try {
-    return await deps.store.transaction(async (tx) => {
-      const link = await allowedLink(deps, tx, targets, origin);
-      return store(tx, communication, read.value, link, origin, now);
-    });
+    return await deps.store.transaction((tx) => storeReplyWithin(deps, tx, prepared.value, origin, now));
   } catch (err) {
-    if (err instanceof Forbidden) return forbidden(NOT_BOUND);
+    if (err instanceof ForbiddenReply) return forbiddenReply();
     throw err;
   }
+}
+
+/**
+ * Everything before the store: the key's binding, the bounds, the project validator and (for a
+ * pulled reply) the identifiers behind its literal references. No write.
+ */
+export async function prepareReply(
+  deps: IngestDeps,
+  resource: unknown,
+  origin: ReplyOrigin,
+): Promise<{ ok: true; value: PreparedReply } | { ok: false; result: ReplyResult }> {
+  if (origin.channel === 'push' && origin.senders === undefined)
+    return { ok: false, result: forbidden(UNBOUND) };
+  const read = readReply(resource);
+  if (!read.ok) return { ok: false, result: { status: 'rejected', outcome: read.outcome } };
+  const communication = resource as Communication;
+  const checked = validateAll(deps.validator, [communication], () => 'Communication');
+  if (!checked.ok) return { ok: false, result: { status: 'rejected', outcome: checked.outcome } };
+  const targets =
+    origin.channel === 'pull' ? await remoteTargets(read.value.targets, origin) : read.value.targets;
+  return { ok: true, value: { communication, read: read.value, targets } };
+}
+
+/**
+ * Links and stores a prepared reply inside the caller's transaction (several replies of one FHIR
+ * `transaction` commit together). Throws {@link ForbiddenReply} when the key may not speak for
+ * the clinician of the referral it answers: the caller rolls back and answers 403.
+ */
+export async function storeReplyWithin(
+  deps: IngestDeps,
+  tx: StoreOps,
+  prepared: PreparedReply,
+  origin: ReplyOrigin,
+  now: Date,
+): Promise<ReplyResult> {
+  const link = await allowedLink(deps, tx, prepared.targets, origin);
+  return store(tx, prepared.communication, prepared.read, link, origin, now);
+}
+
+/** The 403 answer to a reply from a key not bound to the clinician's organisation. */
+export function forbiddenReply(): ReplyResult {
+  return forbidden(NOT_BOUND);
 }
 
 const UNBOUND =
@@ -107,7 +152,7 @@ async function allowedLink(
     const bound = (origin.senders ?? []).some((s) =>
       allowed.some((a) => a.system === s.system && a.value === s.value),
     );
-    if (!bound) throw new Forbidden();
+    if (!bound) throw new ForbiddenReply();
     return link;
   }
   // A pulled reply belongs to a referral whose items go to the destination it came from.

@@ -265,3 +265,58 @@ test('a reply that cannot be linked is kept for staff review and shown with the 
   expect((await request(svc.app).get('/referrals/REF-NOPE/messages').set(as('practice'))).status).toBe(404);
   expect((await request(svc.app).get('/referrals/REF-2026-0057/messages').set(as('raman'))).status).toBe(403);
 });
+
+describe('replies as entries of a POST /fhir Bundle', () => {
+  const entry = (value: string, text: string) => ({
+    resource: reply({
+      identifier: [{ system: 'https://ehr.raman.example/messages', value }],
+      payload: [{ contentString: text }],
+    }),
+    request: { method: 'POST', url: 'Communication' },
+  });
+  const bundle = (type: 'transaction' | 'batch', entries: unknown[]) => ({
+    resourceType: 'Bundle',
+    type,
+    entry: entries,
+  });
+
+  test('a transaction of replies is stored all together, or — with one bad entry — not at all', async () => {
+    const before = (await messages()).replies.length;
+    const refused = await post(
+      '/fhir',
+      bundle('transaction', [entry('TX-1', 'First.'), entry('TX-2', 'See <script>x</script>')]),
+      'raman',
+    );
+    expect(refused.status).toBe(422);
+    expect((refused.body as OperationOutcome).issue?.[0]?.expression).toEqual([
+      'Bundle.entry[1].resource.payload[0].contentString',
+    ]);
+    expect((await messages()).replies).toHaveLength(before);
+
+    const ok = await post(
+      '/fhir',
+      bundle('transaction', [entry('TX-1', 'First.'), entry('TX-2', 'Second.')]),
+      'raman',
+    );
+    expect(ok.status).toBe(200);
+    expect((ok.body as Bundle).type).toBe('transaction-response');
+    expect((ok.body as Bundle).entry?.map((e) => e.response?.status)).toEqual(['201 Created', '201 Created']);
+    expect((await messages()).replies).toHaveLength(before + 2);
+  });
+
+  test('a batch answers each reply on its own; a key bound elsewhere gets 403 for a transaction', async () => {
+    const res = await post(
+      '/fhir',
+      bundle('batch', [entry('TX-1', 'First.'), entry('B-1', 'See <b>this</b>'), entry('B-2', 'Third.')]),
+      'raman',
+    );
+    expect(res.status).toBe(200);
+    expect((res.body as Bundle).entry?.map((e) => e.response?.status)).toEqual([
+      '200 OK',
+      '422 Unprocessable Entity',
+      '201 Created',
+    ]);
+    const other = await post('/fhir', bundle('transaction', [entry('O-1', 'Hello.')]), 'other');
+    expect(other.status).toBe(403);
+  });
+});
