@@ -201,5 +201,6 @@ function authFor(auth: ReadonlyMap<string, AuthProvider>, d: Destination): AuthP
 function logPull(logger: RelayLogger | undefined, s: PullSummary): void {
   if (!logger || s.destinations === 0) return;
   if (s.received + s.refused > 0) logger.info({ ...s, failed: s.failed.length }, 'replies pulled');
-  for (const f of s.failed) logger.warn({ destinationId: f.destinationId, reason: f.reason }, 'reply pull stopped');
+  for (const f of s.failed)
+    logger.warn({ destinationId: f.destinationId, reason: f.reason }, 'reply pull stopped');
 }

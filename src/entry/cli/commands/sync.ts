@@ -66,6 +66,8 @@ export function formatSummary(s: RunSummary, format: 'text' | 'json', replies?: 
   if (format === 'json') return JSON.stringify(replies ? { ...s, replies } : s);
   const line = `sync: ${s.leased} attempted — ${s.delivered} delivered, ${s.retried} to retry, ${s.dead} dead, ${s.withheld} withheld, ${s.awaiting} awaiting consent${s.lost ? `, ${s.lost} taken over by another worker` : ''}`;
   if (!replies) return line;
-  const failed = replies.failed.map((f) => `\n  reply pull stopped for ${f.destinationId}: ${f.reason}`).join('');
+  const failed = replies.failed
+    .map((f) => `\n  reply pull stopped for ${f.destinationId}: ${f.reason}`)
+    .join('');
   return `${line}\nreplies: ${replies.received} received, ${replies.duplicates} already stored, ${replies.refused} refused (${replies.pages} pages from ${replies.destinations} destinations)${failed}`;
 }
