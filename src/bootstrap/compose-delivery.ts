@@ -197,10 +197,13 @@ function authFor(auth: ReadonlyMap<string, AuthProvider>, d: Destination): AuthP
   return a;
 }
 
-/** A pull's counts (no content: ids and numbers only); failures as warnings. */
+/**
+ * A pull's counts (no content: ids and numbers only); each failure as a warning naming only the
+ * destination — the reason may quote what the destination answered, which is evidence, not log
+ * material (`sync --once` prints it to the operator).
+ */
 function logPull(logger: RelayLogger | undefined, s: PullSummary): void {
   if (!logger || s.destinations === 0) return;
   if (s.received + s.refused > 0) logger.info({ ...s, failed: s.failed.length }, 'replies pulled');
-  for (const f of s.failed)
-    logger.warn({ destinationId: f.destinationId, reason: f.reason }, 'reply pull stopped');
+  for (const f of s.failed) logger.warn({ destinationId: f.destinationId }, 'reply pull stopped early');
 }
