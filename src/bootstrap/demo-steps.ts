@@ -1,99 +1,30 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Communication, Consent, Resource, Task } from '@medplum/fhirtypes';
+import type { Communication, Consent } from '@medplum/fhirtypes';
 import { readDisclosureLog } from '../app/disclosure-log';
-import { shareCodesOf } from '../consent';
-import type { Relay } from '../app/deliver/relay';
-import type { ReplyPull } from '../app/pull-replies';
 import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
-import type { Runtime } from './compose';
 import { STATE } from '../outbox';
-import type { OutboxRow } from '../app/ports/store-port';
+import { LOOP_STEPS } from './demo-loop-steps';
+import {
+  allCommunications,
+  CONSENT,
+  fixture,
+  onSandbox,
+  REFERRAL,
+  SECOND_UPDATE,
+  sectionsOf,
+  stateOf,
+  sync,
+  UPDATE,
+  type DemoStep,
+} from './demo-world';
+
+export type { DemoStep, DemoWorld, StepLog } from './demo-world';
 
 /**
- * The steps of `kap-bridge demo` (DESIGN.md §1 workflow on `fixtures/records/`). Each step
+ * The steps of `kap-bridge demo` (DESIGN.md §1 workflow on `fixtures/records/`, then the loop with
+ * the referrer of §6b in `demo-loop-steps.ts`). Each step
  * narrates what happened in plain words and checks its own result, so the demo is also a smoke
  * test. The people in the fixtures are fictional.
  */
-
-/** What a step can use: the real runtime, relay and sandbox, and the demo's clock. */
-export interface DemoWorld {
-  rt: Runtime;
-  relay: Relay;
-  /** Reads replies from the sandbox, as each sync does after the drain (DESIGN.md §6b). */
-  replyPull: ReplyPull;
-  sandboxUrl: string;
-  /** The sandbox's bearer token: the demo reads it as the clinician's EHR would be read, with credentials. */
-  sandboxToken: string;
-  setClock(iso: string): void;
-}
-
-/** One step's narration: `say` a line; `check` an expectation (✓ or ✗). */
-export interface StepLog {
-  say(line: string): void;
-  check(ok: boolean, expectation: string): void;
-}
-
-export interface DemoStep {
-  title: string;
-  run(world: DemoWorld, log: StepLog): Promise<void>;
-}
-
-const RECORDS = path.resolve(__dirname, '../../fixtures/records');
-const REFERRAL = 'REF-2026-0057';
-const CONSENT = 'CON-2026-0057-1';
-const UPDATE = 'UPD-2026-0057-01';
-const SECOND_UPDATE = 'UPD-2026-0057-02';
-const NEW_CONSENT = 'CON-2026-0057-2';
-/** Who reads the messages in the demo: not the `demo` actor, whose one read the log step counts. */
-const FRONT_DESK = 'front desk (demo)';
-
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(RECORDS, name), 'utf8')) as Record<string, unknown>;
-}
-
-/** Resources on the sandbox with this business identifier (what the clinician's EHR holds). */
-async function onSandbox<T extends Resource>(
-  w: DemoWorld,
-  type: string,
-  system: string,
-  value: string,
-): Promise<T[]> {
-  const res = await readSandbox(w, `${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`);
-  const bundle = (await res.json()) as { entry?: Array<{ resource: T }> };
-  return (bundle.entry ?? []).map((e) => e.resource);
-}
-
-async function allCommunications(w: DemoWorld): Promise<number> {
-  const res = await readSandbox(w, 'Communication');
-  return ((await res.json()) as { entry?: unknown[] }).entry?.length ?? 0;
-}
-
-function readSandbox(w: DemoWorld, relative: string): Promise<Response> {
-  return fetch(`${w.sandboxUrl}/${relative}`, { headers: { authorization: `Bearer ${w.sandboxToken}` } });
-}
-
-function sectionsOf(c: Communication | undefined): string[] {
-  return c ? shareCodesOf(c) : [];
-}
-
-async function sync(w: DemoWorld, log: StepLog): Promise<void> {
-  const s = await w.relay.drain();
-  log.say(
-    `sync: ${s.leased} item(s) looked at — ${s.delivered} delivered, ${s.withheld} withheld, ${s.awaiting} awaiting consent, ${s.retried + s.dead} failed`,
-  );
-  log.check(s.retried + s.dead === 0, 'no delivery failed');
-}
-
-async function rowsFor(w: DemoWorld, type: string, id: string): Promise<OutboxRow[]> {
-  // The demo looking at its own rows is not an operator's read of PHI: straight from the store.
-  return (await w.rt.store.listOutbox({ patientMrn: 'KAP-000131' })).filter(
-    (r) => r.resourceType === type && r.resourceId === id,
-  );
-}
-
-const stateOf = async (w: DemoWorld, type: string, id: string) =>
-  (await rowsFor(w, type, id)).map((r) => r.state).join(', ') || 'none';
 
 /** The workflow up to the disclosure log, in order. */
 const WORKFLOW_STEPS: DemoStep[] = [
@@ -241,103 +172,6 @@ const WORKFLOW_STEPS: DemoStep[] = [
         (a) => a.event.action === 'R' && a.event.agent?.some((g) => g.altId === 'demo'),
       );
       log.check(reads.length === 1, 'reading the log was itself recorded in the audit trail (actor "demo")');
-    },
-  },
-];
-
-/** Resources on the sandbox answering a search (relative to its base). */
-async function searchSandbox<T extends Resource>(w: DemoWorld, query: string): Promise<T[]> {
-  const bundle = (await (await readSandbox(w, query)).json()) as { entry?: Array<{ resource: T }> };
-  return (bundle.entry ?? []).map((e) => e.resource);
-}
-
-/** The loop with the referrer (DESIGN.md §6b): status to them, a reply back. */
-const LOOP_STEPS: DemoStep[] = [
-  {
-    title:
-      'She consents again, now also to sharing her referral status (a new consent, signed after the revocation)',
-    async run(w, log) {
-      w.setClock('2026-11-29T10:05:00-08:00');
-      const consent = {
-        ...fixture('consent-partial.json'),
-        id: NEW_CONSENT,
-        share: ['referral-status', 'session-focus', 'integration-suggestions'],
-        validFrom: '2026-11-29',
-        signedAt: '2026-11-29T10:00:00-08:00',
-      };
-      const r = await w.rt.ingest.consent(consent, { actor: 'demo' });
-      log.say(`clock moves to 2026-11-29 10:05; consent ${r.recordId ?? '?'}: ${r.status}`);
-      await sync(w, log);
-      const sent = await onSandbox<Consent>(w, 'Consent', IDENTIFIER_SYSTEM.consent, NEW_CONSENT);
-      log.check(sent.length === 1 && sent[0]?.status === 'active', 'the new Consent was sent, active');
-    },
-  },
-  {
-    title: 'The practice accepts the referral → a Task on the sandbox',
-    async run(w, log) {
-      w.setClock('2026-11-29T11:05:00-08:00');
-      const change = { referralId: REFERRAL, status: 'accepted', at: '2026-11-29T11:00:00-08:00' };
-      const r = await w.rt.ingest.referralStatus(change, { actor: 'demo' });
-      log.say(
-        `referral ${REFERRAL} accepted: ${r.status}; the Task is ${await stateOf(w, 'Task', `referral-task-${REFERRAL}`)}`,
-      );
-      await sync(w, log);
-      const tasks = await onSandbox<Task>(w, 'Task', IDENTIFIER_SYSTEM.referralTask, REFERRAL);
-      log.say(
-        `the sandbox holds ${tasks.length} Task for her referral: status ${tasks[0]?.status ?? 'none'} (“${tasks[0]?.businessStatus?.text ?? ''}”), code ${tasks[0]?.code?.coding?.[0]?.code ?? '?'}`,
-      );
-      log.check(
-        tasks.length === 1 && tasks[0]?.status === 'accepted',
-        'her therapist sees the referral was accepted',
-      );
-      log.check(
-        !JSON.stringify(tasks).includes('Post-traumatic'),
-        'only the status travelled, not the reason for referral',
-      );
-    },
-  },
-  {
-    title: 'Her therapist replies from her EHR → the practice sees it',
-    async run(w, log) {
-      const org = await searchSandbox(
-        w,
-        `Organization?identifier=${encodeURIComponent(`${IDENTIFIER_SYSTEM.organization}|kap-practice`)}`,
-      );
-      const task = (await onSandbox<Task>(w, 'Task', IDENTIFIER_SYSTEM.referralTask, REFERRAL))[0];
-      const reply: Communication = {
-        resourceType: 'Communication',
-        status: 'completed',
-        partOf: [{ reference: `Task/${task?.id ?? ''}` }],
-        recipient: [{ reference: `Organization/${org[0]?.id ?? ''}` }],
-        sender: { display: 'Priya Raman, LCSW' },
-        sent: '2026-11-29T12:00:00-08:00',
-        payload: [
-          {
-            contentString: 'Thank you for taking her on. I am available for a call after her first session.',
-          },
-        ],
-      };
-      const res = await fetch(`${w.sandboxUrl}/Communication`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${w.sandboxToken}`, 'content-type': 'application/fhir+json' },
-        body: JSON.stringify(reply),
-      });
-      log.say(`Priya Raman writes a reply on her EHR (the sandbox): HTTP ${res.status}`);
-      w.setClock('2026-11-29T12:05:00-08:00');
-      for (let i = 0; i < 2; i++) {
-        const pulled = await w.replyPull.pull();
-        log.say(
-          `sync reads replies: ${pulled.received} new, ${pulled.duplicates} already here, ${pulled.refused} refused`,
-        );
-      }
-      const view = await w.rt.replies.messages(REFERRAL, FRONT_DESK);
-      for (const s of view?.statuses ?? []) log.say(`status ${s.status} at ${s.at}`);
-      for (const m of view?.replies ?? []) log.say(`reply from ${m.from} (${m.via}): “${m.text}”`);
-      log.check(view?.replies.length === 1, 'the reply arrived exactly once, linked to her referral');
-      log.check(
-        view?.statuses.map((s) => s.status).join() === 'accepted',
-        'staff see the status they recorded',
-      );
     },
   },
 ];

@@ -44,7 +44,7 @@ export function checkStatusAgainstReferral(
   if (!referral || referral.id !== change.referralId) {
     return outcome([
       issue({
-        code: 'not-found',
+        code: 'business-rule',
         expression: 'referralId',
         text: `referral ${change.referralId} is not known: record the referral first`,
       }),
