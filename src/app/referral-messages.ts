@@ -147,7 +147,8 @@ export async function markReplyHandled(
 ): Promise<MarkHandledResult> {
   return deps.store.transaction(async (tx) => {
     const message = await tx.getInboundMessage(messageId);
-    if (!message || (message.referralId !== null && message.referralId !== referralId)) {
+    const referral = await tx.getRecord('referral', referralId);
+    if (!referral || !message || (message.referralId !== null && message.referralId !== referralId)) {
       return { status: 'not-found' };
     }
     const now = deps.clock();

@@ -262,6 +262,10 @@ test('a reply that cannot be linked is kept for staff review and shown with the 
     .post(`/referrals/REF-2026-0042/messages/${target}/handled`)
     .set(as('practice'));
   expect(elsewhere.status).toBe(404);
+  const noReferral = await request(svc.app)
+    .post(`/referrals/REF-NOPE/messages/${view.unlinked?.[0]?.id ?? ''}/handled`)
+    .set(as('practice'));
+  expect(noReferral.status).toBe(404);
   expect((await request(svc.app).get('/referrals/REF-NOPE/messages').set(as('practice'))).status).toBe(404);
   expect((await request(svc.app).get('/referrals/REF-2026-0057/messages').set(as('raman'))).status).toBe(403);
 });
