@@ -159,13 +159,16 @@ async function allowedLink(
   return destinationOf(deps, link.referral).destinationId === origin.destinationId ? link : undefined;
 }
 
-/** Where the same reply would come from again: its identifier, else its id where it was pulled, else its content. */
+/**
+ * What makes a reply the same reply again, within what it came through (an API key, a
+ * destination) — so no sender can pre-empt another's reply by reusing its identifier: its own
+ * identifier, else its id on the server it was pulled from, else its content.
+ */
 export function replySourceKey(read: ReadReply, communication: Communication, origin: ReplyOrigin): string {
-  if (read.identifier) return `id|${read.identifier.system}|${read.identifier.value}`;
-  if (origin.channel === 'pull' && communication.id)
-    return `pull|${origin.destinationId}|${communication.id}`;
-  const from = origin.channel === 'push' ? origin.keyName : origin.destinationId;
-  return `content|${from}|${contentHash(communication)}`;
+  const from = origin.channel === 'push' ? `push|${origin.keyName}` : `pull|${origin.destinationId}`;
+  if (read.identifier) return `${from}|id|${read.identifier.system}|${read.identifier.value}`;
+  if (origin.channel === 'pull' && communication.id) return `${from}|${communication.id}`;
+  return `${from}|content|${contentHash(communication)}`;
 }
 
 async function store(
