@@ -1,5 +1,6 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
+import { isFhirId } from '../fhir/id-pattern';
 import { isJsonObject } from '../fhir/json-object';
 import { parseJsonText } from '../fhir/json';
 import { identifierQuery } from '../outbox/delivery-unit';
@@ -76,7 +77,10 @@ async function pullAll(deps: ReplyPullDeps): Promise<PullSummary> {
   for (const dest of deps.destinations.list()) {
     if (!dest.pullReplies) continue;
     summary.destinations++;
-    const failed = await pullDestination(deps, dest, summary);
+    // One destination's trouble (or a bug) stops only its own pull, never the others or the sync.
+    const failed = await pullDestination(deps, dest, summary).catch(
+      (err: unknown) => `the pull failed unexpectedly (${err instanceof Error ? err.name : 'error'})`,
+    );
     if (failed) summary.failed.push({ destinationId: dest.id, reason: failed });
   }
   return summary;
@@ -115,7 +119,7 @@ async function pullDestination(
       else if (result.status === 'unchanged') summary.duplicates++;
       else summary.refused++;
     }
-    const next = bundle.value.link?.find((l) => l.relation === 'next')?.url;
+    const next = nextLink(bundle.value);
     if (!next) {
       if (newest && newest !== watermark) await deps.store.setReplyWatermark(dest.id, newest, deps.clock());
       return undefined;
@@ -154,18 +158,33 @@ async function findPractice(deps: ReplyPullDeps, dest: Destination): Promise<Rea
     path: `Organization?${identifierQuery(deps.practiceIdentifier)}&_count=2`,
   });
   if (!bundle.ok) return bundle;
-  const org = (bundle.value.entry ?? [])
-    .map((e) => e.resource)
-    .find((r) => r?.resourceType === 'Organization');
-  return { ok: true, value: org?.id };
+  const entries: unknown[] = Array.isArray(bundle.value.entry) ? bundle.value.entry : [];
+  const org = entries.find(
+    (e) => isJsonObject(e) && isJsonObject(e.resource) && e.resource.resourceType === 'Organization',
+  );
+  const id = isJsonObject(org) && isJsonObject(org.resource) ? org.resource.id : undefined;
+  return { ok: true, value: typeof id === 'string' && isFhirId(id) ? id : undefined };
 }
 
-/** The search's matches (not included resources or outcomes) that are Communications. */
+/**
+ * The search's matches (not included resources or outcomes) that are Communications. The Bundle
+ * is a server's answer, parsed but not validated: every step checks what it reads.
+ */
 function matches(bundle: Bundle): Resource[] {
-  return (bundle.entry ?? [])
-    .filter((e) => e.search?.mode !== 'include' && e.search?.mode !== 'outcome')
-    .map((e) => e.resource)
-    .filter((r): r is Resource => isJsonObject(r) && r.resourceType === 'Communication');
+  const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
+  return entries.flatMap((e) => {
+    if (!isJsonObject(e) || !isJsonObject(e.resource) || e.resource.resourceType !== 'Communication')
+      return [];
+    const mode = isJsonObject(e.search) ? e.search.mode : undefined;
+    return mode === 'include' || mode === 'outcome' ? [] : [e.resource as unknown as Resource];
+  });
+}
+
+/** `link[relation=next].url`, when the Bundle has one (R4 http.html#paging). */
+function nextLink(bundle: Bundle): string | undefined {
+  const links: unknown[] = Array.isArray(bundle.link) ? bundle.link : [];
+  const next = links.find((l) => isJsonObject(l) && l.relation === 'next');
+  return isJsonObject(next) && typeof next.url === 'string' ? next.url : undefined;
 }
 
 /** The practice's own integration updates are never replies (they are addressed to the clinician anyway). */

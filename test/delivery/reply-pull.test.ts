@@ -229,3 +229,26 @@ test('a next link under the base URL is followed to the last page; one pointing 
   expect(await svc.runtime.store.getReplyWatermark('lakeside-ehr')).toBe(watermark);
   expect(proxy.requests.some((r) => r.path.includes('elsewhere'))).toBe(false);
 });
+
+test('a server answering a malformed searchset or no Bundle at all stops only that pull, and the sync still completes', async () => {
+  const firstSearch = { method: 'GET', path: /\/Communication\?recipient=/ };
+  const malformed = { resourceType: 'Bundle', type: 'searchset', link: 'next', entry: { resource: 'x' } };
+  proxy.enqueue(
+    { kind: 'status', status: 200, body: malformed as unknown as Resource },
+    { match: firstSearch },
+  );
+  expect(await svc.delivery.replyPull.pull()).toMatchObject({ received: 0, refused: 0, failed: [] });
+  const notABundle = { resourceType: 'OperationOutcome', issue: [] };
+  proxy.enqueue(
+    { kind: 'status', status: 200, body: notABundle as unknown as Resource },
+    { match: firstSearch, times: 2 },
+  );
+  const pulled = await svc.delivery.replyPull.pull();
+  expect(pulled.failed).toEqual([
+    {
+      destinationId: 'lakeside-ehr',
+      reason: 'destination "lakeside-ehr" did not answer the search with a Bundle',
+    },
+  ]);
+  expect(await svc.scheduler.tick()).toMatchObject({ kind: 'completed' });
+});
