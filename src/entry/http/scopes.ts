@@ -3,7 +3,8 @@ export type Scope = 'ingest' | 'validate' | 'ops' | 'audit';
 
 /**
  * Every scope, in the order README lists them: `ingest` — record endpoints and `POST /fhir`;
- * `validate` — `$validate`; `ops` — outbox list/retry and `/metrics`; `audit` — disclosure logs.
+ * `validate` — `$validate`; `ops` — outbox list/retry, `/metrics` and a referral's messages; `audit` —
+ * disclosure logs.
  */
 export const SCOPES: readonly Scope[] = ['ingest', 'validate', 'ops', 'audit'];
 
