@@ -4,6 +4,7 @@ import { ingestFhirBundle } from './ingest-fhir-bundle';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { ingestConsent } from './ingest-consent';
 import { ingestReferral } from './ingest-referral';
+import { ingestReferralStatus, recordReferralStatus } from './ingest-referral-status';
 import { ingestRevocation, revokeConsent } from './ingest-revocation';
 import { ingestUpdate } from './ingest-update';
 import { processMessage } from './process-message';
@@ -11,6 +12,7 @@ import { processMessage } from './process-message';
 export type { IngestContext, IngestDeps, IngestResult, IngestStatus } from './ingest-types';
 export type { ResourceValidator } from './ports/validator-port';
 export { ingestConsent, ingestReferral, ingestRevocation, ingestUpdate, revokeConsent };
+export { ingestReferralStatus, recordReferralStatus };
 export { ingestFhirBundle, processMessage };
 export type { FhirIngestResult } from './inbound-referral';
 export { listPossibleDuplicates, type PossibleDuplicate } from './match-client';
@@ -24,6 +26,10 @@ export interface IngestUseCases {
   /** `POST /consents/{id}/revoke`: the id from the path, the body without `consentId`. */
   revoke(consentId: string, body: unknown, ctx?: IngestContext): Promise<IngestResult>;
   update(input: unknown, ctx?: IngestContext): Promise<IngestResult>;
+  /** A referral status file: the request fields plus `referralId` (DESIGN.md §6b). */
+  referralStatus(input: unknown, ctx?: IngestContext): Promise<IngestResult>;
+  /** `POST /referrals/{id}/status`: the id from the path, the body without `referralId`. */
+  status(referralId: string, body: unknown, ctx?: IngestContext): Promise<IngestResult>;
   /** `POST /fhir`: a `transaction` (all-or-nothing) or `batch` Bundle of inbound referrals. */
   fhirBundle(bundle: Bundle, ctx?: IngestContext): Promise<FhirIngestResult>;
   /** `POST /fhir/$process-message`: a referral message Bundle, answered with a response message. */
@@ -38,6 +44,8 @@ export function createIngestUseCases(deps: IngestDeps): IngestUseCases {
     revocation: (input, ctx) => ingestRevocation(deps, input, ctx),
     revoke: (id, body, ctx) => revokeConsent(deps, id, body, ctx),
     update: (input, ctx) => ingestUpdate(deps, input, ctx),
+    referralStatus: (input, ctx) => ingestReferralStatus(deps, input, ctx),
+    status: (id, body, ctx) => recordReferralStatus(deps, id, body, ctx),
     fhirBundle: (bundle, ctx) => ingestFhirBundle(deps, bundle, ctx),
     message: (bundle, ctx) => processMessage(deps, bundle, ctx),
   };

@@ -3,6 +3,7 @@ import { issue, outcome } from '../fhir/outcomes';
 import { resourceId } from '../mapping';
 import type { InboundReferral } from '../mapping/reverse-referral';
 import { refuseOverCap } from './batch-limits';
+import { ingestReplyBundle, isReplyBundle } from './ingest-reply-bundle';
 import { yieldToEventLoop } from './yield-to-event-loop';
 import { checkInbound, planInbound, type InboundPlan, type InboundUnit } from './inbound-plan';
 import {
@@ -38,6 +39,8 @@ export async function ingestFhirBundle(
       }),
     ]);
   }
+  // A Bundle of replies from a referring clinician (DESIGN.md §6b), not referrals.
+  if (isReplyBundle(bundle)) return ingestReplyBundle(deps, bundle, ctx);
   const plan = planInbound(bundle, await checkInbound(deps.validator, bundle), { checkRequests: true });
   const forbidden = refuseUnboundSenders(bundle, plan, ctx.senders);
   if (forbidden) return forbidden;

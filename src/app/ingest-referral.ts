@@ -9,6 +9,7 @@ import { runIngest, putIfChanged, withId, type IngestSpec, type Prepared } from 
 import { validateAll } from './validate-resources';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
 import { enqueueItem, patientConsents, stateFor } from './outbox-planner';
+import { statusInForce } from './referral-status-history';
 
 /**
  * Ingest a referral (DESIGN.md §2): store it with its ServiceRequest, Patient, Practitioner,
@@ -42,7 +43,13 @@ async function prepareReferral(
   now: Date,
 ): Promise<Prepared> {
   const consentId = await latestConsentIdFor(tx, referral);
-  const mapped = mapReferral(referral, { ...deps.mapping, ...(consentId ? { consentId } : {}) });
+  // A changed referral keeps the status the practice recorded for it (DESIGN.md §6b).
+  const status = (await statusInForce(tx, referral))?.status;
+  const mapped = mapReferral(referral, {
+    ...deps.mapping,
+    ...(consentId ? { consentId } : {}),
+    ...(status ? { status } : {}),
+  });
   const resources: Resource[] = [
     mapped.serviceRequest,
     mapped.patient,
@@ -88,7 +95,7 @@ async function prepareReferral(
 }
 
 /** The latest consent recorded for this referral, so `supportingInfo` can point at it. */
-async function latestConsentIdFor(tx: StoreOps, referral: Referral): Promise<string | undefined> {
+export async function latestConsentIdFor(tx: StoreOps, referral: Referral): Promise<string | undefined> {
   const consents = await tx.listRecords({ kind: 'consent', patientMrn: referral.client.mrn });
   const mine = consents.map((c) => c.json as ConsentRecord).filter((c) => c.referralId === referral.id);
   mine.sort((a, b) => (a.signedAt < b.signedAt ? -1 : 1));
@@ -101,7 +108,7 @@ async function latestConsentIdFor(tx: StoreOps, referral: Referral): Promise<str
  * not being registered is said at once: otherwise the items only show up later as waiting.
  */
 export function destinationOf(
-  deps: IngestDeps,
+  deps: Pick<IngestDeps, 'defaultDestinationId' | 'knownDestinations'>,
   referral: Referral,
 ): { destinationId: string; warnings: OperationOutcomeIssue[] } {
   const named = referral.referringClinician.destination;

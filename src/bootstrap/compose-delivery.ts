@@ -11,6 +11,7 @@ import {
   type Destination,
   type DestinationRegistry,
 } from '../adapters/destination/destinations';
+import { createDestinationReader } from '../adapters/destination/destination-reader';
 import { createFhirGateway } from '../adapters/destination/fhir-gateway';
 import { createGuardedHttpClient } from '../adapters/destination/http-client';
 import { createRelay, type Relay, type RelayDeps, type RelayLogger } from '../app/deliver/relay';
@@ -19,6 +20,9 @@ import type { FhirValidator } from '../fhir/validator';
 import { nodeCronEngine } from '../entry/schedule/node-cron-engine';
 import { createSyncScheduler, type SyncScheduler } from '../entry/schedule/sync-scheduler';
 import type { RunSummary } from '../app/deliver/relay';
+import { createReplyPull, type PullSummary, type ReplyPull } from '../app/pull-replies';
+import type { ReplyUseCases } from '../app/replies';
+import { DEFAULT_PRACTICE, type MappingOptions } from '../mapping';
 
 /**
  * Composition of delivery (DESIGN.md §6, §8): the destinations file, the guarded HTTP client,
@@ -71,14 +75,23 @@ export interface DeliveryBase {
   store: Store;
   validator(): FhirValidator;
   clock: () => Date;
-  config: { timeZone: string };
+  config: { timeZone: string; mapping?: Pick<MappingOptions, 'practice'> };
+  /** The reply receipt the pull stores through (DESIGN.md §6b); without it nothing is pulled. */
+  replies?: Pick<ReplyUseCases, 'receive'>;
 }
 
 export interface DeliveryRuntime {
   config: DeliveryConfig;
   destinations: DestinationRegistry;
   relay: Relay;
-  /** The scheduled sync over `relay.drain()`; `onTick` hears every tick. */
+  /** Reads replies from destinations with `"pullReplies": true` (DESIGN.md §6b). */
+  replyPull: ReplyPull;
+  /**
+   * One sync: drain the outbox, then pull replies (a pull that fails is logged and retried next
+   * time; it never fails the drain). What the scheduler ticks and `sync` runs.
+   */
+  sync(): Promise<RunSummary>;
+  /** The scheduled sync over {@link sync}; `onTick` hears every tick. */
   scheduler(
     onTick?: Parameters<typeof createSyncScheduler<RunSummary>>[0]['onTick'],
   ): SyncScheduler<RunSummary>;
@@ -127,11 +140,7 @@ export function buildDeliveryRuntime(
   const gateway = createFhirGateway({
     http,
     now,
-    authFor: (d) => {
-      const a = auth.get(d.id);
-      if (!a) throw new Error(`no auth provider for destination "${d.id}"`);
-      return a;
-    },
+    authFor: (d) => authFor(auth, d),
   });
   const relay = createRelay({
     store: rt.store,
@@ -150,17 +159,57 @@ export function buildDeliveryRuntime(
     ...(logger ? { logger } : {}),
     ...(metrics ? { metrics } : {}),
   });
+  const registry = createDestinationRegistry(destinations);
+  const replyPull = createReplyPull({
+    store: rt.store,
+    reader: createDestinationReader({ http, now, authFor: (d) => authFor(auth, d) }),
+    destinations: registry,
+    receive: (resource, origin) =>
+      rt.replies ? rt.replies.receive(resource, origin) : Promise.reject(new Error('no reply receipt')),
+    practiceIdentifier: (rt.config.mapping?.practice ?? DEFAULT_PRACTICE).identifier,
+    clock: rt.clock,
+  });
+  const sync = async (): Promise<RunSummary> => {
+    const summary = await relay.drain();
+    // The pull never fails the drain's sync: its own failures are in its summary; a bug is logged.
+    if (rt.replies) {
+      await replyPull.pull().then(
+        (pulled) => logPull(logger, pulled),
+        (err: unknown) => logger?.warn({ errType: (err as Error)?.name }, 'reply pull failed'),
+      );
+    }
+    return summary;
+  };
   return {
     config,
-    destinations: createDestinationRegistry(destinations),
+    destinations: registry,
     relay,
+    replyPull,
+    sync,
     scheduler: (onTick) =>
       createSyncScheduler({
-        sync: () => relay.drain(),
+        sync,
         cron: nodeCronEngine(rt.config.timeZone),
         expression: config.syncCron,
         ...(onTick ? { onTick } : {}),
       }),
     close: () => http.close(),
   };
+}
+
+function authFor(auth: ReadonlyMap<string, AuthProvider>, d: Destination): AuthProvider {
+  const a = auth.get(d.id);
+  if (!a) throw new Error(`no auth provider for destination "${d.id}"`);
+  return a;
+}
+
+/**
+ * A pull's counts (no content: ids and numbers only); each failure as a warning naming only the
+ * destination — the reason may quote what the destination answered, which is evidence, not log
+ * material (`sync --once` prints it to the operator).
+ */
+function logPull(logger: RelayLogger | undefined, s: PullSummary): void {
+  if (!logger || s.destinations === 0) return;
+  if (s.received + s.refused > 0) logger.info({ ...s, failed: s.failed.length }, 'replies pulled');
+  for (const f of s.failed) logger.warn({ destinationId: f.destinationId }, 'reply pull stopped early');
 }

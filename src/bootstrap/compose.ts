@@ -1,5 +1,6 @@
-import { createIngestUseCases, type IngestUseCases } from '../app';
+import { createIngestUseCases, type IngestDeps, type IngestUseCases } from '../app';
 import { createOutboxOperations, type OutboxOperations } from '../app/outbox-operations';
+import { createReplyUseCases, type ReplyUseCases } from '../app/replies';
 import { processEnvironment, readConfig, readDeliveryConfig, type Config } from './settings';
 import { loadProjectProfiles } from '../adapters/fhir-packages/load-package';
 import { createValidator, type FhirValidator } from '../fhir/validator';
@@ -38,6 +39,8 @@ export interface Runtime {
   validator(): FhirValidator;
   clock: () => Date;
   ingest: IngestUseCases;
+  /** Replies from referring clinicians and the per-referral messages view (DESIGN.md §6b). */
+  replies: ReplyUseCases;
   outbox: OutboxOperations;
   close(): Promise<void>;
 }
@@ -58,7 +61,7 @@ export async function buildRuntime(config: Config, overrides: RuntimeOverrides =
   let built: FhirValidator | undefined;
   const validator = (): FhirValidator => (built ??= createValidator({ packages: loadProjectProfiles() }));
   const store = await openStore(config.databaseUrl);
-  const ingest = createIngestUseCases({
+  const ingestDeps: IngestDeps = {
     store,
     validator: { validate: (resource) => validator().validate(resource) },
     clock,
@@ -68,13 +71,14 @@ export async function buildRuntime(config: Config, overrides: RuntimeOverrides =
     maxBatchEntries: config.maxBatchEntries,
     ...(overrides.knownDestinations ? { knownDestinations: overrides.knownDestinations } : {}),
     ...(config.maxSectionLength ? { maxSectionLength: config.maxSectionLength } : {}),
-  });
+  };
   return {
     config,
     store,
     validator,
     clock,
-    ingest,
+    ingest: createIngestUseCases(ingestDeps),
+    replies: createReplyUseCases(ingestDeps),
     outbox: createOutboxOperations({ store, clock }),
     close: () => store.close(),
   };
@@ -160,6 +164,8 @@ export function sandboxDestination(sandbox: Pick<Sandbox, 'url' | 'token'>): Ext
       // Local by construction: the sandbox listens on loopback inside this process.
       allowInsecure: true,
       allowPrivateNetwork: true,
+      // It stands in for the clinician's EHR: replies written there reach the practice (§6b).
+      pullReplies: true,
     },
     secrets: { bearerToken: sandbox.token },
   };

@@ -1,96 +1,33 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Communication, Consent, Resource } from '@medplum/fhirtypes';
+import type { Communication, Consent } from '@medplum/fhirtypes';
 import { readDisclosureLog } from '../app/disclosure-log';
-import { shareCodesOf } from '../consent';
-import type { Relay } from '../app/deliver/relay';
 import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
-import type { Runtime } from './compose';
 import { STATE } from '../outbox';
-import type { OutboxRow } from '../app/ports/store-port';
+import { LOOP_STEPS } from './demo-loop-steps';
+import {
+  allCommunications,
+  CONSENT,
+  fixture,
+  onSandbox,
+  REFERRAL,
+  SECOND_UPDATE,
+  sectionsOf,
+  stateOf,
+  sync,
+  UPDATE,
+  type DemoStep,
+} from './demo-world';
+
+export type { DemoStep, DemoWorld, StepLog } from './demo-world';
 
 /**
- * The steps of `kap-bridge demo` (DESIGN.md §1 workflow on `fixtures/records/`). Each step
+ * The steps of `kap-bridge demo` (DESIGN.md §1 workflow on `fixtures/records/`, then the loop with
+ * the referrer of §6b in `demo-loop-steps.ts`). Each step
  * narrates what happened in plain words and checks its own result, so the demo is also a smoke
  * test. The people in the fixtures are fictional.
  */
 
-/** What a step can use: the real runtime, relay and sandbox, and the demo's clock. */
-export interface DemoWorld {
-  rt: Runtime;
-  relay: Relay;
-  sandboxUrl: string;
-  /** The sandbox's bearer token: the demo reads it as the clinician's EHR would be read, with credentials. */
-  sandboxToken: string;
-  setClock(iso: string): void;
-}
-
-/** One step's narration: `say` a line; `check` an expectation (✓ or ✗). */
-export interface StepLog {
-  say(line: string): void;
-  check(ok: boolean, expectation: string): void;
-}
-
-export interface DemoStep {
-  title: string;
-  run(world: DemoWorld, log: StepLog): Promise<void>;
-}
-
-const RECORDS = path.resolve(__dirname, '../../fixtures/records');
-const REFERRAL = 'REF-2026-0057';
-const CONSENT = 'CON-2026-0057-1';
-const UPDATE = 'UPD-2026-0057-01';
-const SECOND_UPDATE = 'UPD-2026-0057-02';
-
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(RECORDS, name), 'utf8')) as Record<string, unknown>;
-}
-
-/** Resources on the sandbox with this business identifier (what the clinician's EHR holds). */
-async function onSandbox<T extends Resource>(
-  w: DemoWorld,
-  type: string,
-  system: string,
-  value: string,
-): Promise<T[]> {
-  const res = await readSandbox(w, `${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`);
-  const bundle = (await res.json()) as { entry?: Array<{ resource: T }> };
-  return (bundle.entry ?? []).map((e) => e.resource);
-}
-
-async function allCommunications(w: DemoWorld): Promise<number> {
-  const res = await readSandbox(w, 'Communication');
-  return ((await res.json()) as { entry?: unknown[] }).entry?.length ?? 0;
-}
-
-function readSandbox(w: DemoWorld, relative: string): Promise<Response> {
-  return fetch(`${w.sandboxUrl}/${relative}`, { headers: { authorization: `Bearer ${w.sandboxToken}` } });
-}
-
-function sectionsOf(c: Communication | undefined): string[] {
-  return c ? shareCodesOf(c) : [];
-}
-
-async function sync(w: DemoWorld, log: StepLog): Promise<void> {
-  const s = await w.relay.drain();
-  log.say(
-    `sync: ${s.leased} item(s) looked at — ${s.delivered} delivered, ${s.withheld} withheld, ${s.awaiting} awaiting consent, ${s.retried + s.dead} failed`,
-  );
-  log.check(s.retried + s.dead === 0, 'no delivery failed');
-}
-
-async function rowsFor(w: DemoWorld, type: string, id: string): Promise<OutboxRow[]> {
-  // The demo looking at its own rows is not an operator's read of PHI: straight from the store.
-  return (await w.rt.store.listOutbox({ patientMrn: 'KAP-000131' })).filter(
-    (r) => r.resourceType === type && r.resourceId === id,
-  );
-}
-
-const stateOf = async (w: DemoWorld, type: string, id: string) =>
-  (await rowsFor(w, type, id)).map((r) => r.state).join(', ') || 'none';
-
-/** The workflow, in order. */
-export const DEMO_STEPS: DemoStep[] = [
+/** The workflow up to the disclosure log, in order. */
+const WORKFLOW_STEPS: DemoStep[] = [
   {
     title: 'A referral arrives (fixtures/records/referral-self.json)',
     async run(w, log) {
@@ -238,3 +175,6 @@ export const DEMO_STEPS: DemoStep[] = [
     },
   },
 ];
+
+/** The whole demo, in order. */
+export const DEMO_STEPS: DemoStep[] = [...WORKFLOW_STEPS, ...LOOP_STEPS];

@@ -50,6 +50,7 @@ export async function runDemo(options: DemoOptions, steps: DemoStep[] = DEMO_STE
   const world: DemoWorld = {
     rt,
     relay: delivery.relay,
+    replyPull: delivery.replyPull,
     sandboxUrl: sandbox.url,
     sandboxToken: sandbox.token,
     setClock: (iso) => (now = new Date(iso)),
@@ -57,7 +58,7 @@ export async function runDemo(options: DemoOptions, steps: DemoStep[] = DEMO_STE
   const failed: string[] = [];
   try {
     say(
-      'kap-bridge demo — the referral → consent → update → revocation workflow on fixtures/records (fictional people)',
+      'kap-bridge demo — the referral → consent → update → revocation → referral status → reply workflow on fixtures/records (fictional people)',
     );
     say(`  delivering to a built-in sandbox FHIR server at ${sandbox.url} (nothing leaves this machine)`);
     say(`  data: a throwaway SQLite database in ${dir}; clock: ${DEMO_START} (${rt.config.timeZone})`);

@@ -11,6 +11,7 @@ import type {
   IngestReply,
   OutboxPort,
   ReadinessCheck,
+  RepliesPort,
 } from '../entry/http/app-deps';
 import { seesEvidence } from '../entry/http/scopes';
 import type { MetricsSources } from '../entry/http/metrics';
@@ -75,6 +76,7 @@ export function ingestPort(rt: Pick<Runtime, 'ingest'>, kick: () => void): Inges
     consent: async (body, actor) => record(await rt.ingest.consent(body, ctx(actor)), actor),
     revoke: async (id, body, actor) => record(await rt.ingest.revoke(id, body, ctx(actor)), actor),
     update: async (body, actor) => record(await rt.ingest.update(body, ctx(actor)), actor),
+    status: async (id, body, actor) => record(await rt.ingest.status(id, body, ctx(actor)), actor),
     fhirBundle: async (bundle: Bundle, actor) => fhir(await rt.ingest.fhirBundle(bundle, ctx(actor))),
     message: async (bundle: Bundle, actor) => fhir(await rt.ingest.message(bundle, ctx(actor))),
   };
@@ -99,6 +101,30 @@ export function outboxPort(rt: Runtime, kick: () => void): OutboxPort {
       if (result.status !== 'retried') return { status: result.status, outcome: result.outcome };
       kick();
       return { status: 'retried', outcome: result.outcome, item: outboxSummary(result.row, true) };
+    },
+  };
+}
+
+/**
+ * Replies and the messages view (DESIGN.md §6b) over the use cases the sync and the CLI share: a
+ * pushed reply carries the key's name and the organisations it is bound to; reads and marks are
+ * audited under the key's name.
+ */
+export function repliesPort(rt: Pick<Runtime, 'replies'>): RepliesPort {
+  return {
+    async receive(body, actor) {
+      const origin = {
+        channel: 'push' as const,
+        keyName: actor.keyName,
+        ...(actor.senders ? { senders: actor.senders } : {}),
+      };
+      const r = await rt.replies.receive(body, origin);
+      return r.status === 'rejected' ? r : { status: r.status, outcome: r.outcome };
+    },
+    messages: (referralId, actor) => rt.replies.messages(referralId, readerOfActor(actor)),
+    async markHandled(referralId, messageId, actor) {
+      const r = await rt.replies.markHandled(referralId, messageId, actor.keyName);
+      return r.status === 'handled' ? r.reply : null;
     },
   };
 }

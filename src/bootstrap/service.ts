@@ -34,7 +34,14 @@ import { startSandbox, type Sandbox } from '../sandbox';
 import { createDeliveryTrigger, type DeliveryTrigger } from '../entry/schedule/delivery-trigger';
 import type { SyncScheduler, TickEvent } from '../entry/schedule/sync-scheduler';
 import { dashboardPort } from './dashboard-port';
-import { disclosuresPort, ingestPort, metricsSources, outboxPort, readinessPort } from './service-ports';
+import {
+  disclosuresPort,
+  ingestPort,
+  metricsSources,
+  outboxPort,
+  readinessPort,
+  repliesPort,
+} from './service-ports';
 
 /**
  * `kap-bridge serve` composed (DESIGN.md §6, §8): configuration validated up front, the store,
@@ -182,6 +189,7 @@ async function compose(
     validate: (resource, opts) => runtime.validator().validate(resource, opts),
     outbox: outboxPort(runtime, kick),
     dashboard: dashboardPort(runtime),
+    replies: repliesPort(runtime),
     disclosures: disclosuresPort(runtime),
     metadata: metadataOf(runtime.clock()),
     readiness: readinessPort(runtime, () => validatorLoaded),

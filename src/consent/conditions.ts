@@ -22,6 +22,7 @@ const PROFILE_TYPES: Record<string, string> = {
   [PROFILE.referral]: 'ServiceRequest',
   [PROFILE.consent]: 'Consent',
   [PROFILE.integrationUpdate]: 'Communication',
+  [PROFILE.referralTask]: 'Task',
 };
 
 /** Conditions on who, why, how and what kind: those that decide whether a consent applies. */

@@ -1,4 +1,4 @@
-import type { Communication, Consent, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type { Communication, Consent, Reference, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
 import { resourceId } from '../mapping/ids';
 import { decideDisclosure } from './decide';
@@ -11,8 +11,11 @@ import type { Decision } from './types';
  * decision is taken twice"). Pure: the clock and the consents are passed in.
  */
 
-/** The resources that cross to the clinician under a consent decision (DESIGN.md §2). */
-export type Disclosable = Communication | ServiceRequest | Consent;
+/**
+ * The resources that cross to the clinician under a consent decision (DESIGN.md §2, §6b: the
+ * referral's status Task goes under `referral-status`, like the ServiceRequest).
+ */
+export type Disclosable = Communication | ServiceRequest | Consent | Task;
 
 /** The referring clinician as a consent actor: the Practitioner reference and the NPI. */
 export function recipientReference(npi: string): Reference {

@@ -1,4 +1,4 @@
-import type { Coding, Communication, Consent, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type { Coding, Communication, Consent, Reference, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { SHARE_CODES } from '../domain/records';
 import { CODE_SYSTEM } from '../fhir/canonical';
 import { sameCoding } from './match';
@@ -8,12 +8,13 @@ import type { DisclosureRequest } from './types';
 /**
  * The DisclosureRequest for sending `resource` to `recipient` (DESIGN.md §2 "What crosses to the
  * clinician"): action `disclose`, purpose `TREAT`, class = the resource type, and the codes
- * the resource carries — a Communication's payload tags, `referral-status` for a ServiceRequest,
+ * the resource carries — a Communication's payload tags, `referral-status` for a ServiceRequest
+ * and for the referral's status Task (DESIGN.md §6b),
  * every share code for a Consent (it goes out whenever any code is shared). Security labels come
- * from `meta.security`, the data's date from `sent` / `authoredOn` / `dateTime`. Pure.
+ * from `meta.security`, the data's date from `sent` / `authoredOn` / `lastModified` / `dateTime`. Pure.
  */
 export function buildDisclosureRequest(
-  resource: Communication | ServiceRequest | Consent,
+  resource: Communication | ServiceRequest | Consent | Task,
   recipient: Reference,
   at?: string,
 ): DisclosureRequest {
@@ -33,13 +34,16 @@ export function buildDisclosureRequest(
   return request;
 }
 
-function patientOf(resource: Communication | ServiceRequest | Consent): Reference | undefined {
+function patientOf(resource: Communication | ServiceRequest | Consent | Task): Reference | undefined {
+  if (resource.resourceType === 'Task') return resource.for;
   return resource.resourceType === 'Consent' ? resource.patient : resource.subject;
 }
 
-function codesOf(resource: Communication | ServiceRequest | Consent): Coding[] {
+function codesOf(resource: Communication | ServiceRequest | Consent | Task): Coding[] {
   const share = (code: string): Coding => ({ system: CODE_SYSTEM.share, code });
-  if (resource.resourceType === 'ServiceRequest') return [share('referral-status')];
+  if (resource.resourceType === 'ServiceRequest' || resource.resourceType === 'Task') {
+    return [share('referral-status')];
+  }
   if (resource.resourceType === 'Consent') return SHARE_CODES.map(share);
   const out: Coding[] = [];
   for (const p of resource.payload ?? []) {
@@ -51,12 +55,14 @@ function codesOf(resource: Communication | ServiceRequest | Consent): Coding[] {
 }
 
 /** The date part as written (a local date of the offset it was recorded with). */
-function dateOf(resource: Communication | ServiceRequest | Consent): string | undefined {
+function dateOf(resource: Communication | ServiceRequest | Consent | Task): string | undefined {
   const value =
     resource.resourceType === 'Communication'
       ? resource.sent
       : resource.resourceType === 'ServiceRequest'
         ? resource.authoredOn
-        : resource.dateTime;
+        : resource.resourceType === 'Task'
+          ? resource.lastModified
+          : resource.dateTime;
   return value?.slice(0, 10);
 }

@@ -5,10 +5,13 @@ import type {
   ConsentRecord,
   IntegrationUpdate,
   Referral,
+  ReferralStatusRecord,
+  ReferralStatusRequest,
   RevocationRecord,
   RevocationRequest,
 } from './records';
 import { checkReferralRules } from './referral-rules';
+import { checkReferralStatusRules } from './referral-status-rules';
 import { checkSchema, type SchemaName } from './schema-check';
 import { checkUpdateRules, type UpdateRuleOptions } from './update-rules';
 
@@ -60,4 +63,14 @@ export function parseIntegrationUpdate(
   opts: ParseOptions = {},
 ): ParseResult<IntegrationUpdate> {
   return parseWith<IntegrationUpdate>('integration-update', input, (u) => checkUpdateRules(u, opts));
+}
+
+/** Parses the body of `POST /referrals/{id}/status` (no referralId: it comes from the path). */
+export function parseReferralStatusRequest(input: unknown): ParseResult<ReferralStatusRequest> {
+  return parseWith<ReferralStatusRequest>('referral-status-request', input, checkReferralStatusRules);
+}
+
+/** Parses a referral status file (`kap-bridge ingest referral-status`): the request plus `referralId`. */
+export function parseReferralStatus(input: unknown): ParseResult<ReferralStatusRecord> {
+  return parseWith<ReferralStatusRecord>('referral-status', input, checkReferralStatusRules);
 }

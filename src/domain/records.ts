@@ -118,4 +118,34 @@ export interface IntegrationUpdate {
   writtenAt: string;
 }
 
-export type RecordKind = 'referral' | 'consent' | 'revocation' | 'update';
+/**
+ * What the practice did with a referral (DESIGN.md §6b), as the referrer hears it: each change
+ * becomes a new version of the ServiceRequest's status and of a `Task` (BSeR closed loop).
+ */
+export type ReferralStatus =
+  'accepted' | 'declined' | 'scheduled' | 'in-progress' | 'completed' | 'cancelled';
+
+/** Every referral status, in the order a referral usually moves through them. */
+export const REFERRAL_STATUSES: readonly ReferralStatus[] = [
+  'accepted',
+  'scheduled',
+  'in-progress',
+  'completed',
+  'declined',
+  'cancelled',
+];
+
+/** A status change as posted to `POST /referrals/{id}/status` (the id comes from the path). */
+export interface ReferralStatusRequest {
+  status: ReferralStatus;
+  at: string;
+  /** Why, in plain words: required for `declined`, allowed for `cancelled`. Never clinical content. */
+  reason?: string;
+}
+
+/** A status change as a file for `kap-bridge ingest referral-status`. */
+export interface ReferralStatusRecord extends ReferralStatusRequest {
+  referralId: string;
+}
+
+export type RecordKind = 'referral' | 'consent' | 'revocation' | 'update' | 'referral-status';

@@ -11,7 +11,14 @@ import { guardPatterns } from './bounded-schema';
  * record's field path (`client.birthDate`, `share[1]`) and whose text is plain words.
  */
 
-export type SchemaName = 'referral' | 'consent' | 'revocation' | 'revocation-request' | 'integration-update';
+export type SchemaName =
+  | 'referral'
+  | 'consent'
+  | 'revocation'
+  | 'revocation-request'
+  | 'integration-update'
+  | 'referral-status'
+  | 'referral-status-request';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- JSON schemas live outside src/ (the
    profiles package ships them); require keeps them out of the TypeScript program's rootDir. */
@@ -21,6 +28,8 @@ const SCHEMAS: Record<SchemaName, object> = {
   revocation: require('../../profiles/schemas/revocation.schema.json') as object,
   'revocation-request': require('../../profiles/schemas/revocation-request.schema.json') as object,
   'integration-update': require('../../profiles/schemas/integration-update.schema.json') as object,
+  'referral-status': require('../../profiles/schemas/referral-status.schema.json') as object,
+  'referral-status-request': require('../../profiles/schemas/referral-status-request.schema.json') as object,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

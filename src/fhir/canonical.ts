@@ -10,6 +10,7 @@ export const PROFILE = {
   referral: `${CANONICAL_BASE}/StructureDefinition/kap-referral`,
   consent: `${CANONICAL_BASE}/StructureDefinition/kap-consent`,
   integrationUpdate: `${CANONICAL_BASE}/StructureDefinition/kap-integration-update`,
+  referralTask: `${CANONICAL_BASE}/StructureDefinition/kap-referral-task`,
 } as const;
 
 export const EXTENSION = {
@@ -43,6 +44,8 @@ export const CODE_SYSTEM = {
   /** HL7 BSeR message events: `bser-referral-request`. */
   bserMessageEvent: 'http://hl7.org/fhir/us/bser/CodeSystem/bser-messageevent',
   flagCategory: 'http://terminology.hl7.org/CodeSystem/flag-category',
+  /** R4 task-code: `fulfill` "Fulfill the focal request" (the BSeR referral Task). */
+  taskCode: 'http://hl7.org/fhir/CodeSystem/task-code',
 } as const;
 
 /** Identifier systems. The practice's own are under the canonical base; NPI is the US one. */
@@ -52,6 +55,8 @@ export const IDENTIFIER_SYSTEM = {
   referral: `${CANONICAL_BASE}/sid/referral`,
   consent: `${CANONICAL_BASE}/sid/consent`,
   integrationUpdate: `${CANONICAL_BASE}/sid/integration-update`,
+  /** The referral's status Task (one per referral; value = the practice's referral id). */
+  referralTask: `${CANONICAL_BASE}/sid/referral-task`,
   /** Placer ids of referrers that did not name their own system. */
   referrerReferral: `${CANONICAL_BASE}/sid/referrer-referral`,
   /** Organizations without an NPI (the practice itself by default, referrer organizations). */

@@ -1,7 +1,14 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { ConsentRecord, IntegrationUpdate, Referral, RevocationRequest } from '../domain/records';
+import type {
+  ConsentRecord,
+  IntegrationUpdate,
+  Referral,
+  ReferralStatusRequest,
+  RevocationRequest,
+} from '../domain/records';
 import { mapConsent, mapRevocation } from './map-consent';
 import { mapReferral, type ReferralMappingOptions } from './map-referral';
+import { mapReferralStatus } from './map-referral-status';
 import { mapIntegrationUpdate } from './map-update';
 import { mappingOptions, type MappingOptions } from './options';
 
@@ -82,4 +89,27 @@ export function bundleUpdate(
     present<Resource>([m.communication, m.patient, m.author, recipient]),
     mappingOptions(partial).fullUrlBase,
   );
+}
+
+/**
+ * Referral status → Bundle [Task, ServiceRequest (with the new status), Patient, Practitioner,
+ * PractitionerRole, Organization?, practice] (DESIGN.md §6b).
+ */
+export function bundleReferralStatus(
+  change: ReferralStatusRequest,
+  referral: Referral,
+  partial: Partial<ReferralMappingOptions> = {},
+): Bundle {
+  const m = mapReferral(referral, { ...partial, status: change.status });
+  const { task } = mapReferralStatus(referral, change, partial);
+  const resources = present<Resource>([
+    task,
+    m.serviceRequest,
+    m.patient,
+    m.practitioner,
+    m.practitionerRole,
+    m.organization,
+    m.practice,
+  ]);
+  return collectionBundle(resources, mappingOptions(partial).fullUrlBase);
 }

@@ -33,6 +33,7 @@ export const resourceId = {
   serviceRequest: (referralId: string) => fhirId('referral', referralId),
   consent: (consentId: string) => fhirId('consent', consentId),
   communication: (updateId: string) => fhirId('update', updateId),
+  referralTask: (referralId: string) => fhirId('referral-task', referralId),
 };
 
 /** A literal reference `Type/id` to a resource (with a display when given). */

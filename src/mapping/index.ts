@@ -1,5 +1,12 @@
 /** Practice record → FHIR mapping (pure; DESIGN.md §2). */
-export { bundleConsent, bundleReferral, bundleRevocation, bundleUpdate, collectionBundle } from './bundle';
+export {
+  bundleConsent,
+  bundleReferral,
+  bundleReferralStatus,
+  bundleRevocation,
+  bundleUpdate,
+  collectionBundle,
+} from './bundle';
 export { mapConsent, mapRevocation, type MappedConsent } from './map-consent';
 export {
   fillerIdentifier,
@@ -18,3 +25,4 @@ export {
   type PracticeInfo,
 } from './options';
 export { resourceId } from './ids';
+export { mapReferralStatus, TASK_STATUS, type MappedReferralStatus } from './map-referral-status';

@@ -7,7 +7,7 @@ import type {
   Reference,
   ServiceRequest,
 } from '@medplum/fhirtypes';
-import type { Referral } from '../domain/records';
+import type { Referral, ReferralStatus } from '../domain/records';
 import { CODE_SYSTEM, IDENTIFIER_SYSTEM, PROFILE } from '../fhir/canonical';
 import { referenceTo, resourceId } from './ids';
 import { displayName } from './names';
@@ -36,7 +36,23 @@ export interface MappedReferral {
 export interface ReferralMappingOptions extends MappingOptions {
   /** The id of the consent record on file for this referral (→ `supportingInfo`). */
   consentId?: string;
+  /** The referral's status in force (DESIGN.md §6b), when one was recorded (→ `status`). */
+  status?: ReferralStatus;
 }
+
+/**
+ * ServiceRequest.status for each referral status (R4 request-status): the order stays `active`
+ * while the practice works on it, is `completed` when done, and `revoked` ("terminated prior to
+ * the known full completion") when declined or cancelled.
+ */
+const REQUEST_STATUS: Record<ReferralStatus, NonNullable<ServiceRequest['status']>> = {
+  accepted: 'active',
+  scheduled: 'active',
+  'in-progress': 'active',
+  completed: 'completed',
+  declined: 'revoked',
+  cancelled: 'revoked',
+};
 
 // As HL7 BSeR: category and code SNOMED CT 3457005 "Patient referral".
 const PATIENT_REFERRAL = { system: CODE_SYSTEM.snomed, code: '3457005', display: 'Patient referral' };
@@ -80,11 +96,7 @@ export function mapReferral(
   const organization = clinician.organization ? mapReferrerOrganization(clinician.organization) : undefined;
   const practitionerRole = mapPractitionerRole(clinician, practitioner, organization);
   const practice = mapPracticeOrganization(opts.practice);
-  const serviceRequest = buildServiceRequest(
-    referral,
-    { patient, practitionerRole, practice },
-    partial.consentId,
-  );
+  const serviceRequest = buildServiceRequest(referral, { patient, practitionerRole, practice }, partial);
   return {
     serviceRequest,
     patient,
@@ -104,8 +116,9 @@ interface ReferralParties {
 function buildServiceRequest(
   referral: Referral,
   parties: ReferralParties,
-  consentId: string | undefined,
+  partial: Partial<ReferralMappingOptions>,
 ): ServiceRequest {
+  const { consentId, status } = partial;
   const { patient, practitionerRole, practice } = parties;
   // A self-referral is requested by the client; the named clinician stays the consent recipient.
   const requester: Reference<Patient | PractitionerRole> =
@@ -119,7 +132,7 @@ function buildServiceRequest(
     identifier: [placerIdentifier(referral), fillerIdentifier(referral)].filter(
       (i): i is Identifier => i !== undefined,
     ),
-    status: 'active',
+    status: status ? REQUEST_STATUS[status] : 'active',
     intent: 'order',
     category: [{ coding: [PATIENT_REFERRAL] }],
     priority: referral.priority,

@@ -9,7 +9,8 @@ import { createApp } from '../../src/entry/http/app';
 import type { Runtime } from '../../src/bootstrap/compose';
 import { ingestPort } from '../../src/bootstrap/service-ports';
 import { bearer, makeWorld } from '../http/support/ports';
-import { loadRecord, openIngestHarness, type IngestHarness } from './ingest-harness';
+import { loadRecord, openIngestHarness, validator, type IngestHarness } from './ingest-harness';
+import { createReplyUseCases, type ReplyUseCases } from '../../src/app/replies';
 
 /**
  * DESIGN.md §8, "Trust at the edge": lengths are checked before any pattern and every pattern is
@@ -46,12 +47,13 @@ async function timed<T>(once: () => Promise<T>, msOf?: () => number): Promise<{ 
   return last!;
 }
 
-type Kind = 'referral' | 'consent' | 'revocation' | 'update';
+type Kind = 'referral' | 'consent' | 'revocation' | 'update' | 'referralStatus';
 const FIXTURE: Record<Kind, string> = {
   referral: 'referral-clinician-full.json',
   consent: 'consent-representative.json',
   revocation: 'revocation.json',
   update: 'update-all-observations.json',
+  referralStatus: 'referral-status-declined.json',
 };
 
 type Segment = string | number;
@@ -129,6 +131,57 @@ describe('a megabyte of adversarial text in any field of a practice record', () 
       }
     }
   });
+});
+
+describe('a megabyte of adversarial text in a clinician’s reply (DESIGN.md §6b)', () => {
+  const reply = {
+    resourceType: 'Communication',
+    status: 'completed',
+    inResponseTo: [
+      {
+        reference: 'Communication/update-UPD-2026-0042-03',
+        identifier: {
+          system: 'https://kap-bridge.example/fhir/sid/integration-update',
+          value: 'UPD-2026-0042-03',
+        },
+      },
+    ],
+    sender: { display: 'Jordan Lee, LMFT' },
+    payload: [{ contentString: 'Thank you.' }],
+  };
+  const fields: Array<{ at: Segment[]; expression: string }> = [
+    { at: ['payload', 0, 'contentString'], expression: 'Communication.payload[0].contentString' },
+    { at: ['sender', 'display'], expression: 'Communication.sender' },
+    { at: ['inResponseTo', 0, 'reference'], expression: 'Communication.inResponseTo[0].reference' },
+  ];
+  const origin = {
+    channel: 'push' as const,
+    keyName: 'lakeside',
+    senders: [{ system: 'http://hl7.org/fhir/sid/us-npi', value: '1497758544' }],
+  };
+  let replies: ReplyUseCases;
+  beforeAll(() => {
+    replies = createReplyUseCases({
+      store: h.store,
+      validator,
+      clock: () => new Date('2026-11-25T18:00:00Z'),
+      timeZone: 'America/Los_Angeles',
+      defaultDestinationId: 'default-dest',
+    });
+  });
+
+  test.each(fields.map((f) => ({ ...f, name: fieldPath(f.at) })))(
+    '$name: each shape is refused naming $expression, within 100 ms, and nothing is kept',
+    async ({ at, expression }) => {
+      for (const [shape, text] of Object.entries(SHAPES)) {
+        const { result, ms } = await timed(() => replies.receive(withValue(reply, at, text), origin));
+        expect({ shape, status: result.status }).toEqual({ shape, status: 'rejected' });
+        expect(expressionsOf(result.outcome)).toContain(expression);
+        expect({ shape, fast: ms < ANSWER_WITHIN_MS }).toEqual({ shape, fast: true });
+      }
+      expect(await h.store.listInboundMessages({ unlinked: true })).toEqual([]);
+    },
+  );
 });
 
 describe('over HTTP, through the real ingest use cases', () => {

@@ -62,6 +62,31 @@ describe('kap-bridge ingest and outbox list', () => {
     expect(fs.statSync(path.join(dir, 'data', 'kap-bridge.db')).mode & 0o777).toBe(0o600);
   });
 
+  test('ingest referral-status: a declined referral queues the ServiceRequest and its Task (withheld: referral status is not shared); without a reason it is refused naming the field, exit 1', () => {
+    expect(run('ingest', 'referral', path.join(records, 'referral-self.json')).status).toBe(0);
+    expect(run('ingest', 'consent', path.join(records, 'consent-partial.json')).status).toBe(0);
+    const declined = path.join(records, 'referral-status-declined-self.json');
+    const stored = run('ingest', 'referral-status', declined, '--format', 'json');
+    expect(stored.status).toBe(0);
+    const r = JSON.parse(stored.stdout) as {
+      status: string;
+      recordId: string;
+      outbox: Array<{ resourceType: string; state: string }>;
+    };
+    expect(r.status).toBe('created');
+    expect(r.recordId).toBe('REF-2026-0057@2026-11-20T11:00:00-08:00');
+    expect(r.outbox.map((o) => [o.resourceType, o.state])).toEqual([
+      ['ServiceRequest', 'withheld'],
+      ['Task', 'withheld'],
+    ]);
+    const noReason = path.join(dir, 'no-reason.json');
+    const { reason: _r, ...rest } = JSON.parse(fs.readFileSync(declined, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(noReason, JSON.stringify({ ...rest, at: '2026-11-21T09:00:00-08:00' }));
+    const refused = run('ingest', 'referral-status', noReason);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/reason/);
+  });
+
   test('a revocation prints the Consent version it made and where it goes, not the revocation record version', () => {
     expect(run('ingest', 'referral', path.join(records, 'referral-self.json')).status).toBe(0);
     expect(run('ingest', 'consent', path.join(records, 'consent-partial.json')).status).toBe(0);

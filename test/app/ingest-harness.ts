@@ -20,7 +20,7 @@ export interface IngestHarness {
 }
 
 const RECORDS = path.join(__dirname, '../../fixtures/records');
-const validator = createValidator({ packages: loadProjectProfiles() });
+export const validator = createValidator({ packages: loadProjectProfiles() });
 
 /** A fixture record, with top-level fields replaced by `patch` (LONG_TEXT → a 1,500-char text). */
 export function loadRecord(file: string, patch?: Record<string, unknown>): unknown {

@@ -29,11 +29,16 @@ test('the demo plays every step of the workflow, narrates each with its checks, 
     '6. She revokes her consent by phone',
     '7. Another update after the revocation',
     '8. Her disclosure log',
+    '9. She consents again, now also to sharing her referral status',
+    '10. The practice accepts the referral → a Task on the sandbox',
+    '11. Her therapist replies from her EHR → the practice sees it',
   ]);
   expect(stdout).toContain('delivering to a built-in sandbox FHIR server at http://127.0.0.1:');
   expect(stdout).toContain('removed before sending: observations');
   expect(stdout).toContain('the Consent on the sandbox is now inactive');
   expect(stdout).toContain('✓ the update is withheld');
+  expect(stdout).toContain('the sandbox holds 1 Task for her referral: status accepted');
+  expect(stdout).toContain('✓ the reply arrived exactly once, linked to her referral');
   expect(stdout).not.toContain('✗');
   expect(stdout).toMatch(/demo finished in [\d.]+ s: every step behaved as expected/);
 }, 120_000);

@@ -5,7 +5,15 @@ const cases = loadInvalidCases();
 describe('invalid practice records are refused with an OperationOutcome naming each field (fixtures/invalid-records)', () => {
   test('the table covers every record kind', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(
-      new Set(['referral', 'consent', 'revocation', 'revocation-request', 'update']),
+      new Set([
+        'referral',
+        'consent',
+        'revocation',
+        'revocation-request',
+        'update',
+        'referral-status',
+        'referral-status-request',
+      ]),
     );
   });
 

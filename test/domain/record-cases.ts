@@ -2,10 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { checkConsentAgainstReferral, checkUpdateAgainstReferral } from '../../src/domain/cross-record';
+import { checkStatusAgainstReferral } from '../../src/domain/referral-status-rules';
 import {
   parseConsent,
   parseIntegrationUpdate,
   parseReferral,
+  parseReferralStatus,
+  parseReferralStatusRequest,
   parseRevocation,
   parseRevocationRequest,
   type ParseOptions,
@@ -13,7 +16,14 @@ import {
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 
-export type Kind = 'referral' | 'consent' | 'revocation' | 'revocation-request' | 'update';
+export type Kind =
+  | 'referral'
+  | 'consent'
+  | 'revocation'
+  | 'revocation-request'
+  | 'update'
+  | 'referral-status'
+  | 'referral-status-request';
 
 export function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8')) as unknown;
@@ -78,6 +88,14 @@ export function checkRecord(
     }
     case 'revocation-request': {
       const r = parseRevocationRequest(record);
+      return r.ok ? undefined : r.outcome;
+    }
+    case 'referral-status': {
+      const r = parseReferralStatus(record);
+      return r.ok ? checkStatusAgainstReferral(r.value, referralFrom(referralFile)) : r.outcome;
+    }
+    case 'referral-status-request': {
+      const r = parseReferralStatusRequest(record);
       return r.ok ? undefined : r.outcome;
     }
   }

@@ -7,7 +7,15 @@ import { DEFAULT_MAX_SECTION_LENGTH, SECTION_LENGTH_CAP } from '../../src/domain
 
 /** DESIGN.md §8: every free-text field has a maximum length, checked before any pattern. */
 
-const NAMES: SchemaName[] = ['referral', 'consent', 'revocation', 'revocation-request', 'integration-update'];
+const NAMES: SchemaName[] = [
+  'referral',
+  'consent',
+  'revocation',
+  'revocation-request',
+  'integration-update',
+  'referral-status',
+  'referral-status-request',
+];
 type Node = Record<string, unknown>;
 
 /** Every schema node under `node` with its JSON pointer (field maps are not schemas). */

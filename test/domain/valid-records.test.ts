@@ -7,7 +7,7 @@ const records = readdirSync(join(FIXTURES, 'records'))
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((file) => {
-    const kind = file.split('-')[0] as Kind;
+    const kind = (file.startsWith('referral-status-') ? 'referral-status' : file.split('-')[0]) as Kind;
     const record = readJson(join(FIXTURES, 'records', file)) as { referralId?: string };
     const referral = readdirSync(join(FIXTURES, 'records')).find(
       (f) =>

@@ -16,6 +16,8 @@ import { MemoryLog } from '../http/support/ports';
 
 export const KEY = 'trust-edge-key-0123456789abcdef';
 export const AUTH = { Authorization: `Bearer ${KEY}` };
+/** A key bound to the fixtures' referring organisation (keys file `senders`): replies get past the binding. */
+export const BOUND_KEY = 'trust-edge-bound-key-0123456789abcdef';
 
 export interface EdgeHarness {
   svc: BuiltService;
@@ -29,7 +31,15 @@ export async function openEdgeHarness(): Promise<EdgeHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-edge-'));
   const keys = path.join(dir, 'keys.json');
   const scopes = ['ingest', 'validate', 'ops', 'audit'];
-  fs.writeFileSync(keys, JSON.stringify([{ name: 'fuzzer', key: KEY, scopes }]), { mode: 0o600 });
+  const senders = [{ system: 'http://hl7.org/fhir/sid/us-npi', value: '1497758544' }];
+  fs.writeFileSync(
+    keys,
+    JSON.stringify([
+      { name: 'fuzzer', key: KEY, scopes },
+      { name: 'bound-fuzzer', key: BOUND_KEY, scopes: ['ingest'], senders },
+    ]),
+    { mode: 0o600 },
+  );
   const dbFile = path.join(dir, 'kap.db');
   const log = new MemoryLog();
   const svc = await buildService(

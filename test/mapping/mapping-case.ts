@@ -5,15 +5,22 @@ import {
   parseConsent,
   parseIntegrationUpdate,
   parseReferral,
+  parseReferralStatus,
   parseRevocation,
 } from '../../src/domain/parse-records';
-import { bundleConsent, bundleReferral, bundleRevocation, bundleUpdate } from '../../src/mapping/bundle';
+import {
+  bundleConsent,
+  bundleReferral,
+  bundleReferralStatus,
+  bundleRevocation,
+  bundleUpdate,
+} from '../../src/mapping/bundle';
 
 /** A mapping case: `fixtures/mapping/<name>/case.json` (+ `expected.json`, the Bundle). */
 export interface MappingCase {
   name: string;
   description: string;
-  kind: 'referral' | 'consent' | 'revocation' | 'update';
+  kind: 'referral' | 'consent' | 'revocation' | 'update' | 'referral-status';
   /** File names under fixtures/records/. */
   input: string;
   referral?: string;
@@ -65,5 +72,7 @@ export function mapCase(c: MappingCase): Bundle {
       );
     case 'update':
       return bundleUpdate(record(c.input, parseIntegrationUpdate), referral, options);
+    case 'referral-status':
+      return bundleReferralStatus(record(c.input, parseReferralStatus), referral, options);
   }
 }

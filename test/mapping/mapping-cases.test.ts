@@ -14,7 +14,7 @@ function resources(name: string): Resource[] {
 describe('mapping practice records to FHIR (fixtures/mapping)', () => {
   test('there is a case for every record kind', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(
-      new Set(['referral', 'consent', 'revocation', 'update']),
+      new Set(['referral', 'consent', 'revocation', 'update', 'referral-status']),
     );
   });
 

@@ -446,5 +446,86 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       store = await harness.open();
       expect(await store.listOutbox()).toHaveLength(1);
     });
+
+    test('a reply is stored once per source key, listed per referral or as unlinked, oldest first', async () => {
+      const reply = (id: string, referralId: string | null, minutes: number) => ({
+        sourceKey: `pull|lakeside|${id}`,
+        channel: 'pull' as const,
+        origin: 'lakeside',
+        referralId,
+        patientMrn: referralId ? 'KAP-000001' : null,
+        inReplyTo: referralId ? 'Communication/update-U1' : null,
+        receivedAt: at(minutes),
+        communication: { ...communication(id), payload: [{ contentString: `reply ${id}` }] },
+      });
+      const first = await store.putInboundMessage(reply('r2', 'REF-1', 2));
+      expect(first.created).toBe(true);
+      await store.putInboundMessage(reply('r1', 'REF-1', 1));
+      await store.putInboundMessage(reply('r3', null, 3));
+      const again = await store.putInboundMessage({ ...reply('r2', 'REF-1', 9), origin: 'other' });
+      expect(again).toEqual({ message: first.message, created: false });
+      const linked = await store.listInboundMessages({ referralId: 'REF-1' });
+      expect(linked.map((m) => m.communication.id)).toEqual(['r1', 'r2']);
+      expect(linked[1]).toEqual({
+        ...reply('r2', 'REF-1', 2),
+        id: first.message.id,
+        handledAt: null,
+        handledBy: null,
+      });
+      expect((await store.listInboundMessages({ unlinked: true })).map((m) => m.communication.id)).toEqual([
+        'r3',
+      ]);
+      expect(await store.listInboundMessages({ referralId: 'REF-2' })).toEqual([]);
+    });
+
+    test('a reply is marked handled once: the first mark stays, an unknown id gives null', async () => {
+      const { message } = await store.putInboundMessage({
+        sourceKey: 'id|https://ehr.example/sid/msg|M1',
+        channel: 'push',
+        origin: 'lakeside-key',
+        referralId: 'REF-1',
+        patientMrn: 'KAP-000001',
+        inReplyTo: 'ServiceRequest/referral-REF-1',
+        receivedAt: at(0),
+        communication: communication('m1'),
+      });
+      const handled = await store.markInboundHandled(message.id, 'front desk', at(5));
+      expect(handled).toMatchObject({ handledAt: at(5), handledBy: 'front desk' });
+      expect(await store.markInboundHandled(message.id, 'someone else', at(9))).toMatchObject({
+        handledAt: at(5),
+        handledBy: 'front desk',
+      });
+      expect(await store.markInboundHandled('no-such-reply', 'x', at(9))).toBeNull();
+      expect(await store.getInboundMessage('no-such-reply')).toBeNull();
+    });
+
+    test('the reply watermark is kept per destination as given and replaced by the next one', async () => {
+      expect(await store.getReplyWatermark('lakeside')).toBeNull();
+      await store.setReplyWatermark('lakeside', '2026-11-20T18:00:00.123456Z', at(0));
+      await store.setReplyWatermark('other', '2026-11-01T00:00:00Z', at(0));
+      expect(await store.getReplyWatermark('lakeside')).toBe('2026-11-20T18:00:00.123456Z');
+      await store.setReplyWatermark('lakeside', '2026-11-21T08:00:00Z', at(1));
+      expect(await store.getReplyWatermark('lakeside')).toBe('2026-11-21T08:00:00Z');
+      expect(await store.getReplyWatermark('other')).toBe('2026-11-01T00:00:00Z');
+    });
+
+    test('a reply written in a transaction that throws is not kept', async () => {
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.putInboundMessage({
+            sourceKey: 'push|k|x',
+            channel: 'push',
+            origin: 'k',
+            referralId: null,
+            patientMrn: null,
+            inReplyTo: null,
+            receivedAt: at(0),
+            communication: communication('x'),
+          });
+          throw new Error('refused later');
+        }),
+      ).rejects.toMatchObject({ message: 'refused later' });
+      expect(await store.listInboundMessages({ unlinked: true })).toEqual([]);
+    });
   });
 }

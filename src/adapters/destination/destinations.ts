@@ -40,6 +40,7 @@ const TOP_FIELDS = [
   'referencedResources',
   'allowInsecure',
   'allowPrivateNetwork',
+  'pullReplies',
 ];
 const AUTH_FIELDS: Record<DestinationAuth['type'], string[]> = {
   none: ['type'],
@@ -187,6 +188,7 @@ function parseEntry(raw: unknown, index: number): { dest?: Destination; issues: 
     ['create-if-missing', 'must-exist'],
     'create-if-missing',
   );
+  const pullReplies = c.bool(raw, 'pullReplies');
   if (c.issues.length > 0 || !id || !baseUrl || !auth) return { issues: c.issues };
   const dest: Destination = {
     id,
@@ -195,6 +197,7 @@ function parseEntry(raw: unknown, index: number): { dest?: Destination; issues: 
     transport,
     referencedResources,
     ...flags,
+    ...(pullReplies ? { pullReplies } : {}),
   };
   return { dest, issues: [] };
 }

@@ -54,17 +54,23 @@ export async function planDisclosure(input: PlanInput): Promise<DisclosurePlan> 
     kind: 'send',
     mains: [{ resource, method: methodFor(input) }],
     consentRef: decision.consent,
-    sections: resource.resourceType === 'ServiceRequest' ? ['referral-status'] : codes(decision.permitted),
+    sections: STATUS_TYPES.has(resource.resourceType) ? ['referral-status'] : codes(decision.permitted),
   };
 }
 
+/** What goes under `referral-status`: the ServiceRequest and its status Task (DESIGN.md §6b). */
+const STATUS_TYPES: ReadonlySet<string> = new Set(['ServiceRequest', 'Task']);
+
 /**
- * Consent is the practice's own and may change (revocation): conditional update. A
+ * Consent is the practice's own and may change (revocation): conditional update. So is the
+ * referral's status Task (one per referral, a new version per status change, §6b). A
  * ServiceRequest or Communication is created once; a later version (status change, correction,
  * `entered-in-error`) follows with conditional update (DESIGN.md §6).
  */
 function methodFor(input: PlanInput): UnitEntryDraft['method'] {
-  if (input.stored.resourceType === 'Consent') return 'conditional-update';
+  if (input.stored.resourceType === 'Consent' || input.stored.resourceType === 'Task') {
+    return 'conditional-update';
+  }
   return input.stored.versionId > 1 ? 'conditional-update' : 'conditional-create';
 }
 

@@ -1,4 +1,5 @@
 import type { DeliveryUnit, PushResult, ReferencedResourcesPolicy } from '../../outbox/delivery-unit';
+import type { DeliveryFailure } from '../../outbox/delivery-failure';
 
 /**
  * The port of delivery (DESIGN.md §6): what the relay needs of the registered destinations and of
@@ -49,6 +50,12 @@ export interface Destination {
   allowInsecure: boolean;
   /** Permits loopback/private/link-local addresses — local development only. */
   allowPrivateNetwork: boolean;
+  /**
+   * The sync also reads the clinician's replies from this server (DESIGN.md §6b):
+   * `Communication?recipient=<practice Organization>&_lastUpdated=gt<watermark>`, every page.
+   * Needs SMART scope `system/Communication.rs` (and `system/Organization.rs`).
+   */
+  pullReplies?: boolean;
 }
 
 /** Lookup of registered destinations by id. */
@@ -57,6 +64,20 @@ export interface DestinationRegistry {
   getDestination(id: string): Destination | undefined;
   /** Every registered destination, in file order. */
   list(): readonly Destination[];
+}
+
+/** A page of a destination's answer to a read or search, as text (the caller parses it strictly). */
+export type DestinationRead =
+  { ok: true; status: number; body: string } | { ok: false; failure: DeliveryFailure };
+
+/**
+ * Reads from a destination (DESIGN.md §6b, the reply pull): a search relative to its base URL, a
+ * `next` link it returned (followed only when it lies under the same base URL: a server's paging
+ * link is not a way to send kap-bridge, and its credentials, elsewhere), or one resource.
+ */
+export interface DestinationReader {
+  search(dest: Destination, query: { path: string } | { next: string }): Promise<DestinationRead>;
+  read(dest: Destination, type: string, id: string): Promise<DestinationRead>;
 }
 
 /** Pushes one delivery unit to one destination; never throws for what the network or the destination does. */

@@ -1,4 +1,4 @@
-import type { AuditEvent, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Communication, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { RecordKind } from '../../domain/records';
 import type { OutboxState } from '../../outbox/states';
 import type { RecordedAttemptResult } from '../../outbox/attempt-result';
@@ -149,6 +149,36 @@ export interface OutboxFilter {
 export type ReferralClientLookup =
   { patientMrn: string } | { referrerPatientId: { system: string; value: string } } | { birthDate: string };
 
+/**
+ * A reply from a referring clinician (DESIGN.md §6b): a Communication received by push
+ * (`POST /fhir`) or pull (a destination's server), kept as received. Linked to the referral and
+ * client it answers when that could be established; otherwise kept for staff review (`referralId`
+ * null). Never queued for delivery: what was received is never re-disclosed.
+ */
+export interface InboundMessage {
+  id: string;
+  /** What makes receipt idempotent: the reply's business identifier, else its origin and id there. */
+  sourceKey: string;
+  channel: 'push' | 'pull';
+  /** The API key's name (push) or the destination id (pull). */
+  origin: string;
+  referralId: string | null;
+  patientMrn: string | null;
+  /** The practice's resource it answers (`Communication/…` or `ServiceRequest/…`), when linked. */
+  inReplyTo: string | null;
+  receivedAt: Date;
+  communication: Communication;
+  handledAt: Date | null;
+  /** Who marked it handled (an API key's name, or `cli`). */
+  handledBy: string | null;
+}
+
+/** What a caller gives to store a reply; the store assigns the id. */
+export type NewInboundMessage = Omit<InboundMessage, 'id' | 'handledAt' | 'handledBy'>;
+
+/** Replies of one referral, or the ones that could not be linked (`unlinked`). */
+export type InboundMessageFilter = { referralId: string } | { unlinked: true };
+
 export interface AuditFilter {
   patientMrn?: string;
   since?: Date;
@@ -223,6 +253,24 @@ export interface StoreOps {
    * out elsewhere (an MRN the practice assigned itself) is never handed out by the counter.
    */
   raiseSequence(name: string, atLeast: number): Promise<void>;
+
+  /**
+   * Stores a reply unless one with the same `sourceKey` is stored (then returns that one, with
+   * `created: false`): a reply pulled by several syncs or pushed twice is kept once.
+   */
+  putInboundMessage(message: NewInboundMessage): Promise<{ message: InboundMessage; created: boolean }>;
+  getInboundMessage(id: string): Promise<InboundMessage | null>;
+  /** The replies matching the filter, oldest first. */
+  listInboundMessages(filter: InboundMessageFilter): Promise<InboundMessage[]>;
+  /**
+   * Marks a reply handled by `by` at `at`; a reply already handled keeps its first mark. Null
+   * when there is no reply with this id.
+   */
+  markInboundHandled(id: string, by: string, at: Date): Promise<InboundMessage | null>;
+  /** The newest `meta.lastUpdated` the reply pull has read from a destination, as it gave it. */
+  getReplyWatermark(destinationId: string): Promise<string | null>;
+  /** Stores the pull's watermark for a destination (replacing the previous one). */
+  setReplyWatermark(destinationId: string, watermark: string, now: Date): Promise<void>;
 
   /** Appends an AuditEvent (it must carry an `id` and `recorded`). */
   appendAudit(event: AuditEvent, patientMrn: string | null): Promise<StoredAuditEvent>;

@@ -55,6 +55,8 @@ export interface IngestPort {
   /** `consentId` comes from the path, never from the body. */
   revoke(consentId: string, body: unknown, actor: Actor): Promise<IngestReply>;
   update(body: unknown, actor: Actor): Promise<IngestReply>;
+  /** `POST /referrals/{id}/status` (DESIGN.md §6b): `referralId` comes from the path, never the body. */
+  status(referralId: string, body: unknown, actor: Actor): Promise<IngestReply>;
   /** A `transaction` (all-or-nothing) or `batch` Bundle; the HTTP layer has checked `Bundle.type`. */
   fhirBundle(bundle: Bundle, actor: Actor): Promise<FhirResult>;
   /** A `message` Bundle for `$process-message` (BSeR referral, event v2-0003 I12). */
@@ -110,6 +112,24 @@ export interface DashboardPort {
   clientName(referralId: string, actor: Actor): Promise<{ mrn: string; name: string } | undefined>;
 }
 
+/**
+ * A reply pushed to `POST /fhir/Communication` (DESIGN.md §6b): `created` → 201, `unchanged` → 200
+ * (the same reply again), `rejected` → 422, or 403 (`refusal: 'forbidden'`: the key is not bound
+ * to the clinician's organisation). The answer is the same whether or not the reply was linked.
+ */
+export type ReplyReceipt =
+  | { status: 'created' | 'unchanged'; outcome: OperationOutcome }
+  | { status: 'rejected'; outcome: OperationOutcome; refusal?: 'forbidden' };
+
+/** Replies and the per-referral messages view (DESIGN.md §6b); reads are audited in the use cases. */
+export interface RepliesPort {
+  receive(body: unknown, actor: Actor): Promise<ReplyReceipt>;
+  /** `{ referral, statuses, replies, unlinked? }`; null → 404. */
+  messages(referralId: string, actor: Actor): Promise<unknown>;
+  /** The reply as staff see it, or null → 404 (no such reply on this referral). */
+  markHandled(referralId: string, messageId: string, actor: Actor): Promise<unknown>;
+}
+
 /** The disclosure log of one patient; `found: false` → 404. */
 export interface DisclosureLog {
   found: boolean;
@@ -155,6 +175,7 @@ export interface AppDeps {
   validate(resource: unknown, opts: ValidateOptions): OperationOutcome | Promise<OperationOutcome>;
   outbox: OutboxPort;
   dashboard: DashboardPort;
+  replies: RepliesPort;
   /** The disclosure log of `mrn`; the read is audited (who, which patient) before it answers. */
   disclosures(mrn: string, actor: Actor): Promise<DisclosureLog>;
   /** kap-bridge's CapabilityStatement, built from what the FHIR routes declare (`implemented`). */

@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health';
 import { dashboardRoutes } from './routes/dashboard';
 import { opsRoutes } from './routes/ops';
 import { recordRoutes } from './routes/records';
+import { referralMessageRoutes } from './routes/referral-messages';
 
 /**
  * The HTTP API (DESIGN.md §8) as an express 5 app over injected ports. No listening, no env,
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   const routes = [
     ...healthRoutes(deps),
     ...recordRoutes(deps),
+    ...referralMessageRoutes(deps),
     ...fhirRoutes(deps, () => implemented),
     ...dashboardRoutes(deps),
     ...opsRoutes(deps),

@@ -3,8 +3,8 @@ export type Scope = 'ingest' | 'validate' | 'ops' | 'audit';
 
 /**
  * Every scope, in the order README lists them: `ingest` — record endpoints and `POST /fhir`;
- * `validate` — `$validate`; `ops` — outbox list/retry, `/metrics` and the dashboard's queue views
- * (`/outbox/summary`, `/referrals/{id}`); `audit` — disclosure logs.
+ * `validate` — `$validate`; `ops` — outbox list/retry, `/metrics`, the dashboard's queue views
+ * (`/outbox/summary`, `/referrals/{id}`) and a referral's messages; `audit` — disclosure logs.
  */
 export const SCOPES: readonly Scope[] = ['ingest', 'validate', 'ops', 'audit'];
 

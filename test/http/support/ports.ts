@@ -52,6 +52,7 @@ const FIELDS: Record<string, string[]> = {
     'writtenAt',
   ],
   revocation: ['revokedAt', 'reason', 'receivedBy', 'method'],
+  'referral-status': ['status', 'at', 'reason'],
 };
 
 /** An in-memory record store with the ingest semantics of DESIGN.md §8. */
@@ -177,6 +178,10 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
         ingest.records.has(`consent/${consentId}`)
           ? ingest.store('revocation', body, consentId)
           : rejected('No consent with this id.', 'consentId'),
+      status: async (referralId, body) =>
+        ingest.records.has(`referral/${referralId}`)
+          ? ingest.store('referral-status', body, `${referralId}@${String((body as { at?: unknown }).at)}`)
+          : rejected('No referral with this id.', 'referralId'),
       fhirBundle: async (bundle) => {
         if (ingest.explodeWith) throw ingest.explodeWith;
         const broken = bundle.type === 'transaction' && (bundle.entry ?? []).some((e) => !e.resource);
@@ -242,6 +247,28 @@ export function makeWorld(overrides: Partial<AppDeps> = {}): TestWorld {
       referral: async (id) => (id === 'REF-2026-0042' ? { id, clientMrn: 'KAP-000123' } : undefined),
       clientName: async (id) =>
         id === 'REF-2026-0042' ? { mrn: 'KAP-000123', name: 'Avery Stone' } : undefined,
+    },
+    // Like the real use cases: a pushed reply needs a key bound to senders; reads name the referral.
+    replies: {
+      receive: async (body, actor) => {
+        if (!actor.senders)
+          return {
+            status: 'rejected',
+            refusal: 'forbidden',
+            outcome: errorOutcome('forbidden', 'Not bound.'),
+          };
+        const isReply = (body as { resourceType?: unknown }).resourceType === 'Communication';
+        return isReply
+          ? { status: 'created', outcome: allOk('Reply received.') }
+          : {
+              status: 'rejected',
+              outcome: errorOutcome('invalid', 'A reply is a Communication.', 'resourceType'),
+            };
+      },
+      messages: async (referralId) =>
+        referralId === 'REF-2026-0042' ? { referral: referralId, statuses: [], replies: [] } : null,
+      markHandled: async (_referralId, messageId) =>
+        messageId === 'MSG-1' ? { id: 'MSG-1', handled: true } : null,
     },
     disclosures: async (mrn, actor) => {
       const found = mrn === 'KAP-000123';

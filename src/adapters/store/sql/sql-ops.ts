@@ -4,6 +4,9 @@ import type { RecordKind } from '../../../domain/records';
 import { OUTBOX_STATES, UNDELIVERED_STATES } from '../../../outbox';
 import {
   type AuditFilter,
+  type InboundMessage,
+  type InboundMessageFilter,
+  type NewInboundMessage,
   type NewOutboxRow,
   type NewRecord,
   type OutboxFilter,
@@ -17,7 +20,7 @@ import {
   type StoreOps,
 } from '../../../app/ports/store-port';
 import type { SqlDialect, SqlExecutor, SqlParam } from './sql-executor';
-import { iso, toAudit, toOutboxRow, toRecord, toResource, type Row } from './sql-rows';
+import { iso, toAudit, toInboundMessage, toOutboxRow, toRecord, toResource, type Row } from './sql-rows';
 
 /** Runs `fn` atomically: inside an open transaction it just runs it, outside it opens one. */
 export type Atomic = <T>(fn: (ops: SqlOps) => Promise<T>) => Promise<T>;
@@ -271,6 +274,72 @@ export class SqlOps implements StoreOps {
       `INSERT INTO counters (name, last) VALUES (?, ?)
        ON CONFLICT (name) DO UPDATE SET last = excluded.last WHERE counters.last < excluded.last`,
       [name, atLeast],
+    );
+  }
+
+  async putInboundMessage(m: NewInboundMessage): Promise<{ message: InboundMessage; created: boolean }> {
+    const inserted = await this.exec.all<Row>(
+      `INSERT INTO inbound_messages (id, source_key, channel, origin, referral_id, patient_mrn,
+         in_reply_to, received_at, json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (source_key) DO NOTHING RETURNING *`,
+      [
+        randomUUID(),
+        m.sourceKey,
+        m.channel,
+        m.origin,
+        m.referralId,
+        m.patientMrn,
+        m.inReplyTo,
+        iso(m.receivedAt),
+        JSON.stringify(m.communication),
+      ],
+    );
+    if (inserted[0]) return { message: toInboundMessage(inserted[0]), created: true };
+    const existing = await this.exec.all<Row>('SELECT * FROM inbound_messages WHERE source_key = ?', [
+      m.sourceKey,
+    ]);
+    return { message: toInboundMessage(first(existing)), created: false };
+  }
+
+  async getInboundMessage(id: string): Promise<InboundMessage | null> {
+    const rows = await this.exec.all<Row>('SELECT * FROM inbound_messages WHERE id = ?', [id]);
+    return rows[0] ? toInboundMessage(rows[0]) : null;
+  }
+
+  async listInboundMessages(filter: InboundMessageFilter): Promise<InboundMessage[]> {
+    const rows =
+      'referralId' in filter
+        ? await this.exec.all<Row>(
+            'SELECT * FROM inbound_messages WHERE referral_id = ? ORDER BY received_at, id',
+            [filter.referralId],
+          )
+        : await this.exec.all<Row>(
+            'SELECT * FROM inbound_messages WHERE referral_id IS NULL ORDER BY received_at, id',
+          );
+    return rows.map(toInboundMessage);
+  }
+
+  async markInboundHandled(id: string, by: string, at: Date): Promise<InboundMessage | null> {
+    await this.exec.run(
+      'UPDATE inbound_messages SET handled_at = ?, handled_by = ? WHERE id = ? AND handled_at IS NULL',
+      [iso(at), by, id],
+    );
+    return this.getInboundMessage(id);
+  }
+
+  async getReplyWatermark(destinationId: string): Promise<string | null> {
+    const rows = await this.exec.all<Row>('SELECT watermark FROM reply_watermarks WHERE destination_id = ?', [
+      destinationId,
+    ]);
+    return typeof rows[0]?.watermark === 'string' ? rows[0].watermark : null;
+  }
+
+  async setReplyWatermark(destinationId: string, watermark: string, now: Date): Promise<void> {
+    await this.exec.run(
+      `INSERT INTO reply_watermarks (destination_id, watermark, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (destination_id) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at`,
+      [destinationId, watermark, iso(now)],
     );
   }
 

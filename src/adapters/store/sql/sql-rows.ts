@@ -1,7 +1,8 @@
-import type { AuditEvent, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Communication, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { RecordKind } from '../../../domain/records';
 import type {
   DeliveryAttempt,
+  InboundMessage,
   OutboxRow,
   OutboxState,
   RecordedAttemptResult,
@@ -131,6 +132,22 @@ export function toAudit(r: Row): StoredAuditEvent {
     patientMrn: strOrNull(r.patient_mrn),
     outcome: strOrNull(r.outcome),
     event: fromJson<AuditEvent>(r.json),
+  };
+}
+
+export function toInboundMessage(r: Row): InboundMessage {
+  return {
+    id: str(r.id),
+    sourceKey: str(r.source_key),
+    channel: str(r.channel) as InboundMessage['channel'],
+    origin: str(r.origin),
+    referralId: strOrNull(r.referral_id),
+    patientMrn: strOrNull(r.patient_mrn),
+    inReplyTo: strOrNull(r.in_reply_to),
+    receivedAt: toDate(r.received_at),
+    communication: fromJson<Communication>(r.json),
+    handledAt: toDateOrNull(r.handled_at),
+    handledBy: strOrNull(r.handled_by),
   };
 }
 

@@ -7,7 +7,7 @@ import { ingestRuntimeFromEnv, withRuntime } from '../../../bootstrap/compose';
 import { formatOutcome, formatRows, rowJson } from './outbox-format';
 
 /**
- * `kap-bridge ingest referral|consent|revocation|update|bundle FILE` (DESIGN.md §8): stores the
+ * `kap-bridge ingest referral|consent|revocation|update|referral-status|bundle FILE` (DESIGN.md §8): stores the
  * record and queues its items through the same use cases as HTTP, then prints the outcome and the
  * outbox rows created. Exit 0 stored (or unchanged), 1 refused (nothing changed), 2 usage, an
  * unreadable file, or a bad configuration. Uses `DATABASE_URL`, `KAP_BRIDGE_TIMEZONE`,
@@ -15,7 +15,7 @@ import { formatOutcome, formatRows, rowJson } from './outbox-format';
  * a referral's items go to a destination that is not registered, as `serve` does).
  */
 
-const KINDS = ['referral', 'consent', 'revocation', 'update', 'bundle'] as const;
+const KINDS = ['referral', 'consent', 'revocation', 'update', 'referral-status', 'bundle'] as const;
 type Kind = (typeof KINDS)[number];
 
 export function registerIngest(program: Command): void {
@@ -39,8 +39,9 @@ async function runIngest(kind: Kind, file: string, format: 'text' | 'json'): Pro
       input.exitCode,
     );
   if (kind === 'bundle') return runBundle(input.value, format);
+  const useCase = kind === 'referral-status' ? 'referralStatus' : kind;
   const result = await withRuntime(
-    (rt) => rt.ingest[kind](input.value, { actor: 'cli' }),
+    (rt) => rt.ingest[useCase](input.value, { actor: 'cli' }),
     ingestRuntimeFromEnv,
   );
   return print(format, result, result.status === 'rejected' ? 1 : 0);

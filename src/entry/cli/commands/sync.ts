@@ -1,9 +1,11 @@
 import { Command, Option } from 'commander';
 import type { RunSummary } from '../../../app/deliver/relay';
+import type { PullSummary } from '../../../app/pull-replies';
 import { syncFromEnv, type DeliveryRuntime } from '../../../bootstrap/compose';
 
 /**
- * `kap-bridge sync [--once]` (DESIGN.md §6, §8): drain the outbox. `--once` delivers every due
+ * `kap-bridge sync [--once]` (DESIGN.md §6, §8): drain the outbox, then read replies from the
+ * destinations with `"pullReplies": true` (§6b). `--once` delivers every due
  * item, prints a summary and exits (0; 1 when an item went dead). Without it, syncs on the
  * `KAP_BRIDGE_SYNC_CRON` schedule (default every minute) until SIGINT/SIGTERM; a tick that finds
  * a sync still running does nothing. Uses `DATABASE_URL`, `KAP_BRIDGE_DESTINATIONS`,
@@ -26,8 +28,10 @@ export function registerSync(program: Command): void {
         }
         if (opts.once) {
           const summary = await delivery.relay.drain();
-          console.log(formatSummary(summary, opts.format));
-          process.exitCode = summary.dead > 0 ? 1 : 0;
+          // Replies are read from destinations with "pullReplies": true (DESIGN.md §6b).
+          const replies = await delivery.replyPull.pull();
+          console.log(formatSummary(summary, opts.format, replies.destinations > 0 ? replies : undefined));
+          process.exitCode = summary.dead > 0 || replies.failed.length > 0 ? 1 : 0;
           return;
         }
         await runScheduled(delivery, opts.format);
@@ -57,8 +61,13 @@ async function runScheduled(delivery: DeliveryRuntime, format: 'text' | 'json'):
   });
 }
 
-/** One line (text) or a JSON object. */
-export function formatSummary(s: RunSummary, format: 'text' | 'json'): string {
-  if (format === 'json') return JSON.stringify(s);
-  return `sync: ${s.leased} attempted — ${s.delivered} delivered, ${s.retried} to retry, ${s.dead} dead, ${s.withheld} withheld, ${s.awaiting} awaiting consent${s.lost ? `, ${s.lost} taken over by another worker` : ''}`;
+/** One line (text) or a JSON object; the reply pull's counts when a destination pulls replies. */
+export function formatSummary(s: RunSummary, format: 'text' | 'json', replies?: PullSummary): string {
+  if (format === 'json') return JSON.stringify(replies ? { ...s, replies } : s);
+  const line = `sync: ${s.leased} attempted — ${s.delivered} delivered, ${s.retried} to retry, ${s.dead} dead, ${s.withheld} withheld, ${s.awaiting} awaiting consent${s.lost ? `, ${s.lost} taken over by another worker` : ''}`;
+  if (!replies) return line;
+  const failed = replies.failed
+    .map((f) => `\n  reply pull stopped for ${f.destinationId}: ${f.reason}`)
+    .join('');
+  return `${line}\nreplies: ${replies.received} received, ${replies.duplicates} already stored, ${replies.refused} refused (${replies.pages} pages from ${replies.destinations} destinations)${failed}`;
 }

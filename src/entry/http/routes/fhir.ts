@@ -19,7 +19,7 @@ import { readValidateInput, typeMismatch } from '../validate-input';
  * declarations across the whole route table (`implemented`).
  */
 export function fhirRoutes(
-  deps: Pick<AppDeps, 'ingest' | 'validate' | 'metadata'>,
+  deps: Pick<AppDeps, 'ingest' | 'validate' | 'metadata' | 'replies'>,
   implemented: () => readonly FhirCapability[],
 ): RouteSpec[] {
   return [
@@ -82,6 +82,18 @@ export function fhirRoutes(
           name: 'validate',
           definition: VALIDATE,
           documentation: 'Per type.',
+        },
+      ],
+    },
+    {
+      ...replyRoute(deps),
+      fhir: [
+        {
+          kind: 'resource',
+          type: 'Communication',
+          interaction: 'create',
+          documentation:
+            "A referring clinician's reply to an integration update or referral (inResponseTo or partOf), from a key bound to the clinician's organisation; answered with an OperationOutcome (kept for staff, not readable here).",
         },
       ],
     },
@@ -159,6 +171,25 @@ function withServedLocations(bundle: Bundle, readable: ReadonlySet<string>): Bun
       const { location: _dropped, ...response } = entry.response;
       return { ...entry, response };
     }),
+  };
+}
+
+/**
+ * `POST /fhir/Communication`: a referring clinician's reply (DESIGN.md §6b), R4 create
+ * (http.html#create). Answered with an OperationOutcome, not the resource: kap-bridge keeps the
+ * reply for staff and offers no read of it, so there is no Location to give.
+ */
+function replyRoute(deps: Pick<AppDeps, 'replies'>): RouteSpec {
+  return {
+    method: 'post',
+    path: '/fhir/Communication',
+    scope: 'ingest',
+    body: true,
+    handler: async (req, res) => {
+      const result = await deps.replies.receive(requireBody(req.body), actorOf(res));
+      const status = result.status === 'rejected' ? (result.refusal ?? 'rejected') : result.status;
+      sendFhir(res, RESULT_STATUS[status], result.outcome);
+    },
   };
 }
 

@@ -13,27 +13,39 @@ import { isFhirId } from '../../../fhir/id-pattern';
  * from the path are passed separately and win.
  */
 
-/** The routes `POST /referrals`, `/consents`, `/consents/:id/revoke`, `/integration-updates`. */
+/**
+ * The routes `POST /referrals`, `/referrals/:id/status`, `/consents`, `/consents/:id/revoke`,
+ * `/integration-updates`.
+ */
 export function recordRoutes(deps: Pick<AppDeps, 'ingest'>): RouteSpec[] {
   const { ingest } = deps;
   return [
     post('/referrals', (req, res) => ingest.referral(requireBody(req.body), actorOf(res))),
     post('/consents', (req, res) => ingest.consent(requireBody(req.body), actorOf(res))),
+    post('/referrals/:id/status', (req, res) => {
+      const referralId = pathId(req.params.id);
+      return ingest.status(referralId, bodyWithout(req.body, 'referralId', 'referral'), actorOf(res));
+    }),
     post('/consents/:id/revoke', (req, res) => {
       const consentId = pathId(req.params.id);
-      const body = requireBody(req.body);
-      if (typeof body === 'object' && body !== null && 'consentId' in body) {
-        throw httpError(
-          422,
-          'invalid',
-          'The consent id comes from the path; remove "consentId" from the body.',
-          'consentId',
-        );
-      }
-      return ingest.revoke(consentId, body, actorOf(res));
+      return ingest.revoke(consentId, bodyWithout(req.body, 'consentId', 'consent'), actorOf(res));
     }),
     post('/integration-updates', (req, res) => ingest.update(requireBody(req.body), actorOf(res))),
   ];
+}
+
+/** The body of a route whose record id comes from the path: naming it in the body too is refused. */
+function bodyWithout(raw: unknown, field: string, label: string): unknown {
+  const body = requireBody(raw);
+  if (typeof body === 'object' && body !== null && Object.hasOwn(body, field)) {
+    throw httpError(
+      422,
+      'invalid',
+      `The ${label} id comes from the path; remove "${field}" from the body.`,
+      field,
+    );
+  }
+  return body;
 }
 
 function post(path: string, run: (req: Request, res: Response) => Promise<IngestReply>): RouteSpec {
