@@ -200,7 +200,7 @@ test('$validate answers an OperationOutcome: errors for a bad resource, none for
   expect(errors(profiled.body as OperationOutcome)).toBeGreaterThan(errors(plain.body as OperationOutcome));
 });
 
-test('GET /fhir/metadata needs no key and states the FHIR endpoints truthfully: transaction, batch, $process-message, $validate, the kap profiles; it passes the validator', async () => {
+test('GET /fhir/metadata needs no key and states the FHIR endpoints truthfully: transaction, batch, $process-message, $validate, reply create, the kap profiles; it passes the validator', async () => {
   const res = await request(svc.app).get('/fhir/metadata');
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toContain('application/fhir+json');
@@ -216,7 +216,11 @@ test('GET /fhir/metadata needs no key and states the FHIR endpoints truthfully: 
       ),
     ),
   );
-  expect(rest.resource!.every((r) => (r.interaction ?? []).length === 0)).toBe(true);
+  // The one resource interaction offered: a referring clinician's reply (DESIGN.md §6b).
+  const served = rest.resource!.filter((r) => (r.interaction ?? []).length > 0);
+  expect(served.map((r) => [r.type, r.interaction!.map((i) => i.code)])).toEqual([
+    ['Communication', ['create']],
+  ]);
   const verdict = svc.runtime.validator().validate(cs);
   expect(verdict.issue?.filter((i) => i.severity === 'error' || i.severity === 'fatal')).toEqual([]);
 });
