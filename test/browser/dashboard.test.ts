@@ -42,6 +42,7 @@ run('the operations dashboard in a real browser', () => {
   let context: BrowserContext;
   let page: Page;
   const apiCalls: string[] = [];
+  const DAY = 24 * 60 * 60 * 1000;
   const screenshots: string[] = [];
 
   const sessionWords = (date: string) =>
@@ -246,6 +247,109 @@ run('the operations dashboard in a real browser', () => {
     expect(await rows.first().isVisible()).toBe(true);
     screenshots.push(await screenshot(page, '8-disclosures-print'));
     await page.emulateMedia({ media: 'screen' });
+  });
+
+  test('the referral shows its status history and the clinician’s reply, which Mark handled marks handled', async () => {
+    // The practice records the referral accepted, then the first session scheduled; Lakeside's
+    // system pushes Jordan Lee's reply to the third session's update.
+    const status = async (body: object) => {
+      const res = await world.call('POST', '/referrals/REF-2026-0042/status', KEYS.ingest.key, body);
+      expect(res.status).toBe(201);
+    };
+    await status({ status: 'accepted', at: new Date(Date.now() - 19 * DAY).toISOString() });
+    await status({ status: 'scheduled', at: new Date(Date.now() - 18 * DAY).toISOString() });
+    const pushed = await world.call('POST', '/fhir/Communication', KEYS.lakeside.key, {
+      resourceType: 'Communication',
+      identifier: [{ system: 'https://ehr.lakeside.example/messages', value: 'MSG-4410' }],
+      status: 'completed',
+      inResponseTo: [
+        {
+          type: 'Communication',
+          identifier: {
+            system: 'https://kap-bridge.example/fhir/sid/integration-update',
+            value: 'UPD-2026-0042-03',
+          },
+        },
+      ],
+      sent: new Date(Date.now() - 30 * 60 * 1000).toISOString(),
+      sender: {
+        display: 'Jordan Lee, LMFT',
+        identifier: { system: 'http://hl7.org/fhir/sid/us-npi', value: '1234567893' },
+      },
+      payload: [
+        { contentString: 'Thank you, this is helpful.' },
+        { contentString: 'I will pick up the breathing practice at our next session.' },
+      ],
+    });
+    expect(pushed.status).toBe(201);
+
+    // Signed out, the referral's address shows the sign-in form and asks the API nothing.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const callsBefore = apiCalls.length;
+    await page.goto(`${world.svc.url}/ui/#/referral/REF-2026-0042`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    expect(await page.textContent('body')).not.toMatch(/breathing|Jordan Lee|REF-2026/);
+    expect(apiCalls.slice(callsBefore)).toEqual([]);
+    // Signed in, the same address opens the referral, which reads the loop with the key.
+    await page.getByLabel('API key').fill(KEYS.frontDesk.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Referral REF-2026-0042' }).waitFor();
+    expect(apiCalls.slice(callsBefore)).toContain('GET /referrals/REF-2026-0042/messages');
+    const panel = page.getByRole('region', { name: 'Referral status and clinician replies' });
+    const history = await panel.locator('.status-history li').allTextContents();
+    expect(history).toEqual([
+      expect.stringMatching(/^Referral accepted, .+\.$/),
+      expect.stringMatching(/^First session scheduled, .+\.$/),
+    ]);
+    const reply = panel.locator('li.reply');
+    expect(await reply.count()).toBe(1);
+    const text = await reply.textContent();
+    expect(text).toContain('From Jordan Lee, LMFT, received');
+    expect(text).toContain('(sent by their system)');
+    expect(text).toContain(
+      `Answers the integration update of the session on ${sessionWords(world.sessions.delivered)} (no. 3).`,
+    );
+    expect(await reply.locator('blockquote p').allTextContents()).toEqual([
+      'Thank you, this is helpful.',
+      'I will pick up the breathing practice at our next session.',
+    ]);
+    expect(text).toContain('Not handled yet');
+    await noViolations('referral with replies');
+
+    const mark = reply.getByRole('button', { name: /^Mark handled/ });
+    expect(await mark.getAttribute('type')).toBe('button');
+    await mark.focus();
+    await page.keyboard.press('Enter');
+    await reply.getByText(/^Handled$/).waitFor();
+    expect(await reply.locator('.reply-state').textContent()).toMatch(/^Handled by front-desk, .+\.$/);
+    expect(await reply.getByRole('button').count()).toBe(0);
+    // Focus stays on this reply (its state line), and the change is announced politely.
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.className)).toBe(
+      'reply-state',
+    );
+    await page.waitForFunction(
+      () => (globalThis as any).document.getElementById('announce')?.textContent !== '',
+    );
+    expect(await page.locator('#announce').textContent()).toBe('Reply from Jordan Lee, LMFT marked handled.');
+    expect(await page.locator('#announce').getAttribute('aria-live')).toBe('polite');
+    expect(apiCalls.filter((c) => c.endsWith('/handled'))).toEqual([
+      expect.stringMatching(/^POST \/referrals\/REF-2026-0042\/messages\/[^/]+\/handled$/),
+    ]);
+    const stored = await world.call('GET', '/referrals/REF-2026-0042/messages', KEYS.frontDesk.key);
+    expect(stored.body.replies.map((r: any) => [r.handled, r.handledBy])).toEqual([[true, 'front-desk']]);
+    await noViolations('referral, reply handled');
+    screenshots.push(await screenshot(page, '9-replies'));
+
+    expect(await page.evaluate(() => (globalThis as any).cspViolations)).toEqual([]);
+
+    // A reload shows it handled from the server's answer, not from the page's memory.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Referral REF-2026-0042' }).waitFor();
+    await panel
+      .locator('li.reply')
+      .getByText(/^Handled$/)
+      .waitFor();
+    expect(await panel.getByRole('button', { name: /Mark handled/ }).count()).toBe(0);
   });
 
   test('the page broke no Content-Security-Policy rule', async () => {

@@ -21,6 +21,14 @@ export const KEYS = {
   opsOnly: { name: 'ops-only', key: 'ops-only-key-0123456789abcdef', scopes: ['ops'] },
   auditOnly: { name: 'audit-only', key: 'audit-only-key-0123456789abcdef', scopes: ['audit'] },
   ingest: { name: 'practice-ehr', key: 'practice-ehr-key-0123456789abcdef', scopes: ['ingest'] },
+  // Lakeside Psychotherapy's system, bound to the organisation's NPI: it may push its clinicians'
+  // replies (POST /fhir/Communication, DESIGN.md §6b) and nothing else.
+  lakeside: {
+    name: 'lakeside-clinic',
+    key: 'lakeside-clinic-key-0123456789abcdef',
+    scopes: ['ingest'],
+    senders: [{ system: 'http://hl7.org/fhir/sid/us-npi', value: '1497758544' }],
+  },
 } as const;
 
 /** What the destination says when it refuses the fourth session's update (its plain-text reason). */

@@ -1,6 +1,7 @@
 import { ApiError, api, outcomeText } from '../api.js';
 import { announce, el, replace } from '../dom.js';
 import { loadSummary } from '../summary.js';
+import { messagesSection } from './referral-messages.js';
 import {
   answerWords,
   sessionDateWords,
@@ -47,7 +48,7 @@ export async function renderReferral(root, ctx) {
     consentSection(view.consents),
     updatesSection(view.updates),
     otherSection(view.otherDeliveries),
-    await messagesSection(view.id),
+    await messagesSection(view.id, view.updates),
   );
 }
 
@@ -278,72 +279,7 @@ function attemptList(d) {
   );
 }
 
-/** `GET /referrals/{id}/messages` (DESIGN.md §6b): statuses sent and replies received, once they exist. */
-async function messagesSection(id) {
-  const section = el(
-    'section',
-    { 'aria-labelledby': 'messages-title', class: 'panel' },
-    el('h2', { id: 'messages-title' }, 'Referral status and clinician replies'),
-  );
-  try {
-    const messages = await api(`/referrals/${encodeURIComponent(id)}/messages`);
-    const statuses = Array.isArray(messages?.statuses) ? messages.statuses : [];
-    const replies = Array.isArray(messages?.replies) ? messages.replies : [];
-    if (!statuses.length && !replies.length)
-      section.append(el('p', { class: 'empty' }, 'No status or replies yet.'));
-    if (statuses.length)
-      section.append(
-        el('h3', {}, 'Status'),
-        el(
-          'ul',
-          { class: 'plain-list' },
-          statuses.map((s) =>
-            el(
-              'li',
-              {},
-              `${textOf(s.status)}${s.at ? `, ${when(s.at)}` : ''}${s.reason ? ` — ${textOf(s.reason)}` : ''}`,
-            ),
-          ),
-        ),
-      );
-    if (replies.length)
-      section.append(
-        el('h3', {}, 'Replies from the clinician'),
-        el(
-          'ul',
-          { class: 'plain-list' },
-          replies.map((r) =>
-            el(
-              'li',
-              {},
-              el(
-                'p',
-                {},
-                `${when(r.receivedAt)}${r.from ? `, from ${textOf(r.from)}` : ''}${r.handled ? ' (handled)' : ''}`,
-              ),
-              el('blockquote', {}, textOf(r.text)),
-            ),
-          ),
-        ),
-      );
-  } catch (err) {
-    const text =
-      err instanceof ApiError && err.status === 404
-        ? 'No status or replies yet.'
-        : `Could not load status and replies: ${err instanceof ApiError ? err.message : 'the server could not be reached'}`;
-    section.append(el('p', { class: 'empty' }, text));
-  }
-  return section;
-}
-
 function listWords(words) {
   if (words.length === 0) return 'nothing';
   return words.length === 1 ? words[0] : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}
-
-/** A value another endpoint sends as text or as a FHIR Reference / CodeableConcept. */
-function textOf(value) {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') return value.display ?? value.text ?? value.reference ?? '';
-  return value === undefined || value === null ? '' : String(value);
 }
