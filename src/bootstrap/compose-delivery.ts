@@ -108,6 +108,8 @@ export interface DeliveryRuntimeOptions {
    * in, not read from the environment (the sandbox's token is generated at start).
    */
   extraDestinations?: ExtraDestination[];
+  /** `_count` the reply pull asks each server for (default 50; tests page with fewer). */
+  replyPageSize?: number;
 }
 
 /** A destination registered by the composition root itself, with its secrets. */
@@ -168,6 +170,7 @@ export function buildDeliveryRuntime(
       rt.replies ? rt.replies.receive(resource, origin) : Promise.reject(new Error('no reply receipt')),
     practiceIdentifier: (rt.config.mapping?.practice ?? DEFAULT_PRACTICE).identifier,
     clock: rt.clock,
+    ...(options.replyPageSize ? { pageSize: options.replyPageSize } : {}),
   });
   const sync = async (): Promise<RunSummary> => {
     const summary = await relay.drain();

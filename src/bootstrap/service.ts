@@ -62,6 +62,8 @@ export interface ServiceOptions {
    * API key and the built-in sandbox. The key is never logged.
    */
   notice?: (line: string) => void;
+  /** `_count` the reply pull asks for (default 50): a test pages a server's replies with fewer. */
+  replyPageSize?: number;
 }
 
 /** Everything `serve` runs, built but not listening (tests drive `app` with supertest). */
@@ -143,7 +145,8 @@ export async function buildService(env: Env, options: ServiceOptions = {}): Prom
     });
     cleanup.unshift(() => runtime.close());
     if (sandbox) announceSandbox(sandbox, settings.config.defaultDestinationId, logger, notice);
-    return await compose(runtime, settings, { logger, apiKeys, localKey, sandbox, cleanup });
+    const pageSize = options.replyPageSize ? { replyPageSize: options.replyPageSize } : {};
+    return await compose(runtime, settings, { logger, apiKeys, localKey, sandbox, cleanup, ...pageSize });
   } catch (err) {
     for (const close of cleanup) await close();
     throw err;
@@ -156,6 +159,7 @@ interface Parts {
   localKey: LocalApiKey | undefined;
   sandbox: Sandbox | undefined;
   cleanup: Array<() => Promise<void>>;
+  replyPageSize?: number;
 }
 
 async function compose(
@@ -173,6 +177,7 @@ async function compose(
     logger,
     metrics,
     ...(sandbox ? { extraDestinations: [sandboxDestination(sandbox)] } : {}),
+    ...(parts.replyPageSize ? { replyPageSize: parts.replyPageSize } : {}),
   });
   // Each refers to the other only inside callbacks, which run after both exist.
   const trigger: DeliveryTrigger = createDeliveryTrigger({

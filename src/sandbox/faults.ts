@@ -190,7 +190,14 @@ interface UpstreamResponse {
 /** Forwards the request to the target origin, keeping method, path, headers and body. */
 function forward(req: IncomingMessage, body: Buffer, target: URL): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
+    // As a reverse proxy does: the upstream links back to where the client came in (X-Forwarded-Host).
+    const forwardedHost = req.headers.host ? { 'x-forwarded-host': req.headers.host } : {};
+    const headers = {
+      ...req.headers,
+      ...forwardedHost,
+      host: target.host,
+      'content-length': String(body.length),
+    };
     const upstream = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (res) => {

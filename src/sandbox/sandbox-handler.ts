@@ -15,6 +15,7 @@ import { checkHost, checkToken, type Refusal, type TokenCheck } from './sandbox-
 import type { SandboxRepository } from './sandbox-repository';
 import { readSearchQuery, SearchQueryError, type SearchQuery } from './search-query';
 import { completeSearchset } from './searchset';
+import { forwardedBaseUrl } from './forwarded-base';
 
 /**
  * One sandbox request, from the socket to the answer (R4 http.html): guard (Host, token), the
@@ -108,7 +109,7 @@ async function searchType({ req, res, url, prefer, ctx }: Exchange, type: string
       const request = await resolveChains(query, findAll, ctx.state.baseUrl);
       return request ? repo.search(request) : emptySearchset();
     });
-    sendFhir(res, 200, completeSearchset(bundle, type, query, ctx.state.baseUrl));
+    sendFhir(res, 200, completeSearchset(bundle, type, query, forwardedBaseUrl(req, ctx.state.baseUrl)));
   } catch (err) {
     if (err instanceof SearchQueryError) {
       return sendFhir(res, 400, errorOutcome('invalid', err.message, err.expression || undefined));
