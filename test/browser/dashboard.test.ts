@@ -249,13 +249,14 @@ run('the operations dashboard in a real browser', () => {
     await page.emulateMedia({ media: 'screen' });
   });
 
-  test('the referral shows its status history and the clinician’s reply, which Mark handled marks handled', async () => {
+  test('the referral shows its status history and the clinician’s reply, which Mark handled marks handled; a decline shows its reason', async () => {
     // The practice records the referral accepted, then the first session scheduled; Lakeside's
     // system pushes Jordan Lee's reply to the third session's update.
-    const status = async (body: object) => {
-      const res = await world.call('POST', '/referrals/REF-2026-0042/status', KEYS.ingest.key, body);
+    const recordStatus = async (referral: string, body: object) => {
+      const res = await world.call('POST', `/referrals/${referral}/status`, KEYS.ingest.key, body);
       expect(res.status).toBe(201);
     };
+    const status = (body: object) => recordStatus('REF-2026-0042', body);
     await status({ status: 'accepted', at: new Date(Date.now() - 19 * DAY).toISOString() });
     await status({ status: 'scheduled', at: new Date(Date.now() - 18 * DAY).toISOString() });
     const pushed = await world.call('POST', '/fhir/Communication', KEYS.lakeside.key, {
@@ -350,6 +351,22 @@ run('the operations dashboard in a real browser', () => {
       .getByText(/^Handled$/)
       .waitFor();
     expect(await panel.getByRole('button', { name: /Mark handled/ }).count()).toBe(0);
+
+    // A declined referral shows the reason with its status, and no reply yet.
+    await recordStatus('REF-2026-0057', {
+      status: 'declined',
+      at: new Date(Date.now() - 9 * DAY).toISOString(),
+      reason: 'We have no opening in the next three months.',
+    });
+    await page.goto(`${world.svc.url}/ui/#/referral/REF-2026-0057`);
+    await page.getByRole('heading', { level: 1, name: 'Referral REF-2026-0057' }).waitFor();
+    expect(await panel.locator('.status-history li').allTextContents()).toEqual([
+      expect.stringMatching(
+        /^Referral declined, .+\. Reason: We have no opening in the next three months\.$/,
+      ),
+    ]);
+    expect(await panel.textContent()).toContain('No reply yet.');
+    await noViolations('declined referral');
   });
 
   test('the page broke no Content-Security-Policy rule', async () => {
