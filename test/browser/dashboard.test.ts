@@ -315,6 +315,9 @@ run('the operations dashboard in a real browser', () => {
       'I will pick up the breathing practice at our next session.',
     ]);
     expect(text).toContain('Not handled yet');
+    // Each status change is a Task version queued for the clinician, shown with its delivery.
+    const sent = await page.getByRole('region', { name: /sent to the clinician/ }).textContent();
+    expect(sent).toMatch(/Status change:/);
     await noViolations('referral with replies');
 
     const mark = reply.getByRole('button', { name: /^Mark handled/ });

@@ -101,8 +101,10 @@ async function buildView(deps: ReferralViewDeps, referral: Referral): Promise<Re
       deps.store,
       rows.filter((r) => key(r) === resource),
     );
+  // The referral, its status changes (the Task, one version per change, DESIGN.md §6b) and the consents.
   const own = [
     `ServiceRequest/${resourceId.serviceRequest(referral.id)}`,
+    `Task/${resourceId.referralTask(referral.id)}`,
     ...consents.map((c) => `Consent/${resourceId.consent(c.id)}`),
   ];
   return {

@@ -223,6 +223,13 @@ function updatesSection(updates) {
   );
 }
 
+/** What each of the referral's own deliveries carries (DESIGN.md §6b). */
+const OTHER_WORDS = {
+  ServiceRequest: 'The referral and its status',
+  Task: 'Status change',
+  Consent: 'Consent',
+};
+
 function otherSection(deliveries) {
   if (!deliveries.length) return null;
   return el(
@@ -236,7 +243,7 @@ function otherSection(deliveries) {
         el(
           'li',
           {},
-          el('strong', {}, d.resourceType === 'Consent' ? 'Consent' : 'Referral status'),
+          el('strong', {}, OTHER_WORDS[d.resourceType] ?? d.resourceType),
           ': ',
           deliveryWords(d),
           attemptList(d),
