@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadFhirPackage, loadProjectProfiles } from '../../../bootstrap/compose';
+import { loadFhirPackage, loadProjectProfiles } from '../../../bootstrap/definitions';
 import { createValidator } from '../../../fhir/validator';
 import type { FhirPackageContents, FhirValidator, ValidateOptions } from '../../../fhir/validator';
 
