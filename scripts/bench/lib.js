@@ -9,6 +9,10 @@ const root = path.resolve(__dirname, '../..');
 const dist = (p) => require(path.join(root, 'dist', p));
 const cli = path.join(root, 'dist/entry/cli/main.js');
 
+// As every kap-bridge command does (src/entry/cli/main.ts): the R4 base from the precomputed
+// cache that `npm run build` writes, so in-process measures load the product as it ships.
+dist('bootstrap/definitions').usePrecomputedDefinitions();
+
 /** `--size quick|full|tiny` (scripts/bench.js passes it to every measure). */
 function size() {
   const i = process.argv.indexOf('--size');

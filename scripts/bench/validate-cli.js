@@ -1,5 +1,5 @@
 // `kap-bridge validate` as a user waits for it (whole processes, start-up included): one file,
-// and a folder of N files against plain @medplum/core validating the same folder
+// and a folder of N files (official R4 examples of at most 32 KB, cycled) against plain @medplum/core validating the same folder
 // (scripts/bench/medplum-validate.js), runs interleaved so a load spike hits both alike.
 // Figures: { validateCli: { files, kapSeconds, medplumSeconds, ratio (medplum / kap seconds:
 // higher is better), oneFileMs } }, each a median of several runs.
@@ -11,6 +11,9 @@ const { root, cli, main, median, pick, say, timeProcess } = require('./lib');
 
 const examples = path.join(root, 'test/conformance/r4-examples');
 
+/** Files of one clinical resource's size; the multi-megabyte definition Bundles are left out. */
+const MAX_BYTES = 32 * 1024;
+
 /** N files cycled from the official R4 examples (vendored, test/conformance/README.md). */
 function writeFolder(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-bench-validate-'));
@@ -18,7 +21,8 @@ function writeFolder(n) {
     .readdirSync(examples)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => fs.readFileSync(path.join(examples, f)));
+    .map((f) => fs.readFileSync(path.join(examples, f)))
+    .filter((bytes) => bytes.length <= MAX_BYTES);
   for (let i = 0; i < n; i++) {
     fs.writeFileSync(path.join(dir, `${String(i).padStart(5, '0')}.json`), sources[i % sources.length]);
   }
