@@ -51,8 +51,11 @@ async function adapterRun(validator, n) {
   const sandbox = await startSandboxProcess();
   const inner = createGuardedHttpClient();
   const posted = [];
+  const requests = new Map();
   const http = {
     send(policy, req) {
+      const what = `${req.method} ${req.url.replace(sandbox.url, '').replace(/\?.*/, '?…')}`;
+      requests.set(what, (requests.get(what) ?? 0) + 1);
       if (req.method === 'POST' && req.body && req.url.replace(/\/$/, '') === sandbox.url)
         posted.push(req.body);
       return inner.send(policy, req);
@@ -98,6 +101,7 @@ async function adapterRun(validator, n) {
     if (summary.delivered < n || summary.delivered !== summary.leased) {
       throw new Error(`delivered ${summary.delivered} of ${summary.leased} rows: ${JSON.stringify(summary)}`);
     }
+    say(`requests: ${JSON.stringify([...requests])}`);
     return { perSec: summary.delivered / secs, rows: summary.delivered, posted };
   } finally {
     await http.close();
