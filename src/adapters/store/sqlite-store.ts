@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -43,13 +44,27 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
 
   const direct = sqliteExecutor(db);
   const lock = createMutex();
-  const durable = file === ':memory:' ? async () => undefined : createGroupSync(() => fsyncWal(file));
+  const syncer = file === ':memory:' ? undefined : walSyncer(file);
+  const durable = syncer ? createGroupSync(syncer.sync) : async () => undefined;
+  // Inside `durableTogether`, writes skip their own wait: the batch waits once, at its end.
+  const batched = new AsyncLocalStorage<true>();
+  const settle = async (): Promise<void> => {
+    if (!batched.getStore()) await durable();
+  };
+  const durableTogether = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (batched.getStore()) return fn();
+    try {
+      return await batched.run(true, fn);
+    } finally {
+      await durable();
+    }
+  };
   // One connection, used by async callers: a transaction holds the mutex from BEGIN to COMMIT so
   // no other caller's statement can slip into it (or be rolled back with it). A statement that
   // writes outside a transaction is its own commit: it too waits for the fsync.
   const single = async <R>(sql: string, fn: () => Promise<R>): Promise<R> => {
     const result = await lock(fn);
-    if (direct.writes(sql)) await durable();
+    if (direct.writes(sql)) await settle();
     return result;
   };
   const locked: SqlExecutor = {
@@ -71,10 +86,15 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       }
     });
     // Outside the lock: the next transactions run while this one's fsync is under way.
-    await durable();
+    await settle();
     return result;
   };
-  const store = new SqlStore(locked, runTransaction, DIALECT, () => lock(async () => void db.close()));
+  const close = (): Promise<void> =>
+    lock(async () => {
+      db.close();
+      await syncer?.close();
+    });
+  const store = new SqlStore(locked, runTransaction, DIALECT, close, durableTogether);
   return Object.assign(store, {
     pragma: (name: string): Promise<unknown> => lock(async () => db.pragma(name, { simple: true })),
   });
@@ -82,23 +102,41 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
 
 /**
  * fsync of the WAL, where committed transactions are until a checkpoint copies them into the
- * database file (a checkpoint fsyncs both, so with no WAL file the database file is synced).
- * Opened by path each time: SQLite may replace the WAL file, and an old descriptor would then
- * sync the wrong file.
+ * database file (a checkpoint fsyncs both, so with no WAL file the database file is synced). The
+ * descriptor is kept between syncs (opening a file per commit showed in the profile) and opened
+ * again if the file it names was removed: SQLite deletes the WAL when the last connection closes.
  */
-async function fsyncWal(file: string): Promise<void> {
-  let handle: fs.promises.FileHandle;
-  try {
-    handle = await fs.promises.open(`${file}-wal`, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    handle = await fs.promises.open(file, 'r');
-  }
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+function walSyncer(file: string): { sync: () => Promise<void>; close: () => Promise<void> } {
+  let wal: fs.promises.FileHandle | undefined;
+  const syncDatabaseFile = async (): Promise<void> => {
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+  return {
+    async sync() {
+      if (wal && (await wal.stat()).nlink === 0) {
+        await wal.close();
+        wal = undefined;
+      }
+      if (!wal) {
+        try {
+          wal = await fs.promises.open(`${file}-wal`, 'r');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          return syncDatabaseFile();
+        }
+      }
+      await wal.sync();
+    },
+    async close() {
+      await wal?.close();
+      wal = undefined;
+    },
+  };
 }
 
 /**
