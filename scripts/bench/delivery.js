@@ -144,7 +144,7 @@ main(async () => {
   const n = pick({ full: 500, quick: 300, tiny: 10 });
   const runs = pick({ full: 5, quick: 3, tiny: 1 });
   const validator = createValidator({ packages: loadProjectProfiles() });
-  await adapterRun(validator, Math.min(n, 30)); // warm-up (JIT)
+  if (pick({ full: true, quick: true, tiny: false })) await adapterRun(validator, Math.min(n, 30)); // warm-up (JIT)
   const adapter = [];
   const raw = [];
   for (let r = 0; r < runs; r++) {

@@ -98,7 +98,7 @@ main(async () => {
   const clients = pick({ full: 10_000, quick: 10_000, tiny: 100 });
   const runs = pick({ full: 3, quick: 1, tiny: 1 });
   const validator = createValidator({ packages: loadProjectProfiles() });
-  await timeBatch(validator, Math.min(referrals, 50), 0, 'W'); // warm-up (JIT)
+  if (pick({ full: true, quick: true, tiny: false })) await timeBatch(validator, 50, 0, 'W'); // warm-up (JIT)
   const empty = [];
   const full = [];
   for (let r = 0; r < runs; r++) {
