@@ -76,8 +76,15 @@ async function seed(file, rows) {
   return queued;
 }
 
+/** `--rows N` overrides the size's row count; `--cpu-prof DIR` profiles the drain worker into DIR. */
+function option(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
 main(async () => {
-  const rows = pick({ full: 100_000, quick: 10_000, tiny: 200 });
+  const rows = Number(option('rows') ?? pick({ full: 100_000, quick: 10_000, tiny: 200 }));
+  const profile = option('cpu-prof');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-bench-drain-'));
   const file = path.join(dir, 'kap.db');
   const sandbox = await startSandboxProcess();
@@ -85,7 +92,13 @@ main(async () => {
     const queued = await seed(file, rows);
     say(`queued ${queued} rows; draining into the sandbox with RSS sampled`);
     const run = await timeProcess(
-      [path.join(__dirname, 'drain-worker.js'), file, sandbox.url, sandbox.token],
+      [
+        ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []),
+        path.join(__dirname, 'drain-worker.js'),
+        file,
+        sandbox.url,
+        sandbox.token,
+      ],
       { keep: 1 << 20 },
     );
     if (run.code !== 0) throw new Error(`drain worker exited ${run.code}: ${run.stderr}`);

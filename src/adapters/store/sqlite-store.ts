@@ -103,8 +103,10 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
 /**
  * fsync of the WAL, where committed transactions are until a checkpoint copies them into the
  * database file (a checkpoint fsyncs both, so with no WAL file the database file is synced). The
- * descriptor is kept between syncs (opening a file per commit showed in the profile) and opened
- * again if the file it names was removed: SQLite deletes the WAL when the last connection closes.
+ * descriptor is kept between syncs (opening the file per commit showed in the profile): SQLite
+ * keeps the WAL file while a connection is open — it resets and truncates it in place, and
+ * deletes it only when the last connection closes, and this store's own connection is open until
+ * `close`.
  */
 function walSyncer(file: string): { sync: () => Promise<void>; close: () => Promise<void> } {
   let wal: fs.promises.FileHandle | undefined;
@@ -118,10 +120,6 @@ function walSyncer(file: string): { sync: () => Promise<void>; close: () => Prom
   };
   return {
     async sync() {
-      if (wal && (await wal.stat()).nlink === 0) {
-        await wal.close();
-        wal = undefined;
-      }
       if (!wal) {
         try {
           wal = await fs.promises.open(`${file}-wal`, 'r');
