@@ -1,6 +1,7 @@
 import type { Consent, OperationOutcome } from '@medplum/fhirtypes';
 import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
 import { validateAll } from '../validate-resources';
+import { rememberOutcomes } from './remembered-outcomes';
 import {
   attemptAwaitingConsent,
   attemptDead,
@@ -33,7 +34,7 @@ export type { Relay, RelayConfig, RelayDeps, RelayLogger, RunSummary } from './r
  */
 export function createRelay(deps: RelayDeps): Relay {
   const run: RelayRun = {
-    deps,
+    deps: { ...deps, validator: rememberOutcomes(deps.validator) },
     policy: {
       retryBaseMs: deps.config.retryBaseMs,
       maxAttempts: deps.config.maxAttempts,
