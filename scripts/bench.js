@@ -106,7 +106,7 @@ function table(f) {
   if (f.drainRssMB !== undefined)
     rows.push([
       `RSS while draining ${fmt(f.drainRows)} outbox rows`,
-      `peak ${fmt(f.drainRssMB)} MB (first tenth ${fmt(f.drainRssFirstTenthMB)} MB; ${fmt(f.drainPerSec)} rows/s)`,
+      `peak ${fmt(f.drainRssMB)} MB (first tenth ${fmt(f.drainRssFirstTenthMB)} MB; JS heap peak ${fmt(f.drainHeapMB)} MB; ${fmt(f.drainPerSec)} rows/s)`,
     ]);
   if (f.consentP99Us !== undefined) rows.push(['consent decision p99, 10 consents', `${f.consentP99Us} µs`]);
   return ['| figure | measured |', '|---|---|', ...rows.map(([a, b2]) => `| ${a} | ${b2} |`)].join('\n');

@@ -109,6 +109,7 @@ main(async () => {
       drainRows: result.delivered,
       drainRssFirstTenthMB: result.firstTenthPeakMB,
       drainPerSec: result.perSec,
+      drainHeapMB: result.heapPeakMB,
     };
   } finally {
     await sandbox.close();

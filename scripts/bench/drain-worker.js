@@ -47,7 +47,12 @@ async function drain() {
   });
   const startMB = process.memoryUsage().rss / MB;
   const samples = [];
-  const timer = setInterval(() => samples.push(process.memoryUsage().rss / MB), 100);
+  const heap = [];
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    samples.push(m.rss / MB);
+    heap.push(m.heapUsed / MB);
+  }, 100);
   const t0 = process.hrtime.bigint();
   let summary;
   try {
@@ -61,10 +66,11 @@ async function drain() {
   await store.close();
   const peak = (xs) => Math.max(...xs);
   const tenth = samples.slice(0, Math.max(1, Math.ceil(samples.length / 10)));
-  const at = (f) => samples[Math.min(samples.length - 1, Math.floor(f * samples.length))].toFixed(0);
+  const at = (f, xs = samples) => xs[Math.min(xs.length - 1, Math.floor(f * xs.length))].toFixed(0);
   process.stderr.write(
     `drain: ${summary.delivered} delivered (${summary.dead} dead) in ${secs.toFixed(1)} s, ${(summary.delivered / secs).toFixed(0)}/s; ` +
-      `RSS before ${startMB.toFixed(0)} MB, at 25/50/75/100% ${at(0.25)}/${at(0.5)}/${at(0.75)}/${at(1)} MB, peak ${peak(samples).toFixed(0)} MB\n`,
+      `RSS before ${startMB.toFixed(0)} MB, at 25/50/75/100% ${at(0.25)}/${at(0.5)}/${at(0.75)}/${at(1)} MB, peak ${peak(samples).toFixed(0)} MB; ` +
+      `JS heap used at 25/50/75/100% ${at(0.25, heap)}/${at(0.5, heap)}/${at(0.75, heap)}/${at(1, heap)} MB\n`,
   );
   process.stdout.write(
     `${JSON.stringify({
@@ -72,6 +78,7 @@ async function drain() {
       perSec: Math.round(summary.delivered / secs),
       peakMB: Math.round(peak(samples)),
       firstTenthPeakMB: Math.round(peak(tenth)),
+      heapPeakMB: Math.round(peak(heap)),
     })}\n`,
   );
 }
