@@ -23,7 +23,7 @@ const { createValidator } = dist('fhir/validator');
 const { openSqliteStore } = dist('adapters/store/sqlite-store');
 
 const records = (f) => JSON.parse(fs.readFileSync(path.join(root, 'fixtures/records', f), 'utf8'));
-/** Rows in flight at once: the relay's default (RelayConfig.concurrency), and the raw peer's. */
+/** Pushes in flight at once: the relay's bound per destination (RelayConfig.perDestination), and the raw peer's. */
 const IN_FLIGHT = 4;
 
 async function queueUpdates(store, validator, n, clock) {

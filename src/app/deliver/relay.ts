@@ -2,6 +2,7 @@ import type { Consent, OperationOutcome } from '@medplum/fhirtypes';
 import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
 import { validateAll } from '../validate-resources';
 import { rememberOutcomes } from './remembered-outcomes';
+import { createDestinationSlots, type DestinationSlots } from './destination-slots';
 import {
   attemptAwaitingConsent,
   attemptDead,
@@ -35,6 +36,7 @@ export type { Relay, RelayConfig, RelayDeps, RelayLogger, RunSummary } from './r
 export function createRelay(deps: RelayDeps): Relay {
   const run: RelayRun = {
     deps: { ...deps, validator: rememberOutcomes(deps.validator) },
+    slots: createDestinationSlots(deps.config.perDestination ?? DEFAULT_PER_DESTINATION),
     policy: {
       retryBaseMs: deps.config.retryBaseMs,
       maxAttempts: deps.config.maxAttempts,
@@ -57,7 +59,7 @@ export function createRelay(deps: RelayDeps): Relay {
  */
 async function drainPipelined(run: RelayRun, limit: number): Promise<RunSummary> {
   const { deps } = run;
-  const width = Math.max(1, deps.config.concurrency ?? 4);
+  const width = Math.max(1, deps.config.concurrency ?? DEFAULT_CONCURRENCY);
   const total = emptySummary();
   const waiting: OutboxRow[][] = [];
   const busy = new Set<string>();
@@ -110,9 +112,17 @@ async function drainPipelined(run: RelayRun, limit: number): Promise<RunSummary>
   return total;
 }
 
-/** The relay's dependencies and its retry policy, passed to each step. */
+/**
+ * Rows worked at once, and pushes in flight to one destination at once: more workers than
+ * slots, so that a row's decision, validation and record overlap other rows' pushes.
+ */
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_PER_DESTINATION = 4;
+
+/** The relay's dependencies, its retry policy and the destinations' push slots, passed to each step. */
 interface RelayRun {
   deps: RelayDeps;
+  slots: DestinationSlots;
   policy: BackoffPolicy;
 }
 
@@ -129,7 +139,7 @@ async function runLeased(run: RelayRun, limit: number): Promise<RunSummary> {
       for (const row of lanes[next++] ?? []) summary[SUMMARY_FIELD[await attemptRow(run, row)]]++;
     }
   };
-  const width = Math.max(1, Math.min(deps.config.concurrency ?? 4, lanes.length));
+  const width = Math.max(1, Math.min(deps.config.concurrency ?? DEFAULT_CONCURRENCY, lanes.length));
   await Promise.all(Array.from({ length: width }, worker));
   return summary;
 }
@@ -244,8 +254,12 @@ async function pushUnit(
     (r) => `outgoing ${r.resourceType}`,
   );
   if (!checked.ok) return failed('dead', checked.outcome, built.references, plan.consentRef);
-  if (!leaseCoversPush(row, deps.clock(), deps.config.leaseMs)) return LEASE_RAN_OUT;
-  const pushed = await deps.gateway.push(dest, built.unit);
+  const pushed = await run.slots.withSlot(dest.id, async () => {
+    // Checked once the slot is held: waiting for it may have used up the lease.
+    if (!leaseCoversPush(row, deps.clock(), deps.config.leaseMs)) return LEASE_RAN_OUT;
+    return deps.gateway.push(dest, built.unit);
+  });
+  if (pushed === LEASE_RAN_OUT) return LEASE_RAN_OUT;
   return endOfPush(run, row, pushed, { built, consentRef: plan.consentRef, sections: plan.sections });
 }
 
