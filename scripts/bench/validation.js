@@ -14,7 +14,7 @@ const { loadFhirPackage, loadProjectProfiles } = dist('adapters/fhir-packages/lo
 // Vendored third-party material (test/conformance/README.md): the official R4 examples and US Core.
 const examples = path.join(root, 'test/conformance/r4-examples');
 const usCore = path.join(root, 'test/conformance/fhir-packages/hl7.fhir.us.core-3.1.0.tgz');
-const SECONDS = pick({ full: 2, quick: 1, tiny: 0.1 }); // per row
+const SECONDS = pick({ full: 3, quick: 1.5, tiny: 0.1 }); // per row
 
 function resourcesOf(type) {
   return fs
@@ -26,7 +26,8 @@ function resourcesOf(type) {
 
 // The machine is shared, so rows are measured in interleaved rounds (each row gets a slice of
 // every round) and the median round is reported: a load spike then hits all rows alike.
-const ROUNDS = pick({ full: 5, quick: 3, tiny: 1 });
+// Many short rounds: on a shared machine a load spike then spoils a few slices, not the median.
+const ROUNDS = pick({ full: 15, quick: 9, tiny: 1 });
 
 function rateOnce(run, resources, seconds) {
   let n = 0;
