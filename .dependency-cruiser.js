@@ -24,8 +24,9 @@ const IO_MODULES = [
   'child_process',
   'node:child_process',
 ];
-// Programs: the CLI, and the snapshot generator that scripts/build-profiles.js runs from its sources.
-const PROGRAMS = '^src/(entry/cli/main|fhir/snapshot/index)\\.ts$';
+// Programs: the CLI (and the worker threads of its validate command), and the snapshot generator
+// that scripts/build-profiles.js runs from its sources.
+const PROGRAMS = '^src/(entry/cli/main|entry/cli/validate-worker|fhir/snapshot/index)\\.ts$';
 module.exports = {
   forbidden: [
     {

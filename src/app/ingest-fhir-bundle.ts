@@ -98,8 +98,19 @@ function inboundOf(unit: InboundUnit): InboundReferral {
   return unit.inbound;
 }
 
-// Batch entries are independent (R4 §3.1.0.11.1): one store transaction per referral.
-async function runBatch(
+// Batch entries are independent (R4 §3.1.0.11.1): one store transaction per referral, made
+// durable together before the answer (one fsync for the batch, not one per entry: issue 12).
+function runBatch(
+  deps: IngestDeps,
+  bundle: Bundle,
+  plan: InboundPlan,
+  actor?: string,
+): Promise<FhirIngestResult> {
+  const run = (): Promise<FhirIngestResult> => runBatchEntries(deps, bundle, plan, actor);
+  return deps.store.durableTogether ? deps.store.durableTogether(run) : run();
+}
+
+async function runBatchEntries(
   deps: IngestDeps,
   bundle: Bundle,
   plan: InboundPlan,

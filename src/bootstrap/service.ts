@@ -252,8 +252,14 @@ export async function startService(env: Env, options: ServiceOptions = {}): Prom
     ? `[${built.serviceConfig.host}]`
     : built.serviceConfig.host;
   const url = `http://${host}:${port}`;
-  built.scheduler.start();
-  built.trigger.kick(); // rows left queued by an earlier run go out now, not at the next tick
+  let stopping: Promise<void> | undefined;
+  // The sync starts just after the service answers (its first tick is minutes away; node-cron's
+  // time-zone set-up showed in the start-up profile), unless it is stopped first.
+  setImmediate(() => {
+    if (stopping) return;
+    built.scheduler.start();
+    built.trigger.kick(); // rows left queued by an earlier run go out now, not at the next tick
+  });
   const startupMs = Math.round(performance.now() - t0);
   built.logger.info(
     {
@@ -264,7 +270,6 @@ export async function startService(env: Env, options: ServiceOptions = {}): Prom
     },
     'kap-bridge listening',
   );
-  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       built.logger.info({}, 'shutting down: finishing the running sync and open requests');

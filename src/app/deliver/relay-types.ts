@@ -17,8 +17,10 @@ export interface RelayConfig {
   timeZone: string;
   /** This worker's lease owner id (unique per process: host + pid + random). */
   owner: string;
-  /** Rows pushed at the same time within one run. Default 4. */
+  /** Rows worked at the same time within one run. Default 8. */
   concurrency?: number;
+  /** Pushes in flight to one destination at the same time. Default 4. */
+  perDestination?: number;
   /** How long an item for an unregistered destination waits before it is looked at again. Default 5 min. */
   unknownDestinationDelayMs?: number;
 }

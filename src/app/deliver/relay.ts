@@ -1,6 +1,8 @@
 import type { Consent, OperationOutcome } from '@medplum/fhirtypes';
 import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
 import { validateAll } from '../validate-resources';
+import { rememberOutcomes } from './remembered-outcomes';
+import { createDestinationSlots, type DestinationSlots } from './destination-slots';
 import {
   attemptAwaitingConsent,
   attemptDead,
@@ -33,7 +35,8 @@ export type { Relay, RelayConfig, RelayDeps, RelayLogger, RunSummary } from './r
  */
 export function createRelay(deps: RelayDeps): Relay {
   const run: RelayRun = {
-    deps,
+    deps: { ...deps, validator: rememberOutcomes(deps.validator) },
+    slots: createDestinationSlots(deps.config.perDestination ?? DEFAULT_PER_DESTINATION),
     policy: {
       retryBaseMs: deps.config.retryBaseMs,
       maxAttempts: deps.config.maxAttempts,
@@ -42,20 +45,84 @@ export function createRelay(deps: RelayDeps): Relay {
   };
   const runOnce = (options: { limit?: number } = {}): Promise<RunSummary> =>
     runLeased(run, options.limit ?? 50);
-  async function drain(options: { limit?: number } = {}): Promise<RunSummary> {
-    const total = emptySummary();
-    for (;;) {
-      const s = await runOnce(options);
-      for (const k of Object.keys(total) as Array<keyof RunSummary>) total[k] += s[k];
-      if (s.leased === 0) return total;
-    }
-  }
+  const drain = (options: { limit?: number } = {}): Promise<RunSummary> =>
+    drainPipelined(run, options.limit ?? 50);
   return { runOnce, drain };
 }
 
-/** The relay's dependencies and its retry policy, passed to each step. */
+/**
+ * Drain: rows are worked `concurrency` lanes at a time, and the next batch is leased while the
+ * current one is pushed (issue 12: waiting for a batch's slowest row before leasing the next left
+ * the destination idle). A lane (one resource's versions for one destination) is never worked by
+ * two workers at once, across batches too. Ends when a lease finds nothing due and no row is
+ * being worked (a row that failed and is due again is taken, as `runOnce` after `runOnce` did).
+ */
+async function drainPipelined(run: RelayRun, limit: number): Promise<RunSummary> {
+  const { deps } = run;
+  const width = Math.max(1, deps.config.concurrency ?? DEFAULT_CONCURRENCY);
+  const total = emptySummary();
+  const waiting: OutboxRow[][] = [];
+  const busy = new Set<string>();
+  let leasing: Promise<number> | undefined;
+  let finished = 0; // lanes finished so far
+  let emptyAfter = -1; // `finished` when a lease last found nothing due
+  let laneDone: (() => void) | undefined;
+  let nextLaneDone = new Promise<void>((resolve) => (laneDone = resolve));
+
+  const lease = (): Promise<number> =>
+    (leasing ??= (async () => {
+      try {
+        const rows = await deps.store.leaseDue(deps.clock(), limit, deps.config.owner, deps.config.leaseMs);
+        total.leased += rows.length;
+        waiting.push(...lanesOf(rows));
+        if (rows.length === 0) emptyAfter = finished;
+        return rows.length;
+      } finally {
+        leasing = undefined;
+      }
+    })());
+  const take = (): OutboxRow[] | undefined => {
+    const i = waiting.findIndex((lane) => !busy.has(laneKey(lane[0] as OutboxRow)));
+    return i < 0 ? undefined : waiting.splice(i, 1)[0];
+  };
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      // Lease ahead, unless the last lease found nothing and no lane has finished since.
+      if (!leasing && waiting.length < width && emptyAfter !== finished) void lease().catch(() => undefined);
+      const lane = take();
+      if (!lane) {
+        if (leasing) await leasing;
+        else if (busy.size > 0) await nextLaneDone;
+        else if ((await lease()) === 0 && busy.size === 0 && waiting.length === 0) return;
+        continue;
+      }
+      const key = laneKey(lane[0] as OutboxRow);
+      busy.add(key);
+      try {
+        for (const row of lane) total[SUMMARY_FIELD[await attemptRow(run, row)]]++;
+      } finally {
+        busy.delete(key);
+        finished++;
+        laneDone?.();
+        nextLaneDone = new Promise<void>((resolve) => (laneDone = resolve));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return total;
+}
+
+/**
+ * Rows worked at once, and pushes in flight to one destination at once: more workers than
+ * slots, so that a row's decision, validation and record overlap other rows' pushes.
+ */
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_PER_DESTINATION = 4;
+
+/** The relay's dependencies, its retry policy and the destinations' push slots, passed to each step. */
 interface RelayRun {
   deps: RelayDeps;
+  slots: DestinationSlots;
   policy: BackoffPolicy;
 }
 
@@ -72,7 +139,7 @@ async function runLeased(run: RelayRun, limit: number): Promise<RunSummary> {
       for (const row of lanes[next++] ?? []) summary[SUMMARY_FIELD[await attemptRow(run, row)]]++;
     }
   };
-  const width = Math.max(1, Math.min(deps.config.concurrency ?? 4, lanes.length));
+  const width = Math.max(1, Math.min(deps.config.concurrency ?? DEFAULT_CONCURRENCY, lanes.length));
   await Promise.all(Array.from({ length: width }, worker));
   return summary;
 }
@@ -187,8 +254,12 @@ async function pushUnit(
     (r) => `outgoing ${r.resourceType}`,
   );
   if (!checked.ok) return failed('dead', checked.outcome, built.references, plan.consentRef);
-  if (!leaseCoversPush(row, deps.clock(), deps.config.leaseMs)) return LEASE_RAN_OUT;
-  const pushed = await deps.gateway.push(dest, built.unit);
+  const pushed = await run.slots.withSlot(dest.id, async () => {
+    // Checked once the slot is held: waiting for it may have used up the lease.
+    if (!leaseCoversPush(row, deps.clock(), deps.config.leaseMs)) return LEASE_RAN_OUT;
+    return deps.gateway.push(dest, built.unit);
+  });
+  if (pushed === LEASE_RAN_OUT) return LEASE_RAN_OUT;
   return endOfPush(run, row, pushed, { built, consentRef: plan.consentRef, sections: plan.sections });
 }
 
@@ -320,10 +391,15 @@ function finish(run: RelayRun, row: OutboxRow, startedAt: Date, end: AttemptEnd)
  * ascending within a lane: two versions of one resource (a Consent and its revocation) are never
  * pushed at the same time, so the destination ends with the newest.
  */
+/** A lane: one resource's rows for one destination, pushed in version order by one worker. */
+function laneKey(row: OutboxRow): string {
+  return `${row.destinationId} ${row.resourceType}/${row.resourceId}`;
+}
+
 function lanesOf(rows: OutboxRow[]): OutboxRow[][] {
   const lanes = new Map<string, OutboxRow[]>();
   for (const row of rows) {
-    const key = `${row.destinationId} ${row.resourceType}/${row.resourceId}`;
+    const key = laneKey(row);
     const lane = lanes.get(key) ?? [];
     lane.push(row);
     lanes.set(key, lane);

@@ -299,6 +299,15 @@ export interface Store extends StoreOps {
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
 
   /**
+   * Runs `fn`, whose units of work are acknowledged together: the store may make them durable
+   * all at once when `fn` ends (one fsync for a batch of independent entries, issue 12) instead of
+   * one by one, and resolves only after they are. What `fn`'s caller answers must therefore wait
+   * for this promise (DESIGN.md §6: an acknowledged write is on disk). Absent: every unit of work
+   * is durable when it resolves, and callers run `fn` as it is.
+   */
+  durableTogether?<T>(fn: () => Promise<T>): Promise<T>;
+
+  /**
    * Leases up to `limit` due rows for `owner` for `leaseMs` and marks them `in-flight`
    * atomically. Due = `queued` or `retry-wait` with `nextAttemptAt` ≤ now (or null), or
    * `in-flight` whose lease has expired (a crashed worker's row is taken over). Earliest deadline

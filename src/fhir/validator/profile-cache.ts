@@ -16,18 +16,30 @@ export interface ProfileCache {
   schema(url: string): InternalTypeSchema | undefined;
 }
 
-/** Builds a cache over constraint StructureDefinitions (profiles and extensions). */
-export function createProfileCache(definitions: StructureDefinition[]): ProfileCache {
+/**
+ * Builds a cache over constraint StructureDefinitions (profiles and extensions); `base` is looked
+ * up for a URL none of them has (the R4 base, read lazily: issue 12).
+ */
+export function createProfileCache(
+  definitions: StructureDefinition[],
+  base?: (url: string) => StructureDefinition | undefined,
+): ProfileCache {
   const byUrl = new Map<string, StructureDefinition>();
   for (const sd of definitions) {
     if (sd.url && sd.derivation === 'constraint') byUrl.set(sd.url, sd);
   }
+  const lookup = (key: string): StructureDefinition | undefined => {
+    const own = byUrl.get(key);
+    if (own) return own;
+    const sd = base?.(key);
+    return sd?.derivation === 'constraint' ? sd : undefined;
+  };
   const parsed = new Map<string, InternalTypeSchema | undefined>();
 
   function schema(url: string): InternalTypeSchema | undefined {
     const key = url.split('|')[0] ?? url;
     if (parsed.has(key)) return parsed.get(key);
-    const sd = byUrl.get(key);
+    const sd = lookup(key);
     let result: InternalTypeSchema | undefined;
     if (sd?.snapshot?.element?.length) {
       try {
@@ -52,5 +64,5 @@ export function createProfileCache(definitions: StructureDefinition[]): ProfileC
     return result;
   }
 
-  return { definition: (url) => byUrl.get(url.split('|')[0] ?? url), schema };
+  return { definition: (url) => lookup(url.split('|')[0] ?? url), schema };
 }

@@ -25,13 +25,24 @@ function flattenConcepts(concepts: CodeSystemConcept[] | undefined, into: Set<st
   }
 }
 
+/** Value sets and code systems found by URL below the given lists (the R4 base, read lazily). */
+export interface TerminologyBase {
+  valueSet(url: string): ValueSet | undefined;
+  codeSystem(url: string): CodeSystem | undefined;
+}
+
 /**
- * Builds a terminology over the given value sets and code systems (later ones win). Expansion
+ * Builds a terminology over the given value sets and code systems (later ones win; `base` is
+ * looked up when none of them has the URL). Expansion
  * follows `compose` (https://hl7.org/fhir/R4/valueset.html#compose): included concepts, whole code
  * systems (only when the CodeSystem is `complete`), imported value sets and concept excludes.
  * Filters cannot be evaluated without a terminology server, so such value sets are not expanded.
  */
-export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem[]): Terminology {
+export function createTerminology(
+  valueSets: ValueSet[],
+  codeSystems: CodeSystem[],
+  base?: TerminologyBase,
+): Terminology {
   const vsByUrl = new Map<string, ValueSet>();
   for (const vs of valueSets) if (vs.url) vsByUrl.set(vs.url, vs);
   const csByUrl = new Map<string, CodeSystem>();
@@ -42,7 +53,7 @@ export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem
 
   function systemCodes(system: string): Set<string> | undefined {
     if (csCodes.has(system)) return csCodes.get(system);
-    const cs = csByUrl.get(system);
+    const cs = csByUrl.get(system) ?? base?.codeSystem(system);
     let codes: Set<string> | undefined;
     if (cs && cs.content === 'complete') {
       codes = new Set();
@@ -92,7 +103,7 @@ export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem
   function expand(url: string): Expansion | undefined {
     const key = stripVersion(url);
     if (cache.has(key)) return cache.get(key);
-    const vs = vsByUrl.get(key);
+    const vs = vsByUrl.get(key) ?? base?.valueSet(key);
     if (!vs || inProgress.has(key)) return undefined;
     inProgress.add(key);
     const result = compute(vs);

@@ -53,10 +53,12 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
   const base = loadBaseDefinitions();
   const packages = input.packages ?? [];
   const packageSds = packages.flatMap((p) => p.structureDefinitions);
-  const profiles = createProfileCache([...base.extensions, ...base.profiles, ...packageSds]);
+  // The base is looked up below the packages (a package's definition wins, as it always did).
+  const profiles = createProfileCache(packageSds, (url) => base.structureDefinition(url));
   const terminology = createTerminology(
-    [...base.valueSets, ...packages.flatMap((p) => p.valueSets)],
-    [...base.codeSystems, ...packages.flatMap((p) => p.codeSystems)],
+    packages.flatMap((p) => p.valueSets),
+    packages.flatMap((p) => p.codeSystems),
+    base,
   );
   const profileUrls = packageSds
     .filter((sd) => sd.derivation === 'constraint' && sd.type !== 'Extension' && sd.url)

@@ -23,12 +23,18 @@ export class SqlStore extends SqlOps implements Store {
     private readonly runTransaction: TransactionRunner,
     dialect: SqlDialect,
     private readonly onClose: () => Promise<void>,
+    /** The driver's batching of durability (`Store.durableTogether`); by default none is needed. */
+    private readonly together: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
   ) {
     super(exec, (fn) => runTransaction((tx) => fn(opsInTransaction(tx, dialect))), dialect);
   }
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     return this.atomic((ops) => fn(ops));
+  }
+
+  durableTogether<T>(fn: () => Promise<T>): Promise<T> {
+    return this.together(fn);
   }
 
   async leaseDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<OutboxRow[]> {

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadFhirPackage, loadProjectProfiles } from '../../../bootstrap/compose';
+import { loadFhirPackage, loadProjectProfiles } from '../../../bootstrap/definitions';
 import { createValidator } from '../../../fhir/validator';
 import type { FhirPackageContents, FhirValidator, ValidateOptions } from '../../../fhir/validator';
+import type { ValidateWorkerInput, ValidateWorkerMessage } from '../validate-worker';
 
 interface ValidateCliOptions {
   profile?: string;
@@ -41,9 +44,9 @@ export function registerValidate(program: Command): void {
     .option('--no-html-in-markdown', 'HTML tags in markdown are errors')
     .option('--forbid-example-urls', 'example.org / example.com URLs are errors')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-    .action((paths: string[], opts: ValidateCliOptions) => {
+    .action(async (paths: string[], opts: ValidateCliOptions) => {
       try {
-        process.exitCode = runValidate(paths, opts);
+        process.exitCode = await runValidate(paths, opts);
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         console.error(`kap-bridge validate: ${err.message}`);
@@ -56,7 +59,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function runValidate(paths: string[], opts: ValidateCliOptions): number {
+async function runValidate(paths: string[], opts: ValidateCliOptions): Promise<number> {
   if (opts.format !== 'text' && opts.format !== 'json')
     throw new UsageError(`--format must be text or json, not '${opts.format}'`);
   const files = paths.flatMap(listFiles);
@@ -71,7 +74,20 @@ function runValidate(paths: string[], opts: ValidateCliOptions): number {
     forbidExampleUrls: opts.forbidExampleUrls === true,
   };
   const showBar = process.stderr.isTTY === true && paths.some(isDirectory);
-  const results = validateFiles(files, validator, options, showBar);
+  const bar = showBar
+    ? new SingleBar({ stream: process.stderr, format: 'validating [{bar}] {value}/{total} files' })
+    : undefined;
+  bar?.start(files.length, 0);
+  let results: FileResult[];
+  try {
+    const threads = workerThreads(files.length);
+    results =
+      threads > 0
+        ? await validateInParallel(files, validator, options, { threads, igs: opts.ig, bar })
+        : validateFiles(files, validator, options, bar);
+  } finally {
+    bar?.stop();
+  }
   if (opts.format === 'json') console.log(JSON.stringify(results, null, 2));
   else printText(results);
   return results.some((r) => countBySeverity(r.outcome).errors > 0) ? 1 : 0;
@@ -112,31 +128,91 @@ function listFiles(p: string): string[] {
     );
 }
 
+function readOrRefuse(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+}
+
 function validateFiles(
   files: string[],
   validator: FhirValidator,
   options: ValidateOptions,
-  showBar: boolean,
+  bar: SingleBar | undefined,
 ): FileResult[] {
-  const bar = showBar
-    ? new SingleBar({ stream: process.stderr, format: 'validating [{bar}] {value}/{total} files' })
-    : undefined;
-  bar?.start(files.length, 0);
-  const results = files.map((file) => {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch {
-      bar?.stop();
-      throw new UsageError(`cannot read ${file}`);
-    }
+  return files.map((file) => {
     // Bytes, not text: invalid UTF-8 is a fatal issue of the file (DESIGN.md §8), not U+FFFD.
-    const outcome = validator.validateBytes(bytes, options);
+    const outcome = validator.validateBytes(readOrRefuse(file), options);
     bar?.increment();
     return { file, outcome };
   });
-  bar?.stop();
-  return results;
+}
+
+/** Below this many files a worker's start-up (its own validator) costs more than it saves. */
+const FILES_PER_WORKER = 1000;
+/** The compiled worker; absent when running from the TypeScript sources (tests): then one thread. */
+const WORKER_FILE = path.join(__dirname, '..', 'validate-worker.js');
+
+/** How many worker threads to add beside the main thread for `count` files (0: validate here). */
+function workerThreads(count: number): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  if (cores < 2 || !fs.existsSync(WORKER_FILE)) return 0;
+  return Math.max(0, Math.min(cores - 1, 3, Math.floor(count / FILES_PER_WORKER) - 1));
+}
+
+/**
+ * A folder on several cores (issue 12): file i goes to thread i mod (threads + 1), the main
+ * thread taking its share; each worker builds the same validator. Results keep the files' order,
+ * and an unreadable file is a usage error (exit 2) as on one thread.
+ */
+async function validateInParallel(
+  files: string[],
+  validator: FhirValidator,
+  options: ValidateOptions,
+  run: { threads: number; igs: string[]; bar: SingleBar | undefined },
+): Promise<FileResult[]> {
+  const width = run.threads + 1;
+  const outcomes: Array<OperationOutcome | undefined> = new Array<OperationOutcome | undefined>(files.length);
+  let unreadable = -1;
+  const workers = Array.from({ length: run.threads }, (_, k) => {
+    const input: ValidateWorkerInput = {
+      files: files.flatMap((file, index) => (index % width === k + 1 ? [{ index, file }] : [])),
+      igs: run.igs,
+      options,
+    };
+    return new Promise<void>((resolve, reject) => {
+      const worker = new Worker(WORKER_FILE, { workerData: input });
+      worker.on('message', (batch: ValidateWorkerMessage) => {
+        for (const r of batch) {
+          if (r.unreadable && (unreadable < 0 || r.index < unreadable)) unreadable = r.index;
+          outcomes[r.index] = r.outcome;
+        }
+        run.bar?.increment(batch.length);
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`validate worker exited ${code}`)),
+      );
+    });
+  });
+  // The main thread's share, between the workers' messages (it yields once per file).
+  for (let index = 0; index < files.length; index += width) {
+    const file = files[index] as string;
+    let bytes: Buffer | undefined;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch {
+      if (unreadable < 0 || index < unreadable) unreadable = index;
+    }
+    if (bytes) outcomes[index] = validator.validateBytes(bytes, options);
+    run.bar?.increment();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(workers);
+  if (unreadable >= 0) throw new UsageError(`cannot read ${files[unreadable]}`);
+  return files.map((file, index) => ({ file, outcome: outcomes[index] as OperationOutcome }));
 }
 
 function countBySeverity(outcome: OperationOutcome): { errors: number; warnings: number } {

@@ -7,11 +7,13 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { startSandbox } = require(path.join(__dirname, '../dist/sandbox'));
-const { createFhirGateway } = require(path.join(__dirname, '../dist/adapters/destination/fhir-gateway'));
-const { createGuardedHttpClient } = require(path.join(__dirname, '../dist/adapters/destination/http-client'));
-const { createBearerAuth } = require(path.join(__dirname, '../dist/adapters/destination/auth'));
-const { parseDestinations } = require(path.join(__dirname, '../dist/adapters/destination/destinations'));
+const { startSandbox } = require(path.join(__dirname, '../../dist/sandbox'));
+const { createFhirGateway } = require(path.join(__dirname, '../../dist/adapters/destination/fhir-gateway'));
+const { createGuardedHttpClient } = require(
+  path.join(__dirname, '../../dist/adapters/destination/http-client'),
+);
+const { createBearerAuth } = require(path.join(__dirname, '../../dist/adapters/destination/auth'));
+const { parseDestinations } = require(path.join(__dirname, '../../dist/adapters/destination/destinations'));
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,7 +21,7 @@ function arg(name, fallback) {
 }
 
 const template = fs.readFileSync(
-  path.join(__dirname, '../fixtures/delivery/unit-communication.json'),
+  path.join(__dirname, '../../fixtures/delivery/unit-communication.json'),
   'utf8',
 );
 function unit(tag) {

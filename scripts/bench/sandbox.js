@@ -7,7 +7,7 @@
 'use strict';
 /* global fetch, setImmediate */
 const path = require('node:path');
-const { startSandbox } = require(path.join(__dirname, '../dist/sandbox'));
+const { startSandbox } = require(path.join(__dirname, '../../dist/sandbox'));
 
 const MRN = 'https://kap-bridge.example/fhir/sid/mrn';
 const UPDATE = 'https://kap-bridge.example/fhir/sid/integration-update';
