@@ -1,5 +1,5 @@
 import { integrationWindowStatus, type WindowStatus } from '../../domain/integration-window';
-import { OUTBOX_STATES, UNDELIVERED_STATES, type OutboxState } from '../../outbox';
+import { OUTBOX_STATES, STATE, UNDELIVERED_STATES, type OutboxState } from '../../outbox';
 import { listOutboxAudited, type AccessReader, type AuditedReadDeps } from '../audited-reads';
 import type { DeliveryAttempt, OutboxFilter, OutboxRow } from '../ports/store-port';
 import { recordSources, type RecordSource } from './record-sources';
@@ -33,7 +33,7 @@ export interface SummaryItem {
  * Rows whose last attempt says why they are not delivered: the dashboard puts the destination's
  * answer (its HTTP status, in plain words) next to them.
  */
-const EXPLAINED_BY_ATTEMPT: readonly OutboxState[] = ['dead', 'retry-wait'];
+const EXPLAINED_BY_ATTEMPT: readonly OutboxState[] = [STATE.dead, STATE.retryWait];
 
 /** Reads the rows of `filter` (audited), counts them by state and names their records. */
 export async function readOutboxSummary(
