@@ -4,7 +4,8 @@ import { issue } from '../outcomes';
 import type { CheckContext } from './context';
 import { withProfile } from './context';
 import type { Expansion } from './terminology';
-import type { Visit } from './walker';
+import type { ObjectWalk, Visit } from './walker';
+import { findElement } from './walker';
 
 /**
  * Required bindings (https://hl7.org/fhir/R4/terminologies.html#required): the code SHALL come
@@ -65,4 +66,48 @@ export function checkCoded(visit: Visit, ctx: CheckContext): void {
   if (withCodes.some((c) => codingMatches(c, found.expansion))) return;
   const shown = withCodes.map((c) => `'${c.system ?? ''}#${c.code}'`).join(', ');
   report(visit, ctx, shown, found.url);
+}
+
+const BINDABLE_PRIMITIVES = new Set(['code', 'uri', 'string']);
+
+/**
+ * A coded primitive under a required binding that has no value, only extensions (`_status`
+ * without `status`, e.g. a data-absent-reason): a required binding means the code SHALL come
+ * from the value set (https://hl7.org/fhir/R4/terminologies.html#required), and no code is not
+ * one of its codes. The HL7 validator says the same ("No code provided, and a code is required
+ * from the value set") when it knows the value set, expandable or not.
+ */
+export function checkValuelessCodes(walk: ObjectWalk, ctx: CheckContext): void {
+  const { obj } = walk;
+  for (const key in obj) {
+    if (!key.startsWith('_')) continue;
+    const name = key.slice(1);
+    const found = findElement(walk.schema, name);
+    const binding = found?.element.binding;
+    if (!found || !BINDABLE_PRIMITIVES.has(found.type) || binding?.strength !== 'required') continue;
+    if (!binding.valueSet || !ctx.terminology.hasValueSet(binding.valueSet)) continue;
+    const values = obj[name];
+    const twins = obj[key];
+    const missing = Array.isArray(twins)
+      ? twins.flatMap((t, i) =>
+          t !== null && (!Array.isArray(values) || values[i] === null || values[i] === undefined)
+            ? [`${walk.path}.${name}[${i}]`]
+            : [],
+        )
+      : values === undefined || values === null
+        ? [`${walk.path}.${name}`]
+        : [];
+    for (const path of missing) {
+      ctx.issues.push(
+        issue({
+          code: 'code-invalid',
+          text: withProfile(
+            `No code provided, and a code is required from the value set ${binding.valueSet}.`,
+            walk.profile,
+          ),
+          expression: path,
+        }),
+      );
+    }
+  }
 }

@@ -17,6 +17,15 @@ import { isJsonObject } from '../json-object';
 // dom-3 (needs descendants()), org-1 (back compatibility), sdf-19 (FHIR-defined types only).
 const SKIPPED = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
 const EXT_1 = 'extension.exists() != value.exists()';
+/**
+ * Invariants whose published R4 expression contradicts their own human text, evaluated as the
+ * text says (as the HL7 validator does). que-12 "If there are more than one enableWhen,
+ * enableBehavior must be specified" is published as `count() > 2`, which lets two conditions go
+ * without an enableBehavior; R4B and R5 publish `count() > 1`.
+ */
+const CORRECTED: ReadonlyMap<string, string> = new Map([
+  ['enableWhen.count() > 2 implies enableBehavior.exists()', 'enableWhen.count() > 1 implies enableBehavior.exists()'],
+]);
 const UCUM_VALUE = toTypedValue(UCUM);
 // Bound once: `@medplum/core`'s CommonJS exports are getters, and these run for every invariant.
 const evaluate = evalFhirPathTyped;
@@ -55,7 +64,8 @@ function holds(constraint: Constraint, value: TypedValue, scope: StructureScope,
   const variables: Record<string, TypedValue> = { '%context': value, '%ucum': UCUM_VALUE };
   if (resource !== undefined) variables['%resource'] = typedValue(resource);
   if (scope.root) variables['%rootResource'] = scope.root;
-  const result = evaluate(atomOf(constraint.expression), [value], variables);
+  const expression = CORRECTED.get(constraint.expression) ?? constraint.expression;
+  const result = evaluate(atomOf(expression), [value], variables);
   return result.length === 1 && result[0]?.value === true;
 }
 

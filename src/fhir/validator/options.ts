@@ -15,4 +15,9 @@ export interface ValidateOptions {
    * they change the meaning of what holds them.
    */
   allowAnyExtensions?: boolean;
+  /**
+   * `//` and `/* *\/` comments in the JSON text are skipped (the HL7 validator's `allow-comments`);
+   * by default they are an error, as JSON (RFC 8259) has no comments.
+   */
+  allowComments?: boolean;
 }

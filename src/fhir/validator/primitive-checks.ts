@@ -5,6 +5,7 @@ import { withProfile } from './context';
 import { checkCode } from './coded-checks';
 import { checkNarrativeDiv, checkXhtmlContent } from './narrative-checks';
 import { MAX_STRING } from './primitive-values';
+import { checkUri } from './uri-checks';
 import type { Visit } from './walker';
 
 // R4 regexes (https://hl7.org/fhir/R4/datatypes.html#dateTime): when a time is given, seconds
@@ -47,8 +48,9 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
     checkHtmlInString(value, path, ctx);
   } else if (type === 'markdown') {
     checkHtmlInMarkdown(value, path, ctx);
-  } else if (URI_TYPES.has(type) && ctx.options.forbidExampleUrls) {
-    checkExampleUrl(value, path, ctx);
+  } else if (URI_TYPES.has(type)) {
+    checkUri(visit, ctx);
+    if (ctx.options.forbidExampleUrls) checkExampleUrl(value, path, ctx);
   }
   if (type === 'code') checkCode(visit, ctx);
 }

@@ -6,10 +6,23 @@ export interface Expansion {
   codes: Set<string>;
 }
 
+/** What a code system known here says of a code: in it, not in it, or it cannot tell. */
+export type CodeLookup = 'found' | 'unknown' | 'unchecked';
+
 /** Expands value sets that enumerate codes or whole code systems known here. */
 export interface Terminology {
   /** The expansion, or `undefined` when the value set is unknown or cannot be expanded here. */
   expand(valueSetUrl: string): Expansion | undefined;
+  /** True when a ValueSet with this canonical (version ignored) is loaded, expandable or not. */
+  hasValueSet(valueSetUrl: string): boolean;
+  /** The loaded CodeSystem with this canonical (version ignored). */
+  codeSystem(system: string): CodeSystem | undefined;
+  /**
+   * Looks a code up in a loaded CodeSystem whose content is `complete` (the only content that
+   * lets an absent code be called unknown, https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.content),
+   * case-insensitively when the CodeSystem says it is not case sensitive.
+   */
+  lookup(system: string, code: string): CodeLookup;
 }
 
 /** Strips a `|version` suffix from a canonical (https://hl7.org/fhir/R4/references.html#canonical). */
@@ -37,6 +50,7 @@ export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem
   const csByUrl = new Map<string, CodeSystem>();
   for (const cs of codeSystems) if (cs.url) csByUrl.set(cs.url, cs);
   const csCodes = new Map<string, Set<string> | undefined>();
+  const csLowerCodes = new Map<string, Set<string>>();
   const cache = new Map<string, Expansion | undefined>();
   const inProgress = new Set<string>();
 
@@ -50,6 +64,17 @@ export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem
     }
     csCodes.set(system, codes);
     return codes;
+  }
+
+  function lookup(system: string, code: string): CodeLookup {
+    const key = stripVersion(system);
+    const codes = systemCodes(key);
+    if (!codes) return 'unchecked';
+    if (codes.has(code)) return 'found';
+    if (csByUrl.get(key)?.caseSensitive !== false) return 'unknown';
+    let lower = csLowerCodes.get(key);
+    if (!lower) csLowerCodes.set(key, (lower = new Set([...codes].map((c) => c.toLowerCase()))));
+    return lower.has(code.toLowerCase()) ? 'found' : 'unknown';
   }
 
   function addInclude(inc: ValueSetComposeInclude, out: Expansion): boolean {
@@ -101,5 +126,10 @@ export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem
     return result;
   }
 
-  return { expand };
+  return {
+    expand,
+    hasValueSet: (url) => vsByUrl.has(stripVersion(url)),
+    codeSystem: (system) => csByUrl.get(stripVersion(system)),
+    lookup,
+  };
 }

@@ -78,6 +78,10 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
     return outcome(dedupe(ctx.issues));
   };
 
+  const jsonOptions = (options: ValidateOptions = {}) => ({
+    allowComments: (options.allowComments ?? input.options?.allowComments) === true,
+  });
+
   const validateParsedJson = (parsed: StrictJsonResult, options?: ValidateOptions) =>
     parsed.ok
       ? validate(parsed.value, { ...options, lexemes: parsed.numberLexemes })
@@ -85,8 +89,10 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
 
   return {
     validate,
-    validateText: (text, options) => validateParsedJson(parseStrictJson(text), options),
-    validateBytes: (bytes, options) => validateParsedJson(parseJsonBytes(bytes), options),
+    validateText: (text, options) =>
+      validateParsedJson(parseStrictJson(text, jsonOptions(options)), options),
+    validateBytes: (bytes, options) =>
+      validateParsedJson(parseJsonBytes(bytes, jsonOptions(options)), options),
     validateValue: (type, value, options) => validateValue(type, value, options),
     validateValueText(type, text, options) {
       // Parsed inside an array so that a bare number literal keeps its text (strict-json.ts

@@ -1,7 +1,8 @@
 import type { TypedValue } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { checkBundle } from './bundle-checks';
-import { checkCoded } from './coded-checks';
+import { checkCoded, checkValuelessCodes } from './coded-checks';
+import { checkCoding } from './coding-checks';
 import { checkConformanceResource } from './conformance-checks';
 import type { CheckContext } from './context';
 import { nestedProfiles } from './declared-profiles';
@@ -13,6 +14,7 @@ import type { ProfileCache } from './profile-cache';
 import { checkAttachment, checkResourceId } from './resource-checks';
 import { checkObjectStructure } from './structure-checks';
 import type { Terminology } from './terminology';
+import { checkTerminologyResource } from './terminology-resource-checks';
 import type { Visitor } from './walker';
 import { isJsonObject } from '../json-object';
 
@@ -57,9 +59,11 @@ export function createVisitor(
       checkResourceId(r, path, ctx);
       checkBundle(r, path, ctx);
       checkConformanceResource(r, path, ctx, deps.searchParameters);
+      checkTerminologyResource(r, path, ctx);
     },
     object(visit) {
       checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile) });
+      checkValuelessCodes(visit, ctx);
     },
     primitive(visit) {
       if (!checkJsonShape(visit, true, ctx)) return;
@@ -70,6 +74,7 @@ export function createVisitor(
       if (!checkJsonShape(visit, false, ctx)) return;
       if (visit.profile) checkItemValue(visit, ctx);
       checkCoded(visit, ctx);
+      checkCoding(visit, ctx);
       checkExtension(visit, ctx);
       checkAttachment(visit, ctx);
       if (

@@ -14,6 +14,7 @@ interface ValidateCliOptions {
   securityChecks?: boolean;
   htmlInMarkdown?: boolean;
   forbidExampleUrls?: boolean;
+  allowComments?: boolean;
 }
 
 interface FileResult {
@@ -25,7 +26,7 @@ class UsageError extends Error {}
 
 /**
  * `kap-bridge validate [--profile URL] [--ig PATH] [--format text|json] [--security-checks]
- * [--no-html-in-markdown] [--forbid-example-urls] PATH…` (DESIGN.md §8). Exit 0: no errors;
+ * [--no-html-in-markdown] [--forbid-example-urls] [--allow-comments] PATH…` (DESIGN.md §8). Exit 0: no errors;
  * 1: errors found (invalid JSON is a `fatal` issue of its file); 2: usage, or a path, package or
  * profile that cannot be read.
  */
@@ -40,6 +41,7 @@ export function registerValidate(program: Command): void {
     .option('--security-checks', 'HTML-looking text in strings is an error')
     .option('--no-html-in-markdown', 'HTML tags in markdown are errors')
     .option('--forbid-example-urls', 'example.org / example.com URLs are errors')
+    .option('--allow-comments', 'accept // and /* */ comments in the JSON files')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action((paths: string[], opts: ValidateCliOptions) => {
       try {
@@ -69,6 +71,7 @@ function runValidate(paths: string[], opts: ValidateCliOptions): number {
     securityChecks: opts.securityChecks === true,
     noHtmlInMarkdown: opts.htmlInMarkdown === false,
     forbidExampleUrls: opts.forbidExampleUrls === true,
+    allowComments: opts.allowComments === true,
   };
   const showBar = process.stderr.isTTY === true && paths.some(isDirectory);
   const results = validateFiles(files, validator, options, showBar);
