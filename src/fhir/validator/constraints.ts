@@ -1,4 +1,4 @@
-import { evalFhirPathTyped, isEmpty, parseFhirPath, toTypedValue, UCUM } from '@medplum/core';
+import { evalFhirPathTyped, isEmpty, isPrimitiveType, parseFhirPath, toTypedValue, tryGetDataType, UCUM } from '@medplum/core';
 import type { Constraint, FhirPathAtom, TypedValue } from '@medplum/core';
 import { issue } from '../outcomes';
 import type { StructureScope } from './structure-scope';
@@ -35,8 +35,45 @@ const parsed = new Map<string, FhirPathAtom>();
 
 function atomOf(expression: string): FhirPathAtom {
   let atom = parsed.get(expression);
-  if (!atom) parsed.set(expression, (atom = parseFhirPath(expression)));
+  if (!atom) parsed.set(expression, (atom = withTypeFunction(parseFhirPath(expression))));
   return atom;
+}
+
+/**
+ * FHIRPath `type()` (https://hl7.org/fhirpath/N1/#types-and-reflection) as the specification has
+ * it: `@medplum/core` 4.5 answers only for resources, booleans and numbers, so an invariant such as
+ * `%context.type().name = 'HumanName'` is empty, hence failed, on every datatype. The typed values
+ * a walk evaluates carry their FHIR type, so each `type()` call of an expression parsed here (never
+ * a shared one) answers from it.
+ */
+function withTypeFunction(atom: FhirPathAtom): FhirPathAtom {
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || seen.has(node)) return;
+    seen.add(node);
+    const fn = node as { name?: unknown; args?: unknown; eval?: unknown };
+    if (fn.name === 'type' && Array.isArray(fn.args) && fn.args.length === 0 && typeof fn.eval === 'function') {
+      fn.eval = (_context: unknown, input: TypedValue[]): TypedValue[] => input.map(typeInfo);
+    }
+    for (const child of Object.values(node)) {
+      if (Array.isArray(child)) child.forEach(visit);
+      else visit(child);
+    }
+  };
+  visit(atom);
+  return atom;
+}
+
+const SYSTEM_TYPES: Record<string, string> = { boolean: 'Boolean', number: 'Decimal', string: 'String' };
+
+function typeInfo(v: TypedValue): TypedValue {
+  const value = v.value as unknown;
+  const resourceType = isJsonObject(value) ? value.resourceType : undefined;
+  const fhirType = typeof resourceType === 'string' ? resourceType : tryGetDataType(v.type) ? v.type : undefined;
+  if (fhirType !== undefined || isPrimitiveType(v.type))
+    return { type: 'BackboneElement', value: { namespace: 'FHIR', name: fhirType ?? v.type } };
+  const system = SYSTEM_TYPES[typeof value];
+  return { type: 'BackboneElement', value: system ? { namespace: 'System', name: system } : null };
 }
 
 /** ext-1 (https://hl7.org/fhir/R4/extensibility.html#Extension): extensions or a value, not both. */

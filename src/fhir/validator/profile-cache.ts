@@ -1,6 +1,8 @@
 import { getAllDataTypes, loadDataType, tryGetProfile } from '@medplum/core';
 import type { InternalTypeSchema } from '@medplum/core';
 import type { StructureDefinition } from '@medplum/fhirtypes';
+import { generateSnapshot } from '../snapshot';
+import type { StructureDefinitionResolver } from '../snapshot';
 import { prepareProfileSchema } from './profile-schema';
 
 /**
@@ -14,10 +16,19 @@ export interface ProfileCache {
   definition(url: string): StructureDefinition | undefined;
   /** The parsed schema, registered under `url` as a type name; undefined when unknown or unusable. */
   schema(url: string): InternalTypeSchema | undefined;
+  /** Any loaded StructureDefinition by canonical: R4's types and resources, profiles, extensions. */
+  resolve: StructureDefinitionResolver;
 }
 
-/** Builds a cache over constraint StructureDefinitions (profiles and extensions). */
-export function createProfileCache(definitions: StructureDefinition[]): ProfileCache {
+/**
+ * Builds a cache over constraint StructureDefinitions (profiles and extensions). A profile
+ * published with only a differential gets its snapshot generated from its base (found with
+ * `resolve`), as https://hl7.org/fhir/R4/profiling.html#snapshot lets a package leave it out.
+ */
+export function createProfileCache(
+  definitions: StructureDefinition[],
+  resolve: StructureDefinitionResolver = () => undefined,
+): ProfileCache {
   const byUrl = new Map<string, StructureDefinition>();
   for (const sd of definitions) {
     if (sd.url && sd.derivation === 'constraint') byUrl.set(sd.url, sd);
@@ -27,7 +38,7 @@ export function createProfileCache(definitions: StructureDefinition[]): ProfileC
   function schema(url: string): InternalTypeSchema | undefined {
     const key = url.split('|')[0] ?? url;
     if (parsed.has(key)) return parsed.get(key);
-    const sd = byUrl.get(key);
+    const sd = withSnapshot(byUrl.get(key), resolve);
     let result: InternalTypeSchema | undefined;
     if (sd?.snapshot?.element?.length) {
       try {
@@ -52,5 +63,18 @@ export function createProfileCache(definitions: StructureDefinition[]): ProfileC
     return result;
   }
 
-  return { definition: (url) => byUrl.get(url.split('|')[0] ?? url), schema };
+  return { definition: (url) => byUrl.get(url.split('|')[0] ?? url), schema, resolve };
+}
+
+/** The definition itself when it has a snapshot; else one generated, or none when that fails. */
+function withSnapshot(
+  sd: StructureDefinition | undefined,
+  resolve: StructureDefinitionResolver,
+): StructureDefinition | undefined {
+  if (!sd || sd.snapshot?.element?.length || !sd.differential?.element?.length) return sd;
+  try {
+    return generateSnapshot(sd, resolve);
+  } catch {
+    return sd; // reported as a profile without a usable snapshot (declared-profiles.ts)
+  }
 }

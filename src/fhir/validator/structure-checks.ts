@@ -209,9 +209,28 @@ function checkNested(
       const first = Array.isArray(entry) ? entry[0] : entry;
       if (!first) continue;
       const path = Array.isArray(entry) ? first.path.replace(/\[\d+\]$/, '') : first.path;
-      checkValue(first.value === undefined ? undefined : entry, element, path, visit, scope);
+      const inner = nestedResource(parent, key, path);
+      const at = inner === undefined ? visit : { ...visit, resource: inner };
+      checkValue(first.value === undefined ? undefined : entry, element, path, at, scope);
     }
   }
+}
+
+/**
+ * The resource a dotted profile rule's value lies in when its first step is a resource (a
+ * `contained` resource the profile constrains in place): FHIRPath's `%resource` there is that
+ * resource, not the one holding it.
+ */
+function nestedResource(parent: TypedValueWithPath, key: string, path: string): unknown {
+  const step = key.slice(0, key.indexOf('.'));
+  const raw = (parent.value as Record<string, unknown>)[step];
+  const prefix = `${parent.path}.${step}`;
+  if (!path.startsWith(prefix)) return undefined;
+  const index = /^\[(\d+)\]/.exec(path.slice(prefix.length))?.[1];
+  const item: unknown = Array.isArray(raw) ? (index === undefined ? undefined : raw[Number(index)]) : raw;
+  return typeof item === 'object' && item !== null && typeof (item as { resourceType?: unknown }).resourceType === 'string'
+    ? item
+    : undefined;
 }
 
 function describeMissing(element: InternalSchemaElement): string {

@@ -7,6 +7,8 @@ import { applicableProfiles } from './declared-profiles';
 import type { ValidateOptions } from './options';
 import type { FhirPackageContents } from './package-contents';
 import { createProfileCache } from './profile-cache';
+import { createResolver } from '../snapshot';
+import type { StructureDefinitionResolver } from '../snapshot';
 import { parseJsonBytes } from '../json';
 import { MAX_JSON_DEPTH, parseStrictJson } from './strict-json';
 import type { StrictJsonResult } from './strict-json';
@@ -53,7 +55,12 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
   const base = loadBaseDefinitions();
   const packages = input.packages ?? [];
   const packageSds = packages.flatMap((p) => p.structureDefinitions);
-  const profiles = createProfileCache([...base.extensions, ...base.profiles, ...packageSds]);
+  const definitions = [...base.extensions, ...base.profiles, ...packageSds];
+  // Built on first use: only a definition without a snapshot needs the R4 bases.
+  let resolver: StructureDefinitionResolver | undefined;
+  const profiles = createProfileCache(definitions, (url) =>
+    (resolver ??= createResolver(base.structureDefinitions(), definitions))(url),
+  );
   const terminology = createTerminology(
     [...base.valueSets, ...packages.flatMap((p) => p.valueSets)],
     [...base.codeSystems, ...packages.flatMap((p) => p.codeSystems)],

@@ -225,7 +225,9 @@ function visitValue(
     rule.type === 'Extension' && typeof value.url === 'string'
       ? visitor.extensionProfile?.(value.url)
       : undefined;
-  const next = { path, resource: at.resource };
+  // A resource a profile types in place (e.g. `contained` narrowed to Practitioner) is walked as
+  // a complex value, but it is still the resource FHIRPath's `%resource` names below it.
+  const next = { path, resource: typeof value.resourceType === 'string' ? value : at.resource };
   if (extension)
     walkObject(value, { ...next, schema: extension.schema, profile: extension.url }, visitor, true);
   else if (rule.schema) walkObject(value, { ...next, schema: rule.schema, profile }, visitor, false);
