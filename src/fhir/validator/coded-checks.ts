@@ -52,14 +52,20 @@ export function checkCode(visit: Visit, ctx: CheckContext): void {
   if (found && !found.expansion.codes.has(visit.value)) report(visit, ctx, `'${visit.value}'`, found.url);
 }
 
-/** A Coding or CodeableConcept under a required binding: at least one coding must match. */
+const QUANTITY_TYPES = new Set(['Quantity', 'Age', 'Count', 'Distance', 'Duration', 'MoneyQuantity', 'SimpleQuantity']);
+
+/** A Coding, CodeableConcept or Quantity under a required binding: at least one coding must match. */
 export function checkCoded(visit: Visit, ctx: CheckContext): void {
-  if (visit.type !== 'Coding' && visit.type !== 'CodeableConcept') return;
+  const quantity = QUANTITY_TYPES.has(visit.type);
+  if (visit.type !== 'Coding' && visit.type !== 'CodeableConcept' && !quantity) return;
   const found = requiredExpansion(visit, ctx);
   const value = visit.value;
   if (!found || !isCoding(value)) return;
   const nested = (value as { coding?: unknown }).coding;
-  const codings: unknown[] = visit.type === 'Coding' ? [value] : Array.isArray(nested) ? nested : [];
+  // A Quantity's unit is coded by its `system` and `code`, and a binding on it applies to them
+  // (https://hl7.org/fhir/R4/datatypes.html#Quantity, e.g. age-units on an Age).
+  const codings: unknown[] =
+    visit.type === 'Coding' || quantity ? [value] : Array.isArray(nested) ? nested : [];
   const withCodes = codings.filter(isCoding).filter((c) => typeof c.code === 'string');
   // A CodeableConcept with text only carries no code to check.
   if (withCodes.length === 0) return;

@@ -42,7 +42,7 @@ export function createProfileCache(
     let result: InternalTypeSchema | undefined;
     if (sd?.snapshot?.element?.length) {
       try {
-        loadDataType(sd);
+        loadDataType(withTypeForProfileDiscriminators(sd));
         const parsed = tryGetProfile(key);
         if (parsed) {
           // Registered under unique names so that medplum applies the profile below the root
@@ -77,4 +77,36 @@ function withSnapshot(
   } catch {
     return sd; // reported as a profile without a usable snapshot (declared-profiles.ts)
   }
+}
+
+/**
+ * `@medplum/core` parses no `profile` discriminator (https://hl7.org/fhir/R4/profiling.html#discriminator:
+ * the value conforms to the profile the slice names). The slices such a discriminator tells apart
+ * name a profile of a type (Bundle entries: a Composition profile, a Patient profile, …), so
+ * they are told apart here by that type: an approximation that never counts a value of another
+ * type in a slice, and counts a value of the slice's type even when it does not conform (the
+ * value is then checked against the base of its type, not the slice's profile).
+ */
+function withTypeForProfileDiscriminators(sd: StructureDefinition): StructureDefinition {
+  const elements = sd.snapshot?.element ?? [];
+  if (!elements.some((e) => e.slicing?.discriminator?.some((d) => d.type === 'profile'))) return sd;
+  return {
+    ...sd,
+    snapshot: {
+      ...sd.snapshot,
+      element: elements.map((e) =>
+        e.slicing?.discriminator?.some((d) => d.type === 'profile')
+          ? {
+              ...e,
+              slicing: {
+                ...e.slicing,
+                discriminator: e.slicing.discriminator.map((d) =>
+                  d.type === 'profile' ? { ...d, type: 'type' as const } : d,
+                ),
+              },
+            }
+          : e,
+      ),
+    },
+  };
 }
