@@ -42,6 +42,7 @@ export function createVisitor(
     if (profile === undefined) return undefined;
     return profile === main || nested.has(profile) ? `profile ${profile}` : `extension ${profile}`;
   };
+  const profileType = (url: string): string | undefined => deps.profiles.definition(url)?.type;
   return {
     extensionProfile(url) {
       const schema = deps.profiles.schema(url);
@@ -62,7 +63,7 @@ export function createVisitor(
       checkTerminologyResource(r, path, ctx);
     },
     object(visit) {
-      checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile) });
+      checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile), profileType });
       checkValuelessCodes(visit, ctx);
     },
     primitive(visit) {
