@@ -13,6 +13,7 @@ import { checkExampleUrl, checkPrimitive } from './primitive-checks';
 import type { ProfileCache } from './profile-cache';
 import { checkAttachment, checkResourceId } from './resource-checks';
 import { checkObjectStructure } from './structure-checks';
+import { checkStructureDefinition } from './structure-definition-checks';
 import type { Terminology } from './terminology';
 import { checkTerminologyResource } from './terminology-resource-checks';
 import type { Visitor } from './walker';
@@ -61,6 +62,7 @@ export function createVisitor(
       checkBundle(r, path, ctx);
       checkConformanceResource(r, path, ctx, deps.searchParameters);
       checkTerminologyResource(r, path, ctx);
+      checkStructureDefinition(r, path, ctx);
     },
     object(visit) {
       checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile), profileType });
