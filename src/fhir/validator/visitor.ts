@@ -19,6 +19,8 @@ import { checkTerminologyResource } from './terminology-resource-checks';
 import type { Visitor } from './walker';
 import { isJsonObject } from '../json-object';
 
+const CONTAINED = /\.contained\[\d+\]$/;
+
 /** The loaded definitions every walk uses. */
 export interface Deps {
   profiles: ProfileCache;
@@ -48,6 +50,9 @@ export function createVisitor(
     extensionProfile(url) {
       const schema = deps.profiles.schema(url);
       return schema ? { url: url.split('|')[0] ?? url, schema } : undefined;
+    },
+    walkNested(_r, path) {
+      return ctx.options.validateContains !== 'ignore' || !CONTAINED.test(path);
     },
     resourceProfiles(r) {
       return nestedProfiles(r, deps.profiles).flatMap((url) => {

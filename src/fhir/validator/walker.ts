@@ -50,6 +50,8 @@ export interface Visitor {
   object?(visit: ObjectWalk): void;
   /** The profile an Extension is defined by (from its url), so its contents are walked with it. */
   extensionProfile?(url: string): { url: string; schema: InternalTypeSchema } | undefined;
+  /** Whether to walk a resource nested in the walked one (default: yes). */
+  walkNested?(resource: Record<string, unknown>, path: string): boolean;
   /** The loaded profiles a nested resource (Bundle entry, contained) claims; none: the base. */
   resourceProfiles?(resource: Record<string, unknown>): { url: string; schema: InternalTypeSchema }[];
 }
@@ -241,7 +243,7 @@ function visitValue(
 function walkNestedResource(value: Record<string, unknown>, path: string, visitor: Visitor): void {
   const rt = value.resourceType;
   const schema = typeof rt === 'string' ? tryGetDataType(rt) : undefined;
-  if (!schema) return;
+  if (!schema || visitor.walkNested?.(value, path) === false) return;
   const claimed = visitor.resourceProfiles?.(value) ?? [];
   if (claimed.length === 0) walkResource(value, schema, path, visitor, undefined, false);
   for (const p of claimed) walkResource(value, p.schema, path, visitor, p.url, false);
