@@ -17,6 +17,10 @@ export interface Visit {
   key: string | number;
   /** Canonical of the profile whose element definition applies, when it is not the base. */
   profile?: string;
+  /** Path of the nearest enclosing resource (e.g. `Bundle.entry[0].resource`); none for a free value. */
+  resourcePath?: string;
+  /** The nearest enclosing resource itself. */
+  resource?: Record<string, unknown>;
 }
 
 /**
@@ -147,6 +151,7 @@ interface Place {
   path: string;
   profile: string | undefined;
   resource: Record<string, unknown> | undefined;
+  resourcePath?: string;
 }
 
 /**
@@ -163,7 +168,7 @@ export function walkResource(
   root = true,
 ): void {
   visitor.resource(resource, path);
-  walkObject(resource, { schema, path, profile, resource }, visitor, root);
+  walkObject(resource, { schema, path, profile, resource, resourcePath: path }, visitor, root);
 }
 
 /** Walks a complex value on its own (not in a resource) as the root of a walk, e.g. a Reference. */
@@ -208,7 +213,17 @@ function visitValue(
   at: Place,
 ): void {
   const profile = at.profile;
-  const visit: Visit = { value, type: rule.type, element: rule.element, path, parent, key, profile };
+  const visit: Visit = {
+    value,
+    type: rule.type,
+    element: rule.element,
+    path,
+    parent,
+    key,
+    profile,
+    resourcePath: at.resourcePath,
+    resource: at.resource,
+  };
   if (rule.primitive) {
     visitor.primitive(visit);
     return;
@@ -229,7 +244,12 @@ function visitValue(
       : undefined;
   // A resource a profile types in place (e.g. `contained` narrowed to Practitioner) is walked as
   // a complex value, but it is still the resource FHIRPath's `%resource` names below it.
-  const next = { path, resource: typeof value.resourceType === 'string' ? value : at.resource };
+  const inPlace = typeof value.resourceType === 'string';
+  const next = {
+    path,
+    resource: inPlace ? value : at.resource,
+    resourcePath: inPlace ? path : at.resourcePath,
+  };
   if (extension)
     walkObject(value, { ...next, schema: extension.schema, profile: extension.url }, visitor, true);
   else if (rule.schema) walkObject(value, { ...next, schema: rule.schema, profile }, visitor, false);
