@@ -1,4 +1,9 @@
-import { MAX_JSON_DEPTH, parseStrictJson, type StrictJsonOptions, type StrictJsonResult } from './validator/strict-json';
+import {
+  MAX_JSON_DEPTH,
+  parseStrictJson,
+  type StrictJsonOptions,
+  type StrictJsonResult,
+} from './validator/strict-json';
 
 /**
  * The one JSON parser at every boundary (DESIGN.md §8 "Trust at the edge"): HTTP bodies and every

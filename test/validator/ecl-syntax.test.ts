@@ -18,10 +18,14 @@ describe('ECL syntax (SNOMED CT constraint filters)', () => {
     expect(eclSyntaxError(ecl)).toBeUndefined();
   });
 
-  test.each(['234234 << 234234', '<< ', '404684003 |Clinical finding', '< 404684003 : 363698007', '(< 19829001', 'abc'])(
-    'refuses %s',
-    (ecl) => {
-      expect(eclSyntaxError(ecl)).toEqual(expect.any(String));
-    },
-  );
+  test.each([
+    '234234 << 234234',
+    '<< ',
+    '404684003 |Clinical finding',
+    '< 404684003 : 363698007',
+    '(< 19829001',
+    'abc',
+  ])('refuses %s', (ecl) => {
+    expect(eclSyntaxError(ecl)).toEqual(expect.any(String));
+  });
 });

@@ -98,7 +98,9 @@ describe('HL7 reference validator cases, extended set (R4, with supporting defin
       const javaInvalid = c.expectedErrorCount > 0;
       const agree = errors.length > 0 === javaInvalid;
       const call = agree ? 'agree' : javaInvalid ? 'missed invalid' : 'false invalid';
-      lines.push(`${agree ? 'ok  ' : 'DIFF'} ${c.name}: Java ${c.expectedErrorCount} error(s), ours ${errors.length}`);
+      lines.push(
+        `${agree ? 'ok  ' : 'DIFF'} ${c.name}: Java ${c.expectedErrorCount} error(s), ours ${errors.length}`,
+      );
       if (!agree) {
         const shown = errors
           .map((i) => `[${i.expression?.join(',') ?? ''}] ${i.details?.text ?? ''}`)

@@ -41,7 +41,10 @@ export function loadBaseDefinitions(): BaseDefinitions {
   const sdsOf = (bundles: Bundle[]): StructureDefinition[] =>
     bundles.flatMap((b) => (b.entry ?? []).map((e) => e.resource)).filter(isStructureDefinition);
   if (!isDataTypeLoaded('Observation') || !isDataTypeLoaded('ElementDefinition')) {
-    const bundles = [readJson('fhir/r4/profiles-types.json'), readJson('fhir/r4/profiles-resources.json')] as Bundle[];
+    const bundles = [
+      readJson('fhir/r4/profiles-types.json'),
+      readJson('fhir/r4/profiles-resources.json'),
+    ] as Bundle[];
     for (const bundle of bundles) indexStructureDefinitionBundle(bundle);
     typesAndResources = sdsOf(bundles);
     indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);

@@ -24,7 +24,8 @@ export function checkDocumentReferences(bundle: Json, path: string, ctx: CheckCo
   const entries = bundle.entry.filter(isJsonObject);
   for (const entry of entries) {
     if (typeof entry.fullUrl !== 'string') continue;
-    const meta = isJsonObject(entry.resource) && isJsonObject(entry.resource.meta) ? entry.resource.meta : undefined;
+    const meta =
+      isJsonObject(entry.resource) && isJsonObject(entry.resource.meta) ? entry.resource.meta : undefined;
     const versions = byUrl.get(entry.fullUrl) ?? [];
     versions.push(typeof meta?.versionId === 'string' ? meta.versionId : undefined);
     byUrl.set(entry.fullUrl, versions);

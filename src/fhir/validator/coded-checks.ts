@@ -52,7 +52,15 @@ export function checkCode(visit: Visit, ctx: CheckContext): void {
   if (found && !found.expansion.codes.has(visit.value)) report(visit, ctx, `'${visit.value}'`, found.url);
 }
 
-const QUANTITY_TYPES = new Set(['Quantity', 'Age', 'Count', 'Distance', 'Duration', 'MoneyQuantity', 'SimpleQuantity']);
+const QUANTITY_TYPES = new Set([
+  'Quantity',
+  'Age',
+  'Count',
+  'Distance',
+  'Duration',
+  'MoneyQuantity',
+  'SimpleQuantity',
+]);
 
 /** A Coding, CodeableConcept or Quantity under a required binding: at least one coding must match. */
 export function checkCoded(visit: Visit, ctx: CheckContext): void {

@@ -54,7 +54,11 @@ export function checkCodeSystemProperties(cs: Json, path: string, ctx: CheckCont
       error(`Wrong type '${type}': the URI '${uri}' identifies a property that has the type '${known}'.`, at);
     }
     const usual = uri.slice(uri.indexOf('#') + 1);
-    if (typeof code === 'string' && code !== usual && KNOWN_PROPERTY_TYPES.has(`${uri.split('#')[0]}#${code}`)) {
+    if (
+      typeof code === 'string' &&
+      code !== usual &&
+      KNOWN_PROPERTY_TYPES.has(`${uri.split('#')[0]}#${code}`)
+    ) {
       error(
         `The URI '${uri}' is normally assigned the code '${usual}'; the code '${code}' names another defined property and will confuse ValueSet filters.`,
         at,

@@ -1,4 +1,12 @@
-import { evalFhirPathTyped, isEmpty, isPrimitiveType, parseFhirPath, toTypedValue, tryGetDataType, UCUM } from '@medplum/core';
+import {
+  evalFhirPathTyped,
+  isEmpty,
+  isPrimitiveType,
+  parseFhirPath,
+  toTypedValue,
+  tryGetDataType,
+  UCUM,
+} from '@medplum/core';
 import type { Constraint, FhirPathAtom, TypedValue } from '@medplum/core';
 import { issue } from '../outcomes';
 import type { StructureScope } from './structure-scope';
@@ -24,7 +32,10 @@ const EXT_1 = 'extension.exists() != value.exists()';
  * without an enableBehavior; R4B and R5 publish `count() > 1`.
  */
 const CORRECTED: ReadonlyMap<string, string> = new Map([
-  ['enableWhen.count() > 2 implies enableBehavior.exists()', 'enableWhen.count() > 1 implies enableBehavior.exists()'],
+  [
+    'enableWhen.count() > 2 implies enableBehavior.exists()',
+    'enableWhen.count() > 1 implies enableBehavior.exists()',
+  ],
 ]);
 const UCUM_VALUE = toTypedValue(UCUM);
 // Bound once: `@medplum/core`'s CommonJS exports are getters, and these run for every invariant.
@@ -52,7 +63,12 @@ function withTypeFunction(atom: FhirPathAtom): FhirPathAtom {
     if (typeof node !== 'object' || node === null || seen.has(node)) return;
     seen.add(node);
     const fn = node as { name?: unknown; args?: unknown; eval?: unknown };
-    if (fn.name === 'type' && Array.isArray(fn.args) && fn.args.length === 0 && typeof fn.eval === 'function') {
+    if (
+      fn.name === 'type' &&
+      Array.isArray(fn.args) &&
+      fn.args.length === 0 &&
+      typeof fn.eval === 'function'
+    ) {
       fn.eval = (_context: unknown, input: TypedValue[]): TypedValue[] => input.map(typeInfo);
     }
     for (const child of Object.values(node)) {
@@ -69,7 +85,8 @@ const SYSTEM_TYPES: Record<string, string> = { boolean: 'Boolean', number: 'Deci
 function typeInfo(v: TypedValue): TypedValue {
   const value = v.value as unknown;
   const resourceType = isJsonObject(value) ? value.resourceType : undefined;
-  const fhirType = typeof resourceType === 'string' ? resourceType : tryGetDataType(v.type) ? v.type : undefined;
+  const fhirType =
+    typeof resourceType === 'string' ? resourceType : tryGetDataType(v.type) ? v.type : undefined;
   if (fhirType !== undefined || isPrimitiveType(v.type))
     return { type: 'BackboneElement', value: { namespace: 'FHIR', name: fhirType ?? v.type } };
   const system = SYSTEM_TYPES[typeof value];

@@ -31,7 +31,10 @@ const WIDENED: ReadonlyMap<string, string[]> = new Map([
 export function disallowedContext(definition: StructureDefinition, visit: Visit): string[] | undefined {
   const contexts: StructureDefinitionContext[] = [
     ...(definition.context ?? []),
-    ...(WIDENED.get(definition.url ?? '') ?? []).map((expression) => ({ type: 'element' as const, expression })),
+    ...(WIDENED.get(definition.url ?? '') ?? []).map((expression) => ({
+      type: 'element' as const,
+      expression,
+    })),
   ];
   if (contexts.length === 0) return undefined;
   const holder = holderOf(visit);
@@ -39,7 +42,8 @@ export function disallowedContext(definition: StructureDefinition, visit: Visit)
   if (holder.paths.some((p) => ANY_EXTENSION_INSIDE.test(p))) return undefined;
   for (const c of contexts) {
     if (c.type === 'fhirpath' || typeof c.expression !== 'string') return undefined;
-    if (c.type === 'extension' ? holder.type === 'Extension' : matchesElement(c.expression, holder)) return undefined;
+    if (c.type === 'extension' ? holder.type === 'Extension' : matchesElement(c.expression, holder))
+      return undefined;
   }
   return contexts.map((c) => `${c.type}:${c.expression}`);
 }
@@ -58,7 +62,11 @@ interface Holder {
  */
 function holderOf(visit: Visit): Holder | undefined {
   const rt = visit.resource?.resourceType;
-  if (typeof rt !== 'string' || visit.resourcePath === undefined || !visit.path.startsWith(visit.resourcePath)) {
+  if (
+    typeof rt !== 'string' ||
+    visit.resourcePath === undefined ||
+    !visit.path.startsWith(visit.resourcePath)
+  ) {
     return undefined;
   }
   const steps = visit.path

@@ -228,7 +228,9 @@ function nestedResource(parent: TypedValueWithPath, key: string, path: string): 
   if (!path.startsWith(prefix)) return undefined;
   const index = /^\[(\d+)\]/.exec(path.slice(prefix.length))?.[1];
   const item: unknown = Array.isArray(raw) ? (index === undefined ? undefined : raw[Number(index)]) : raw;
-  return typeof item === 'object' && item !== null && typeof (item as { resourceType?: unknown }).resourceType === 'string'
+  return typeof item === 'object' &&
+    item !== null &&
+    typeof (item as { resourceType?: unknown }).resourceType === 'string'
     ? item
     : undefined;
 }

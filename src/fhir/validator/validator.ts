@@ -96,8 +96,7 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
 
   return {
     validate,
-    validateText: (text, options) =>
-      validateParsedJson(parseStrictJson(text, jsonOptions(options)), options),
+    validateText: (text, options) => validateParsedJson(parseStrictJson(text, jsonOptions(options)), options),
     validateBytes: (bytes, options) =>
       validateParsedJson(parseJsonBytes(bytes, jsonOptions(options)), options),
     validateValue: (type, value, options) => validateValue(type, value, options),
