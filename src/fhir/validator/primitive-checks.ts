@@ -5,6 +5,7 @@ import { withProfile } from './context';
 import { checkCode } from './coded-checks';
 import { checkNarrativeDiv, checkXhtmlContent } from './narrative-checks';
 import { MAX_STRING } from './primitive-values';
+import { checkEmptyString } from './empty-values';
 import { checkUri } from './uri-checks';
 import type { Visit } from './walker';
 
@@ -28,6 +29,7 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
     return;
   }
   if (typeof value !== 'string') return;
+  if (type !== 'xhtml') checkEmptyString(value, path, ctx);
   // Length before pattern (DESIGN.md §8): a string over R4's 1 MB is already refused by the
   // lexical check (primitive-values.ts); no pattern here reads it. XHTML has no such limit.
   if (type !== 'xhtml' && value.length > MAX_STRING) return;

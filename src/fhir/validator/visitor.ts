@@ -6,6 +6,7 @@ import { checkCoding } from './coding-checks';
 import { checkConformanceResource } from './conformance-checks';
 import type { CheckContext } from './context';
 import { nestedProfiles } from './declared-profiles';
+import { checkEmptyTwins } from './empty-values';
 import { checkExtension } from './extension-checks';
 import { checkJsonShape } from './json-shape';
 import { checkItemValue } from './pattern-checks';
@@ -72,6 +73,7 @@ export function createVisitor(
     object(visit) {
       checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile), profileType });
       checkValuelessCodes(visit, ctx);
+      checkEmptyTwins(visit, ctx);
     },
     primitive(visit) {
       if (!checkJsonShape(visit, true, ctx)) return;
