@@ -1,5 +1,11 @@
-import type { OperationOutcome } from '@medplum/fhirtypes';
+import type {
+  CodeSystem,
+  OperationOutcome,
+  ValueSet,
+  ValueSetComposeIncludeFilter,
+} from '@medplum/fhirtypes';
 import { createValidator } from '../../src/fhir/validator';
+import { createTerminology } from '../../src/fhir/validator/terminology';
 import type { FhirPackageContents, ValidateOptions } from '../../src/fhir/validator';
 
 /**
@@ -418,6 +424,69 @@ describe('extension context', () => {
     expect(check(person('Practitioner'))).toEqual([]);
     expect(check({ resourceType: 'Patient', name: [{ family: 'Hoven', extension: [ownPrefix] }] })).toEqual([
       expect.stringContaining('is not allowed here'),
+    ]);
+  });
+});
+
+describe('value sets defined by filters', () => {
+  const cs = {
+    resourceType: 'CodeSystem',
+    url: 'http://example.org/cs',
+    status: 'active',
+    content: 'complete',
+    property: [{ code: 'kind', type: 'code' }],
+    concept: [
+      {
+        code: 'animal',
+        property: [{ code: 'kind', valueCode: 'living' }],
+        concept: [{ code: 'dog', concept: [{ code: 'puppy' }] }, { code: 'cat' }],
+      },
+      { code: 'stone', property: [{ code: 'kind', valueCode: 'thing' }] },
+    ],
+  } as CodeSystem;
+  const vs = (filter: ValueSetComposeIncludeFilter[]) =>
+    ({
+      resourceType: 'ValueSet',
+      url: 'http://example.org/vs',
+      status: 'active',
+      compose: { include: [{ system: 'http://example.org/cs', filter }] },
+    }) as ValueSet;
+  const codes = (filter: ValueSetComposeIncludeFilter[]) =>
+    [...(createTerminology([vs(filter)], [cs]).expand('http://example.org/vs')?.codes ?? [])].sort();
+  test('is-a, descendent-of and is-not-a follow the concept hierarchy', () => {
+    expect(codes([{ property: 'concept', op: 'is-a', value: 'dog' }])).toEqual(['dog', 'puppy']);
+    expect(codes([{ property: 'concept', op: 'descendent-of', value: 'animal' }])).toEqual([
+      'cat',
+      'dog',
+      'puppy',
+    ]);
+    expect(codes([{ property: 'concept', op: 'is-not-a', value: 'animal' }])).toEqual(['stone']);
+  });
+  test('= and in match concept properties; unknown operators leave the value set unexpanded', () => {
+    expect(codes([{ property: 'kind', op: '=', value: 'thing' }])).toEqual(['stone']);
+    expect(codes([{ property: 'kind', op: 'in', value: 'living,thing' }])).toEqual(['animal', 'stone']);
+    expect(
+      createTerminology([vs([{ property: 'concept', op: 'regex', value: 'd.*' }])], [cs]).expand(
+        'http://example.org/vs',
+      ),
+    ).toBeUndefined();
+  });
+});
+
+describe('extensible bindings', () => {
+  test('a code outside the value set is a warning, not an error', () => {
+    const patient = (code: string) => ({
+      resourceType: 'Patient',
+      maritalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus', code }] },
+    });
+    expect(base.validate(patient('M')).issue?.filter((i) => i.severity !== 'information')).toEqual([]);
+    const other = base.validate({
+      resourceType: 'Patient',
+      maritalStatus: { coding: [{ system: 'http://example.org/marital', code: 'x' }] },
+    });
+    expect(errors(other)).toEqual([]);
+    expect(other.issue).toEqual([
+      expect.objectContaining({ severity: 'warning', expression: ['Patient.maritalStatus'] }),
     ]);
   });
 });

@@ -15,12 +15,18 @@ import { findElement } from './walker';
 function requiredExpansion(
   visit: Visit,
   ctx: CheckContext,
-): { url: string; expansion: Expansion } | undefined {
+  strengths: ReadonlySet<string> = REQUIRED,
+): { url: string; expansion: Expansion; required: boolean } | undefined {
   const binding = visit.element.binding;
-  if (binding?.strength !== 'required' || !binding.valueSet) return undefined;
+  if (!binding?.strength || !strengths.has(binding.strength) || !binding.valueSet) return undefined;
   const expansion = ctx.terminology.expand(binding.valueSet);
-  return expansion ? { url: binding.valueSet, expansion } : undefined;
+  return expansion
+    ? { url: binding.valueSet, expansion, required: binding.strength === 'required' }
+    : undefined;
 }
+
+const REQUIRED: ReadonlySet<string> = new Set(['required']);
+const REQUIRED_OR_EXTENSIBLE: ReadonlySet<string> = new Set(['required', 'extensible']);
 
 /** An object where a Coding is bound; its own shape is the structure checks' finding, not this one's. */
 function isCoding(v: unknown): v is Coding {
@@ -62,11 +68,14 @@ const QUANTITY_TYPES = new Set([
   'SimpleQuantity',
 ]);
 
-/** A Coding, CodeableConcept or Quantity under a required binding: at least one coding must match. */
+/**
+ * A Coding, CodeableConcept or Quantity under a required binding: at least one coding must match
+ * (an extensible binding: a warning when none does).
+ */
 export function checkCoded(visit: Visit, ctx: CheckContext): void {
   const quantity = QUANTITY_TYPES.has(visit.type);
   if (visit.type !== 'Coding' && visit.type !== 'CodeableConcept' && !quantity) return;
-  const found = requiredExpansion(visit, ctx);
+  const found = requiredExpansion(visit, ctx, REQUIRED_OR_EXTENSIBLE);
   const value = visit.value;
   if (!found || !isCoding(value)) return;
   const nested = (value as { coding?: unknown }).coding;
@@ -79,7 +88,27 @@ export function checkCoded(visit: Visit, ctx: CheckContext): void {
   if (withCodes.length === 0) return;
   if (withCodes.some((c) => codingMatches(c, found.expansion))) return;
   const shown = withCodes.map((c) => `'${c.system ?? ''}#${c.code}'`).join(', ');
-  report(visit, ctx, shown, found.url);
+  if (found.required) report(visit, ctx, shown, found.url);
+  else reportExtensible(visit, ctx, shown, found.url);
+}
+
+/**
+ * Extensible bindings (https://hl7.org/fhir/R4/terminologies.html#extensible): a code from the
+ * value set SHALL be used when one fits; another code is allowed when none does, which only a
+ * person can judge, so a code outside the value set is a warning, as the HL7 validator reports it.
+ */
+function reportExtensible(visit: Visit, ctx: CheckContext, shown: string, url: string): void {
+  ctx.issues.push(
+    issue({
+      severity: 'warning',
+      code: 'code-invalid',
+      text: withProfile(
+        `None of the codes provided (${shown}) are in the value set ${url}, and a code from it should be used unless it has no suitable code.`,
+        visit.profile,
+      ),
+      expression: visit.path,
+    }),
+  );
 }
 
 const BINDABLE_PRIMITIVES = new Set(['code', 'uri', 'string']);

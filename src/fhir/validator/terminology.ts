@@ -1,4 +1,5 @@
 import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes';
+import { filterCodes } from './value-set-filters';
 
 /** The codes of an expanded value set: `system|code` pairs, and the bare codes. */
 export interface Expansion {
@@ -41,8 +42,9 @@ function flattenConcepts(concepts: CodeSystemConcept[] | undefined, into: Set<st
 /**
  * Builds a terminology over the given value sets and code systems (later ones win). Expansion
  * follows `compose` (https://hl7.org/fhir/R4/valueset.html#compose): included concepts, whole code
- * systems (only when the CodeSystem is `complete`), imported value sets and concept excludes.
- * Filters cannot be evaluated without a terminology server, so such value sets are not expanded.
+ * systems (only when the CodeSystem is `complete`), filters on such code systems
+ * (value-set-filters.ts), imported value sets and concept excludes. Value sets over code systems
+ * not held here (SNOMED CT, LOINC, …) need a terminology server, so they are not expanded.
  */
 export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem[]): Terminology {
   const vsByUrl = new Map<string, ValueSet>();
@@ -78,7 +80,7 @@ export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem
   }
 
   function addInclude(inc: ValueSetComposeInclude, out: Expansion): boolean {
-    if (inc.filter?.length) return false;
+    if (inc.filter?.length) return addFiltered(inc, out);
     for (const imported of inc.valueSet ?? []) {
       const sub = expand(imported);
       if (!sub) return false;
@@ -94,6 +96,20 @@ export function createTerminology(valueSets: ValueSet[], codeSystems: CodeSystem
     if (!codes) return false;
     for (const code of codes) {
       out.pairs.add(`${inc.system}|${code}`);
+      out.codes.add(code);
+    }
+    return true;
+  }
+
+  /** An include by filters, over a complete code system held here (value-set-filters.ts). */
+  function addFiltered(inc: ValueSetComposeInclude, out: Expansion): boolean {
+    const system = inc.system;
+    if (!system || inc.concept?.length || inc.valueSet?.length || !systemCodes(system)) return false;
+    const cs = csByUrl.get(system);
+    const codes = cs && inc.filter ? filterCodes(cs, inc.filter) : undefined;
+    if (!codes) return false;
+    for (const code of codes) {
+      out.pairs.add(`${system}|${code}`);
       out.codes.add(code);
     }
     return true;
