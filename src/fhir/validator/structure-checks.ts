@@ -205,11 +205,12 @@ function checkNested(
       structureIssue(scope, `${parent.path}.${key}`, err instanceof Error ? err.message : String(err));
       continue;
     }
+    const holdsResources = startsInResource(parent, key);
     for (const entry of found) {
       const first = Array.isArray(entry) ? entry[0] : entry;
       if (!first) continue;
       const path = Array.isArray(entry) ? first.path.replace(/\[\d+\]$/, '') : first.path;
-      const inner = nestedResource(parent, key, path);
+      const inner = holdsResources ? nestedResource(parent, key, path) : undefined;
       const at = inner === undefined ? visit : { ...visit, resource: inner };
       checkValue(first.value === undefined ? undefined : entry, element, path, at, scope);
     }
@@ -221,6 +222,17 @@ function checkNested(
  * `contained` resource the profile constrains in place): FHIRPath's `%resource` there is that
  * resource, not the one holding it.
  */
+function startsInResource(parent: TypedValueWithPath, key: string): boolean {
+  const raw = (parent.value as Record<string, unknown>)[key.slice(0, key.indexOf('.'))];
+  return Array.isArray(raw) ? raw.some(isResourceJson) : isResourceJson(raw);
+}
+
+function isResourceJson(v: unknown): boolean {
+  return (
+    typeof v === 'object' && v !== null && typeof (v as { resourceType?: unknown }).resourceType === 'string'
+  );
+}
+
 function nestedResource(parent: TypedValueWithPath, key: string, path: string): unknown {
   const step = key.slice(0, key.indexOf('.'));
   const raw = (parent.value as Record<string, unknown>)[step];

@@ -151,7 +151,18 @@ interface Place {
   path: string;
   profile: string | undefined;
   resource: Record<string, unknown> | undefined;
-  resourcePath?: string;
+  resourcePath: string | undefined;
+}
+
+/** Every Place is built here, with one shape, so that the walk's property reads stay monomorphic. */
+function place(
+  schema: InternalTypeSchema,
+  path: string,
+  profile: string | undefined,
+  resource: Record<string, unknown> | undefined,
+  resourcePath: string | undefined,
+): Place {
+  return { schema, path, profile, resource, resourcePath };
 }
 
 /**
@@ -168,7 +179,7 @@ export function walkResource(
   root = true,
 ): void {
   visitor.resource(resource, path);
-  walkObject(resource, { schema, path, profile, resource, resourcePath: path }, visitor, root);
+  walkObject(resource, place(schema, path, profile, resource, path), visitor, root);
 }
 
 /** Walks a complex value on its own (not in a resource) as the root of a walk, e.g. a Reference. */
@@ -178,7 +189,7 @@ export function walkValue(
   path: string,
   visitor: Visitor,
 ): void {
-  walkObject(value, { schema, path, profile: undefined, resource: undefined }, visitor, true);
+  walkObject(value, place(schema, path, undefined, undefined, undefined), visitor, true);
 }
 
 function walkObject(obj: Record<string, unknown>, at: Place, visitor: Visitor, root: boolean): void {
@@ -245,14 +256,12 @@ function visitValue(
   // A resource a profile types in place (e.g. `contained` narrowed to Practitioner) is walked as
   // a complex value, but it is still the resource FHIRPath's `%resource` names below it.
   const inPlace = typeof value.resourceType === 'string';
-  const next = {
-    path,
-    resource: inPlace ? value : at.resource,
-    resourcePath: inPlace ? path : at.resourcePath,
-  };
+  const resource = inPlace ? value : at.resource;
+  const resourcePath = inPlace ? path : at.resourcePath;
   if (extension)
-    walkObject(value, { ...next, schema: extension.schema, profile: extension.url }, visitor, true);
-  else if (rule.schema) walkObject(value, { ...next, schema: rule.schema, profile }, visitor, false);
+    walkObject(value, place(extension.schema, path, extension.url, resource, resourcePath), visitor, true);
+  else if (rule.schema)
+    walkObject(value, place(rule.schema, path, profile, resource, resourcePath), visitor, false);
 }
 
 /**
