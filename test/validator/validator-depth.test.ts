@@ -490,3 +490,24 @@ describe('extensible bindings', () => {
     ]);
   });
 });
+
+describe('datatype invariants and date precision', () => {
+  const encounter = (period: Record<string, string>) => ({
+    resourceType: 'Encounter',
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+    period,
+  });
+  test("a datatype's own invariants hold where it is used (per-1 on Period)", () => {
+    expect(check(encounter({ start: '2023-06-21T08:00:00Z', end: '2023-06-21T09:00:00Z' }))).toEqual([]);
+    expect(check(encounter({ start: '2023-06-22', end: '2023-06-21' }))).toEqual([
+      expect.stringContaining('Encounter.period: Constraint per-1 not met'),
+    ]);
+  });
+  test('dates of different precision that agree as far as both go cannot be ordered (FHIRPath)', () => {
+    expect(check(encounter({ start: '2023-06-21', end: '2023-06-21T06:20:00Z' }))).toEqual([
+      expect.stringContaining('per-1'),
+    ]);
+    expect(check(encounter({ start: '2023-06-20', end: '2023-06-21T06:20:00Z' }))).toEqual([]);
+  });
+});

@@ -71,6 +71,7 @@ function withTypeFunction(atom: FhirPathAtom): FhirPathAtom {
     ) {
       fn.eval = (_context: unknown, input: TypedValue[]): TypedValue[] => input.map(typeInfo);
     }
+    withPrecisionAwareComparison(node);
     for (const child of Object.values(node)) {
       if (Array.isArray(child)) child.forEach(visit);
       else visit(child);
@@ -78,6 +79,47 @@ function withTypeFunction(atom: FhirPathAtom): FhirPathAtom {
   };
   visit(atom);
   return atom;
+}
+
+const ORDERING = new Set(['<', '<=', '>', '>=']);
+const DATE_TYPES = new Set(['date', 'dateTime', 'instant']);
+type Evaluable = { eval(context: unknown, input: TypedValue[]): TypedValue[] };
+
+/**
+ * FHIRPath ordering of dates and times (https://hl7.org/fhirpath/N1/#comparison): values of
+ * different precision that agree as far as both go cannot be ordered, so the result is empty
+ * (an invariant then fails, e.g. per-1 on `start: 2023-06-21`, `end: 2023-06-21T06:20:00Z`).
+ * `@medplum/core` 4.5 compares them as if the shorter one were complete.
+ */
+function withPrecisionAwareComparison(node: object): void {
+  const op = node as { operator?: unknown; left?: Evaluable; right?: Evaluable; eval?: unknown };
+  if (typeof op.operator !== 'string' || !ORDERING.has(op.operator) || typeof op.eval !== 'function') return;
+  const { left, right } = op;
+  if (!left?.eval || !right?.eval) return;
+  const original = (op.eval as Evaluable['eval']).bind(node);
+  op.eval = (context: unknown, input: TypedValue[]): TypedValue[] => {
+    const l = left.eval(context, input);
+    const r = right.eval(context, input);
+    return l.length === 1 && r.length === 1 && unorderable(l[0], r[0]) ? [] : original(context, input);
+  };
+}
+
+/** Two date/time values of different precision whose common part is equal. */
+function unorderable(a: TypedValue | undefined, b: TypedValue | undefined): boolean {
+  if (!a || !b || !DATE_TYPES.has(a.type) || !DATE_TYPES.has(b.type)) return false;
+  const x = a.value as unknown;
+  const y = b.value as unknown;
+  if (typeof x !== 'string' || typeof y !== 'string') return false;
+  const px = precisionOf(x);
+  const py = precisionOf(y);
+  if (px === py) return false;
+  const common = Math.min(px, py);
+  return x.slice(0, common) === y.slice(0, common);
+}
+
+/** How far a value goes: YYYY, YYYY-MM, YYYY-MM-DD (by length), or a full date and time. */
+function precisionOf(v: string): number {
+  return v.includes('T') ? Number.MAX_SAFE_INTEGER : v.length;
 }
 
 const SYSTEM_TYPES: Record<string, string> = { boolean: 'Boolean', number: 'Decimal', string: 'String' };
