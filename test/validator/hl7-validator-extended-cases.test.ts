@@ -88,7 +88,7 @@ describe('HL7 reference validator cases, extended set (R4, with supporting defin
     return v;
   };
 
-  test('the valid/invalid call agrees with the HL7 Java validator on at least 73 of 77 cases (85% asked; 73 measured)', () => {
+  test('the valid/invalid call agrees with the HL7 Java validator on at least 74 of 77 cases (85% asked; 74 measured)', () => {
     const lines: string[] = [];
     const disagreements: { kind: string; line: string }[] = [];
     for (const c of manifest.cases) {
@@ -121,6 +121,6 @@ describe('HL7 reference validator cases, extended set (R4, with supporting defin
         [...byKind].map(([kind, cases]) => `\n disagreements, ${kind}:\n  ${cases.join('\n  ')}`).join(''),
     );
     expect(manifest.cases).toHaveLength(77);
-    expect(agreed).toBeGreaterThanOrEqual(73);
+    expect(agreed).toBeGreaterThanOrEqual(74);
   });
 });

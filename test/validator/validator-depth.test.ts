@@ -511,3 +511,22 @@ describe('datatype invariants and date precision', () => {
     expect(check(encounter({ start: '2023-06-20', end: '2023-06-21T06:20:00Z' }))).toEqual([]);
   });
 });
+
+describe('narrative links', () => {
+  const list = (div: string, contained?: unknown[]) => ({
+    resourceType: 'List',
+    status: 'current',
+    mode: 'snapshot',
+    text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${div}</div>` },
+    ...(contained ? { contained } : {}),
+  });
+  test('a link to a place in the narrative must resolve to an id or name there, or a contained resource', () => {
+    expect(check(list('<a name="top"/><p><a href="#top">up</a></p>'))).toEqual([]);
+    expect(
+      check(list('<p><a href="#a1">A</a></p>', [{ resourceType: 'Basic', id: 'a1', code: { text: 'x' } }])),
+    ).toEqual([]);
+    expect(check(list('<a name="top"/><p><a href="#top/other">up</a></p>'))).toEqual([
+      expect.stringContaining("link to '#top/other' does not resolve"),
+    ]);
+  });
+});

@@ -4,6 +4,7 @@ import type { CheckContext } from './context';
 import { withProfile } from './context';
 import { checkCode } from './coded-checks';
 import { checkNarrativeDiv, checkXhtmlContent } from './narrative-checks';
+import { checkNarrativeLinks } from './narrative-links';
 import { MAX_STRING } from './primitive-values';
 import { checkEmptyString } from './empty-values';
 import { checkUri } from './uri-checks';
@@ -45,7 +46,10 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
   } else if (type === 'xhtml') {
     ctx.issues.push(...checkXhtmlContent(value, path));
     // R4 has one xhtml element, Narrative.div; its own rules do not bind a free-standing value.
-    if (visit.element.path === NARRATIVE_DIV) ctx.issues.push(...checkNarrativeDiv(value, path));
+    if (visit.element.path === NARRATIVE_DIV) {
+      ctx.issues.push(...checkNarrativeDiv(value, path));
+      ctx.issues.push(...checkNarrativeLinks(value, path, visit.resource));
+    }
   } else if (type === 'string') {
     checkHtmlInString(value, path, ctx);
   } else if (type === 'markdown') {
