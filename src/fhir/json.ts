@@ -1,4 +1,9 @@
-import { MAX_JSON_DEPTH, parseStrictJson, type StrictJsonResult } from './validator/strict-json';
+import {
+  MAX_JSON_DEPTH,
+  parseStrictJson,
+  type StrictJsonOptions,
+  type StrictJsonResult,
+} from './validator/strict-json';
 
 /**
  * The one JSON parser at every boundary (DESIGN.md §8 "Trust at the edge"): HTTP bodies and every
@@ -17,9 +22,9 @@ export type JsonFailure = Extract<StrictJsonResult, { ok: false }>;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes UTF-8 bytes (a leading byte order mark is dropped) and parses them strictly. */
-export function parseJsonBytes(bytes: Uint8Array): StrictJsonResult {
+export function parseJsonBytes(bytes: Uint8Array, options: StrictJsonOptions = {}): StrictJsonResult {
   const decoded = decodeUtf8(bytes);
-  return decoded.ok ? parseStrictJson(decoded.text) : decoded;
+  return decoded.ok ? parseStrictJson(decoded.text, options) : decoded;
 }
 
 /** Parses text strictly (the same rules as `parseJsonBytes` once the bytes are decoded). */

@@ -23,13 +23,14 @@ function toOptions(options: Record<string, unknown>): ValidateOptions {
     securityChecks: options['security-checks'] === true,
     noHtmlInMarkdown: options.noHtmlInMarkdown === true,
     forbidExampleUrls: options.examples === false,
+    validateContains: options.validateContains === 'IGNORE' ? 'ignore' : 'check',
   };
 }
 
 describe('HL7 reference validator cases (R4, base specification only)', () => {
   const validator = createValidator();
 
-  test('the valid/invalid call agrees with the HL7 Java validator on at least 95% of cases', () => {
+  test('the valid/invalid call agrees with the HL7 Java validator on on all 67 cases (97% asked)', () => {
     const disagreements: string[] = [];
     for (const c of manifest.cases) {
       const text = fs.readFileSync(path.join(dir, 'cases', c.file), 'utf8');
@@ -50,6 +51,6 @@ describe('HL7 reference validator cases (R4, base specification only)', () => {
       `HL7 validator cases: ${agreed}/${manifest.cases.length} agree (${((100 * agreed) / manifest.cases.length).toFixed(1)}%)` +
         (disagreements.length ? `\n  ${disagreements.join('\n  ')}` : ''),
     );
-    expect(agreed / manifest.cases.length).toBeGreaterThanOrEqual(0.95);
+    expect(agreed).toBeGreaterThanOrEqual(67);
   });
 });

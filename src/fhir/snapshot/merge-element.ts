@@ -1,4 +1,5 @@
 import type { ElementDefinition } from '@medplum/fhirtypes';
+import { SnapshotError } from './types';
 
 /**
  * Applies one differential element onto its snapshot element, as FHIR R4 "Profiling" §5.1.0.5
@@ -44,7 +45,7 @@ export function mergeElement(
   for (const key of REPLACED_KEYS) {
     if (d[key] !== undefined) t[key] = clone(d[key]);
   }
-  mergeChoiceValues(t, d);
+  mergeChoiceValues(t, d, profileUrl);
   if (diff.alias) target.alias = unionStrings(target.alias, diff.alias);
   if (diff.condition) target.condition = unionStrings(target.condition, diff.condition);
   if (diff.example) target.example = [...(target.example ?? []), ...clone(diff.example)];
@@ -61,11 +62,26 @@ function isBindable(element: ElementDefinition): boolean {
   return !element.type || element.type.some((t) => BINDABLE.has(t.code));
 }
 
-/** A new fixed/pattern value replaces any inherited one of the same family (e.g. fixedUri → fixedCode). */
-function mergeChoiceValues(target: Indexable, diff: Indexable): void {
+/**
+ * A new fixed/pattern value replaces any inherited one of the same family (e.g. fixedUri → fixedCode).
+ * A fixed value the base sets cannot be changed: a profile only constrains its base further
+ * (FHIR R4 §5.1.0.5), and an instance cannot hold two different fixed values at once.
+ */
+function mergeChoiceValues(target: Indexable, diff: Indexable, profileUrl: string | undefined): void {
   for (const prefix of CHOICE_PREFIXES) {
     const keys = Object.keys(diff).filter((k) => isChoiceKey(k, prefix));
     if (keys.length === 0) continue;
+    if (prefix === 'fixed') {
+      for (const key of keys) {
+        const inherited = target[key];
+        if (inherited !== undefined && JSON.stringify(inherited) !== JSON.stringify(diff[key])) {
+          throw new SnapshotError(
+            `${String(target.path)}: the value is fixed to ${JSON.stringify(inherited)} by the base, and cannot be changed to ${JSON.stringify(diff[key])}`,
+            profileUrl,
+          );
+        }
+      }
+    }
     for (const old of Object.keys(target).filter((k) => isChoiceKey(k, prefix))) delete target[old];
     for (const key of keys) target[key] = clone(diff[key]);
   }

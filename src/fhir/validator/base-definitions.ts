@@ -15,6 +15,11 @@ export interface BaseDefinitions {
   valueSet(url: string): ValueSet | undefined;
   codeSystem(url: string): CodeSystem | undefined;
   searchParameters: ReadonlyMap<string, SearchParameter>;
+  /**
+   * The R4 datatypes and resources (with snapshots): the bases a differential is applied to.
+   * Read on first use only (two large files): most runs never generate a snapshot.
+   */
+  structureDefinitions(): StructureDefinition[];
 }
 
 /** The files each lookup reads, in order: a later file's entry wins for the same URL. */
@@ -37,6 +42,19 @@ function resourcesOf<T>(file: string, type: string): T[] {
   return (bundle.entry ?? [])
     .map((e) => e.resource)
     .filter((r): r is NonNullable<typeof r> => r?.resourceType === type) as T[];
+}
+
+let typesAndResources: StructureDefinition[] | undefined;
+
+/**
+ * R4's datatypes and resources with their snapshots (the bases a differential is applied to),
+ * read on first call: two large files that only snapshot generation needs.
+ */
+export function readR4TypesAndResources(): StructureDefinition[] {
+  return (typesAndResources ??= [
+    ...resourcesOf<StructureDefinition>('profiles-types.json', 'StructureDefinition'),
+    ...resourcesOf<StructureDefinition>('profiles-resources.json', 'StructureDefinition'),
+  ]);
 }
 
 /** The resources of `kind` in the base files, by URL (later files win), read on first call. */
@@ -92,6 +110,7 @@ export function loadBaseDefinitions(): BaseDefinitions {
     structureDefinition: (url) => sds().get(url),
     valueSet: (url) => valueSets().get(url),
     codeSystem: (url) => codeSystems().get(url),
+    structureDefinitions: readR4TypesAndResources,
     searchParameters,
   };
   return loaded;

@@ -1,5 +1,6 @@
 import { isResourceType } from '@medplum/core';
 import { issue } from '../outcomes';
+import { checkDocumentReferences } from './bundle-references';
 import type { CheckContext } from './context';
 import { isJsonObject } from '../json-object';
 import { ID_PATTERN, TYPE_PATTERN } from '../id-pattern';
@@ -17,6 +18,7 @@ type Json = Record<string, unknown>;
 export function checkBundle(bundle: Json, path: string, ctx: CheckContext): void {
   if (bundle.resourceType !== 'Bundle') return;
   checkLinks(bundle.link, `${path}.link`, ctx);
+  checkDocumentReferences(bundle, path, ctx);
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
   const seen = new Map<string, number>();
   entries.forEach((entry: unknown, i) => {

@@ -1,4 +1,12 @@
-import { evalFhirPathTyped, isEmpty, parseFhirPath, toTypedValue, UCUM } from '@medplum/core';
+import {
+  evalFhirPathTyped,
+  isEmpty,
+  isPrimitiveType,
+  parseFhirPath,
+  toTypedValue,
+  tryGetDataType,
+  UCUM,
+} from '@medplum/core';
 import type { Constraint, FhirPathAtom, TypedValue } from '@medplum/core';
 import { issue } from '../outcomes';
 import type { StructureScope } from './structure-scope';
@@ -17,6 +25,18 @@ import { isJsonObject } from '../json-object';
 // dom-3 (needs descendants()), org-1 (back compatibility), sdf-19 (FHIR-defined types only).
 const SKIPPED = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
 const EXT_1 = 'extension.exists() != value.exists()';
+/**
+ * Invariants whose published R4 expression contradicts their own human text, evaluated as the
+ * text says (as the HL7 validator does). que-12 "If there are more than one enableWhen,
+ * enableBehavior must be specified" is published as `count() > 2`, which lets two conditions go
+ * without an enableBehavior; R4B and R5 publish `count() > 1`.
+ */
+const CORRECTED: ReadonlyMap<string, string> = new Map([
+  [
+    'enableWhen.count() > 2 implies enableBehavior.exists()',
+    'enableWhen.count() > 1 implies enableBehavior.exists()',
+  ],
+]);
 const UCUM_VALUE = toTypedValue(UCUM);
 // Bound once: `@medplum/core`'s CommonJS exports are getters, and these run for every invariant.
 const evaluate = evalFhirPathTyped;
@@ -26,8 +46,93 @@ const parsed = new Map<string, FhirPathAtom>();
 
 function atomOf(expression: string): FhirPathAtom {
   let atom = parsed.get(expression);
-  if (!atom) parsed.set(expression, (atom = parseFhirPath(expression)));
+  if (!atom) parsed.set(expression, (atom = withTypeFunction(parseFhirPath(expression))));
   return atom;
+}
+
+/**
+ * FHIRPath `type()` (https://hl7.org/fhirpath/N1/#types-and-reflection) as the specification has
+ * it: `@medplum/core` 4.5 answers only for resources, booleans and numbers, so an invariant such as
+ * `%context.type().name = 'HumanName'` is empty, hence failed, on every datatype. The typed values
+ * a walk evaluates carry their FHIR type, so each `type()` call of an expression parsed here (never
+ * a shared one) answers from it.
+ */
+function withTypeFunction(atom: FhirPathAtom): FhirPathAtom {
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || seen.has(node)) return;
+    seen.add(node);
+    const fn = node as { name?: unknown; args?: unknown; eval?: unknown };
+    if (
+      fn.name === 'type' &&
+      Array.isArray(fn.args) &&
+      fn.args.length === 0 &&
+      typeof fn.eval === 'function'
+    ) {
+      fn.eval = (_context: unknown, input: TypedValue[]): TypedValue[] => input.map(typeInfo);
+    }
+    withPrecisionAwareComparison(node);
+    for (const child of Object.values(node)) {
+      if (Array.isArray(child)) child.forEach(visit);
+      else visit(child);
+    }
+  };
+  visit(atom);
+  return atom;
+}
+
+const ORDERING = new Set(['<', '<=', '>', '>=']);
+const DATE_TYPES = new Set(['date', 'dateTime', 'instant']);
+type Evaluable = { eval(context: unknown, input: TypedValue[]): TypedValue[] };
+
+/**
+ * FHIRPath ordering of dates and times (https://hl7.org/fhirpath/N1/#comparison): values of
+ * different precision that agree as far as both go cannot be ordered, so the result is empty
+ * (an invariant then fails, e.g. per-1 on `start: 2023-06-21`, `end: 2023-06-21T06:20:00Z`).
+ * `@medplum/core` 4.5 compares them as if the shorter one were complete.
+ */
+function withPrecisionAwareComparison(node: object): void {
+  const op = node as { operator?: unknown; left?: Evaluable; right?: Evaluable; eval?: unknown };
+  if (typeof op.operator !== 'string' || !ORDERING.has(op.operator) || typeof op.eval !== 'function') return;
+  const { left, right } = op;
+  if (!left?.eval || !right?.eval) return;
+  const original = (op.eval as Evaluable['eval']).bind(node);
+  op.eval = (context: unknown, input: TypedValue[]): TypedValue[] => {
+    const l = left.eval(context, input);
+    const r = right.eval(context, input);
+    return l.length === 1 && r.length === 1 && unorderable(l[0], r[0]) ? [] : original(context, input);
+  };
+}
+
+/** Two date/time values of different precision whose common part is equal. */
+function unorderable(a: TypedValue | undefined, b: TypedValue | undefined): boolean {
+  if (!a || !b || !DATE_TYPES.has(a.type) || !DATE_TYPES.has(b.type)) return false;
+  const x = a.value as unknown;
+  const y = b.value as unknown;
+  if (typeof x !== 'string' || typeof y !== 'string') return false;
+  const px = precisionOf(x);
+  const py = precisionOf(y);
+  if (px === py) return false;
+  const common = Math.min(px, py);
+  return x.slice(0, common) === y.slice(0, common);
+}
+
+/** How far a value goes: YYYY, YYYY-MM, YYYY-MM-DD (by length), or a full date and time. */
+function precisionOf(v: string): number {
+  return v.includes('T') ? Number.MAX_SAFE_INTEGER : v.length;
+}
+
+const SYSTEM_TYPES: Record<string, string> = { boolean: 'Boolean', number: 'Decimal', string: 'String' };
+
+function typeInfo(v: TypedValue): TypedValue {
+  const value = v.value as unknown;
+  const resourceType = isJsonObject(value) ? value.resourceType : undefined;
+  const fhirType =
+    typeof resourceType === 'string' ? resourceType : tryGetDataType(v.type) ? v.type : undefined;
+  if (fhirType !== undefined || isPrimitiveType(v.type))
+    return { type: 'BackboneElement', value: { namespace: 'FHIR', name: fhirType ?? v.type } };
+  const system = SYSTEM_TYPES[typeof value];
+  return { type: 'BackboneElement', value: system ? { namespace: 'System', name: system } : null };
 }
 
 /** ext-1 (https://hl7.org/fhir/R4/extensibility.html#Extension): extensions or a value, not both. */
@@ -55,7 +160,8 @@ function holds(constraint: Constraint, value: TypedValue, scope: StructureScope,
   const variables: Record<string, TypedValue> = { '%context': value, '%ucum': UCUM_VALUE };
   if (resource !== undefined) variables['%resource'] = typedValue(resource);
   if (scope.root) variables['%rootResource'] = scope.root;
-  const result = evaluate(atomOf(constraint.expression), [value], variables);
+  const expression = CORRECTED.get(constraint.expression) ?? constraint.expression;
+  const result = evaluate(atomOf(expression), [value], variables);
   return result.length === 1 && result[0]?.value === true;
 }
 

@@ -1,5 +1,6 @@
 import { issue } from '../outcomes';
 import type { CheckContext } from './context';
+import { disallowedContext } from './extension-context';
 import { checkExampleUrl } from './primitive-checks';
 import type { Visit } from './walker';
 import { isJsonObject } from '../json-object';
@@ -13,8 +14,9 @@ const ABSOLUTE = /^[a-z][a-z0-9+.-]*:/i;
 /**
  * Checks one Extension (https://hl7.org/fhir/R4/extensibility.html): its url is an absolute,
  * unversioned canonical; an unknown one is an error, since its meaning cannot be established. A
- * known one is checked against its StructureDefinition by the walk (walker.ts descends into it
- * with that definition).
+ * known one is used only where its definition's context allows (extension-context.ts), and is
+ * checked against its StructureDefinition by the walk (walker.ts descends into it with that
+ * definition).
  */
 export function checkExtension(visit: Visit, ctx: CheckContext): void {
   if (visit.type !== 'Extension' || !isJsonObject(visit.value)) return;
@@ -32,7 +34,21 @@ export function checkExtension(visit: Visit, ctx: CheckContext): void {
       }),
     );
   }
-  if (ctx.profiles.definition(url) || isAllowedUnknown(url, isModifier(visit), ctx)) return;
+  const definition = ctx.profiles.definition(url);
+  if (definition) {
+    const allowed = disallowedContext(definition, visit);
+    if (allowed) {
+      ctx.issues.push(
+        issue({
+          code: 'business-rule',
+          text: `The extension ${url} is not allowed here: its definition allows it only at ${allowed.join(', ')}.`,
+          expression: visit.path,
+        }),
+      );
+    }
+    return;
+  }
+  if (isAllowedUnknown(url, isModifier(visit), ctx)) return;
   ctx.issues.push(
     issue({
       code: 'structure',

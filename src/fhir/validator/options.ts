@@ -15,4 +15,15 @@ export interface ValidateOptions {
    * they change the meaning of what holds them.
    */
   allowAnyExtensions?: boolean;
+  /**
+   * `//` and `/* *\/` comments in the JSON text are skipped (the HL7 validator's `allow-comments`);
+   * by default they are an error, as JSON (RFC 8259) has no comments.
+   */
+  allowComments?: boolean;
+  /**
+   * Whether contained resources are validated (`check`, the default) or left unchecked
+   * (`ignore`), as the HL7 validator's `validateContains` option: their presence, and the
+   * references that resolve to them, still count for the resource that contains them.
+   */
+  validateContains?: 'check' | 'ignore';
 }

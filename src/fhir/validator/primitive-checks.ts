@@ -4,7 +4,10 @@ import type { CheckContext } from './context';
 import { withProfile } from './context';
 import { checkCode } from './coded-checks';
 import { checkNarrativeDiv, checkXhtmlContent } from './narrative-checks';
+import { checkNarrativeLinks } from './narrative-links';
 import { MAX_STRING } from './primitive-values';
+import { checkEmptyString } from './empty-values';
+import { checkUri } from './uri-checks';
 import type { Visit } from './walker';
 
 // R4 regexes (https://hl7.org/fhir/R4/datatypes.html#dateTime): when a time is given, seconds
@@ -27,6 +30,7 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
     return;
   }
   if (typeof value !== 'string') return;
+  if (type !== 'xhtml') checkEmptyString(value, path, ctx);
   // Length before pattern (DESIGN.md §8): a string over R4's 1 MB is already refused by the
   // lexical check (primitive-values.ts); no pattern here reads it. XHTML has no such limit.
   if (type !== 'xhtml' && value.length > MAX_STRING) return;
@@ -42,13 +46,17 @@ export function checkPrimitive(visit: Visit, ctx: CheckContext): void {
   } else if (type === 'xhtml') {
     ctx.issues.push(...checkXhtmlContent(value, path));
     // R4 has one xhtml element, Narrative.div; its own rules do not bind a free-standing value.
-    if (visit.element.path === NARRATIVE_DIV) ctx.issues.push(...checkNarrativeDiv(value, path));
+    if (visit.element.path === NARRATIVE_DIV) {
+      ctx.issues.push(...checkNarrativeDiv(value, path));
+      ctx.issues.push(...checkNarrativeLinks(value, path, visit.resource));
+    }
   } else if (type === 'string') {
     checkHtmlInString(value, path, ctx);
   } else if (type === 'markdown') {
     checkHtmlInMarkdown(value, path, ctx);
-  } else if (URI_TYPES.has(type) && ctx.options.forbidExampleUrls) {
-    checkExampleUrl(value, path, ctx);
+  } else if (URI_TYPES.has(type)) {
+    checkUri(visit, ctx);
+    if (ctx.options.forbidExampleUrls) checkExampleUrl(value, path, ctx);
   }
   if (type === 'code') checkCode(visit, ctx);
 }

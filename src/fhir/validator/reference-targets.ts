@@ -12,9 +12,11 @@ function referencedType(reference: string): string | undefined {
 }
 
 /**
- * Reference.reference against the element's target profiles
- * (https://hl7.org/fhir/R4/references.html): a warning, as `@medplum/core` 4.5 reports it (DESIGN.md
- * §4); targets named by other profiles (US Core, ...) cannot be checked without the resource.
+ * Reference.reference against the element's target profiles (https://hl7.org/fhir/R4/references.html:
+ * the referenced resource SHALL be of one of the target types). A target profile names its type:
+ * R4's own by URL, a loaded profile (US Core, ...) by its StructureDefinition's `type`. A target
+ * that is not loaded cannot be judged, so the reference passes. `@medplum/core` 4.5 only warns
+ * (DESIGN.md §4); like the HL7 validator, a type that no target allows is an error here.
  */
 export function checkReferenceTarget(
   value: TypedValue,
@@ -27,17 +29,23 @@ export function checkReferenceTarget(
   if (typeof ref !== 'string' || ref.startsWith('#')) return;
   const type = referencedType(ref);
   const targets = element.type.find((t) => t.code === 'Reference')?.targetProfile;
-  if (!type || !targets) return;
+  if (!type || !targets || !/^[A-Z][A-Za-z]+$/.test(type)) return;
+  const allowed: string[] = [];
   for (const target of targets) {
-    if (target === `${HL7_SD}Resource` || target === `${HL7_SD}${type}` || target === `${MEDPLUM_SD}${type}`)
-      return;
-    if (!target.startsWith(HL7_SD) && !target.startsWith(MEDPLUM_SD)) return;
+    const targetType =
+      target.startsWith(HL7_SD) || target.startsWith(MEDPLUM_SD)
+        ? target.slice(target.lastIndexOf('/') + 1)
+        : scope.profileType?.(target);
+    if (targetType === undefined || targetType === 'Resource' || targetType === type) return;
+    allowed.push(targetType);
   }
   scope.issues.push(
     issue({
-      severity: 'warning',
       code: 'structure',
-      text: labelled(`Invalid reference: got "${type}", expected "${targets.join('", "')}"`, scope),
+      text: labelled(
+        `The type '${type}' of the reference ${ref} is not a valid target for this element (must be one of ${allowed.join(', ')})`,
+        scope,
+      ),
       expression: path,
     }),
   );

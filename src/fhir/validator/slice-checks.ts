@@ -9,13 +9,32 @@ import { labelled } from './structure-scope';
  * discriminator semantics (value, pattern, type; FHIRPath discriminators are not supported).
  */
 
+type Slice = SlicingRules['slices'][number];
+type Discriminator = SlicingRules['discriminator'][number];
+
+/**
+ * A `type` discriminator compares the type of the value at its path with the types the slice
+ * gives the element at that path (https://hl7.org/fhir/R4/profiling.html#discriminator); medplum
+ * compares with the slice's own types, and a resource's typed value says `Resource`, not its
+ * resourceType. A `profile` discriminator arrives here as `type` (profile-cache.ts).
+ */
+function matches(v: TypedValue | TypedValue[] | undefined, d: Discriminator, slice: Slice): boolean {
+  if (d.type !== 'type') return matchDiscriminant(v, d, slice);
+  if (v === undefined || Array.isArray(v)) return false;
+  const element = d.path === '$this' ? undefined : slice.elements[d.path];
+  const types = element?.type ?? slice.type ?? [];
+  const rt = (v.value as { resourceType?: unknown } | undefined)?.resourceType;
+  const actual = typeof rt === 'string' ? rt : v.type;
+  return types.some((t) => t.code === actual);
+}
+
 /** The slice a value belongs to (medplum's discriminator semantics: value, pattern, type). */
 function sliceOf(value: TypedValue, slicing: SlicingRules): string | undefined {
   for (const slice of slicing.slices) {
-    const matches = slicing.discriminator.every((d) =>
-      arrayify(getNestedProperty(value, d.path))?.some((v) => matchDiscriminant(v, d, slice)),
+    const matches_ = slicing.discriminator.every((d) =>
+      arrayify(getNestedProperty(value, d.path))?.some((v) => matches(v, d, slice)),
     );
-    if (matches) return slice.name;
+    if (matches_) return slice.name;
   }
   return undefined;
 }

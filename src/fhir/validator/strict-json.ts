@@ -23,6 +23,11 @@ export type StrictJsonResult =
 export interface StrictJsonOptions {
   /** Deepest nesting accepted; `MAX_JSON_DEPTH` unless given. */
   maxDepth?: number;
+  /**
+   * Skip `// …` and `/* … *\/` comments as white space (the HL7 validator's `allow-comments`, for
+   * hand-written examples); a comment left open is still an error.
+   */
+  allowComments?: boolean;
 }
 
 class JsonSyntaxError extends Error {
@@ -49,7 +54,7 @@ const ESCAPES: Record<string, string> = {
 
 /** Parses `text` strictly; returns a position (1-based line and column) when it is not JSON. */
 export function parseStrictJson(text: string, options: StrictJsonOptions = {}): StrictJsonResult {
-  const parser = new Parser(text, options.maxDepth ?? MAX_JSON_DEPTH);
+  const parser = new Parser(text, options.maxDepth ?? MAX_JSON_DEPTH, options.allowComments === true);
   try {
     const value = parser.parseDocument();
     return { ok: true, value, numberLexemes: parser.lexemes };
@@ -74,6 +79,7 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    private readonly allowComments: boolean,
   ) {}
 
   parseDocument(): unknown {
@@ -93,9 +99,14 @@ class Parser {
   }
 
   private skipWs(): void {
-    while (this.pos < this.text.length && WS.has(this.text[this.pos] as string)) this.pos++;
-    if (this.text.startsWith('//', this.pos) || this.text.startsWith('/*', this.pos)) {
-      this.fail('Comments are not allowed in JSON');
+    for (;;) {
+      while (this.pos < this.text.length && WS.has(this.text[this.pos] as string)) this.pos++;
+      const line = this.text.startsWith('//', this.pos);
+      if (!line && !this.text.startsWith('/*', this.pos)) return;
+      if (!this.allowComments) this.fail('Comments are not allowed in JSON');
+      const end = line ? this.text.indexOf('\n', this.pos) : this.text.indexOf('*/', this.pos + 2);
+      if (end < 0 && !line) this.fail('A comment is not closed');
+      this.pos = end < 0 ? this.text.length : line ? end + 1 : end + 2;
     }
   }
 

@@ -113,6 +113,7 @@ export function checkObjectStructure(visit: ObjectVisit, scope: StructureScope):
   if (visit.root) checkConstraints(visit.schema.constraints, parent, visit.path, scope, visit.resource);
   else if (visit.obj === visit.resource)
     checkConstraints(profileInvariants(visit.schema), parent, visit.path, scope, visit.resource);
+  else checkConstraints(datatypeInvariants(visit.schema), parent, visit.path, scope, visit.resource);
   for (const [key, touch] of visit.touched) {
     const element = visit.schema.elements[key];
     if (!element) continue;
@@ -131,6 +132,26 @@ export function checkObjectStructure(visit: ObjectVisit, scope: StructureScope):
     if (!visit.touched.has(key)) structureIssue(scope, `${visit.path}.${key}`, describeMissing(element));
   }
   checkKeys(parent, visit.schema, visit.path, scope);
+}
+
+// ele-1 is reported structurally; ref-1 is checked with the element that holds the Reference.
+const ELEMENT_LEVEL = new Set(['ele-1', 'ref-1']);
+const typeInvariants = new WeakMap<InternalTypeSchema, InternalSchemaElement['constraints']>();
+
+/**
+ * The invariants a datatype itself carries (per-1 on Period, rng-2 on Range, qty-3 on Quantity,
+ * …, https://hl7.org/fhir/R4/datatypes.html): they hold wherever the type is used, while the
+ * element that uses it lists only its own. A backbone element's and a resource's are checked
+ * elsewhere; an Extension's ext-1 at the extension's own walk.
+ */
+function datatypeInvariants(schema: InternalTypeSchema): InternalSchemaElement['constraints'] {
+  let found = typeInvariants.get(schema);
+  if (found === undefined) {
+    const datatype = tryGetDataType(schema.type)?.kind === 'complex-type' && schema.type !== 'Extension';
+    found = datatype ? (schema.constraints ?? []).filter((c) => !ELEMENT_LEVEL.has(c.key)) : [];
+    typeInvariants.set(schema, found);
+  }
+  return found;
 }
 
 const addedInvariants = new WeakMap<InternalTypeSchema, InternalSchemaElement['constraints']>();
@@ -205,13 +226,46 @@ function checkNested(
       structureIssue(scope, `${parent.path}.${key}`, err instanceof Error ? err.message : String(err));
       continue;
     }
+    const holdsResources = startsInResource(parent, key);
     for (const entry of found) {
       const first = Array.isArray(entry) ? entry[0] : entry;
       if (!first) continue;
       const path = Array.isArray(entry) ? first.path.replace(/\[\d+\]$/, '') : first.path;
-      checkValue(first.value === undefined ? undefined : entry, element, path, visit, scope);
+      const inner = holdsResources ? nestedResource(parent, key, path) : undefined;
+      const at = inner === undefined ? visit : { ...visit, resource: inner };
+      checkValue(first.value === undefined ? undefined : entry, element, path, at, scope);
     }
   }
+}
+
+/**
+ * The resource a dotted profile rule's value lies in when its first step is a resource (a
+ * `contained` resource the profile constrains in place): FHIRPath's `%resource` there is that
+ * resource, not the one holding it.
+ */
+function startsInResource(parent: TypedValueWithPath, key: string): boolean {
+  const raw = (parent.value as Record<string, unknown>)[key.slice(0, key.indexOf('.'))];
+  return Array.isArray(raw) ? raw.some(isResourceJson) : isResourceJson(raw);
+}
+
+function isResourceJson(v: unknown): boolean {
+  return (
+    typeof v === 'object' && v !== null && typeof (v as { resourceType?: unknown }).resourceType === 'string'
+  );
+}
+
+function nestedResource(parent: TypedValueWithPath, key: string, path: string): unknown {
+  const step = key.slice(0, key.indexOf('.'));
+  const raw = (parent.value as Record<string, unknown>)[step];
+  const prefix = `${parent.path}.${step}`;
+  if (!path.startsWith(prefix)) return undefined;
+  const index = /^\[(\d+)\]/.exec(path.slice(prefix.length))?.[1];
+  const item: unknown = Array.isArray(raw) ? (index === undefined ? undefined : raw[Number(index)]) : raw;
+  return typeof item === 'object' &&
+    item !== null &&
+    typeof (item as { resourceType?: unknown }).resourceType === 'string'
+    ? item
+    : undefined;
 }
 
 function describeMissing(element: InternalSchemaElement): string {

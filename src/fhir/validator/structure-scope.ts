@@ -8,6 +8,8 @@ export interface StructureScope {
   root: TypedValue | undefined;
   /** Whose definition failed, e.g. `profile <url>` or `extension <url>`; none for the base. */
   label: string | undefined;
+  /** The resource type a loaded profile constrains (a reference's target profile), if known. */
+  profileType?: (url: string) => string | undefined;
 }
 
 /** Appends ` (<label>)` so a person sees which profile or extension rule failed (DESIGN.md §4). */

@@ -1,4 +1,5 @@
 import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes';
+import { filterCodes } from './value-set-filters';
 
 /** The codes of an expanded value set: `system|code` pairs, and the bare codes. */
 export interface Expansion {
@@ -6,10 +7,23 @@ export interface Expansion {
   codes: Set<string>;
 }
 
+/** What a code system known here says of a code: in it, not in it, or it cannot tell. */
+export type CodeLookup = 'found' | 'unknown' | 'unchecked';
+
 /** Expands value sets that enumerate codes or whole code systems known here. */
 export interface Terminology {
   /** The expansion, or `undefined` when the value set is unknown or cannot be expanded here. */
   expand(valueSetUrl: string): Expansion | undefined;
+  /** True when a ValueSet with this canonical (version ignored) is loaded, expandable or not. */
+  hasValueSet(valueSetUrl: string): boolean;
+  /** The loaded CodeSystem with this canonical (version ignored). */
+  codeSystem(system: string): CodeSystem | undefined;
+  /**
+   * Looks a code up in a loaded CodeSystem whose content is `complete` (the only content that
+   * lets an absent code be called unknown, https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.content),
+   * case-insensitively when the CodeSystem says it is not case sensitive.
+   */
+  lookup(system: string, code: string): CodeLookup;
 }
 
 /** Strips a `|version` suffix from a canonical (https://hl7.org/fhir/R4/references.html#canonical). */
@@ -35,8 +49,9 @@ export interface TerminologyBase {
  * Builds a terminology over the given value sets and code systems (later ones win; `base` is
  * looked up when none of them has the URL). Expansion
  * follows `compose` (https://hl7.org/fhir/R4/valueset.html#compose): included concepts, whole code
- * systems (only when the CodeSystem is `complete`), imported value sets and concept excludes.
- * Filters cannot be evaluated without a terminology server, so such value sets are not expanded.
+ * systems (only when the CodeSystem is `complete`), filters on such code systems
+ * (value-set-filters.ts), imported value sets and concept excludes. Value sets over code systems
+ * not held here (SNOMED CT, LOINC, …) need a terminology server, so they are not expanded.
  */
 export function createTerminology(
   valueSets: ValueSet[],
@@ -48,6 +63,7 @@ export function createTerminology(
   const csByUrl = new Map<string, CodeSystem>();
   for (const cs of codeSystems) if (cs.url) csByUrl.set(cs.url, cs);
   const csCodes = new Map<string, Set<string> | undefined>();
+  const csLowerCodes = new Map<string, Set<string>>();
   const cache = new Map<string, Expansion | undefined>();
   const inProgress = new Set<string>();
 
@@ -63,8 +79,19 @@ export function createTerminology(
     return codes;
   }
 
+  function lookup(system: string, code: string): CodeLookup {
+    const key = stripVersion(system);
+    const codes = systemCodes(key);
+    if (!codes) return 'unchecked';
+    if (codes.has(code)) return 'found';
+    if (csByUrl.get(key)?.caseSensitive !== false) return 'unknown';
+    let lower = csLowerCodes.get(key);
+    if (!lower) csLowerCodes.set(key, (lower = new Set([...codes].map((c) => c.toLowerCase()))));
+    return lower.has(code.toLowerCase()) ? 'found' : 'unknown';
+  }
+
   function addInclude(inc: ValueSetComposeInclude, out: Expansion): boolean {
-    if (inc.filter?.length) return false;
+    if (inc.filter?.length) return addFiltered(inc, out);
     for (const imported of inc.valueSet ?? []) {
       const sub = expand(imported);
       if (!sub) return false;
@@ -80,6 +107,20 @@ export function createTerminology(
     if (!codes) return false;
     for (const code of codes) {
       out.pairs.add(`${inc.system}|${code}`);
+      out.codes.add(code);
+    }
+    return true;
+  }
+
+  /** An include by filters, over a complete code system held here (value-set-filters.ts). */
+  function addFiltered(inc: ValueSetComposeInclude, out: Expansion): boolean {
+    const system = inc.system;
+    if (!system || inc.concept?.length || inc.valueSet?.length || !systemCodes(system)) return false;
+    const cs = csByUrl.get(system);
+    const codes = cs && inc.filter ? filterCodes(cs, inc.filter) : undefined;
+    if (!codes) return false;
+    for (const code of codes) {
+      out.pairs.add(`${system}|${code}`);
       out.codes.add(code);
     }
     return true;
@@ -112,5 +153,10 @@ export function createTerminology(
     return result;
   }
 
-  return { expand };
+  return {
+    expand,
+    hasValueSet: (url) => vsByUrl.has(stripVersion(url)),
+    codeSystem: (system) => csByUrl.get(stripVersion(system)),
+    lookup,
+  };
 }

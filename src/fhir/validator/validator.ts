@@ -7,6 +7,8 @@ import { applicableProfiles } from './declared-profiles';
 import type { ValidateOptions } from './options';
 import type { FhirPackageContents } from './package-contents';
 import { createProfileCache } from './profile-cache';
+import { createResolver } from '../snapshot';
+import type { StructureDefinitionResolver } from '../snapshot';
 import { parseJsonBytes } from '../json';
 import { MAX_JSON_DEPTH, parseStrictJson } from './strict-json';
 import type { StrictJsonResult } from './strict-json';
@@ -53,8 +55,14 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
   const base = loadBaseDefinitions();
   const packages = input.packages ?? [];
   const packageSds = packages.flatMap((p) => p.structureDefinitions);
-  // The base is looked up below the packages (a package's definition wins, as it always did).
-  const profiles = createProfileCache(packageSds, (url) => base.structureDefinition(url));
+  // The R4 base is looked up below the packages (a package's definition wins, as it always did).
+  // The resolver (for generating snapshots) is built on first use: only a definition without a
+  // snapshot, or a StructureDefinition being validated, needs the R4 types and resources.
+  let resolver: StructureDefinitionResolver | undefined;
+  const resolve: StructureDefinitionResolver = (url) =>
+    (resolver ??= createResolver(base.structureDefinitions(), packageSds))(url) ??
+    base.structureDefinition(url);
+  const profiles = createProfileCache(packageSds, (url) => base.structureDefinition(url), resolve);
   const terminology = createTerminology(
     packages.flatMap((p) => p.valueSets),
     packages.flatMap((p) => p.codeSystems),
@@ -80,6 +88,10 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
     return outcome(dedupe(ctx.issues));
   };
 
+  const jsonOptions = (options: ValidateOptions = {}) => ({
+    allowComments: (options.allowComments ?? input.options?.allowComments) === true,
+  });
+
   const validateParsedJson = (parsed: StrictJsonResult, options?: ValidateOptions) =>
     parsed.ok
       ? validate(parsed.value, { ...options, lexemes: parsed.numberLexemes })
@@ -87,8 +99,9 @@ export function createValidator(input: CreateValidatorInput = {}): FhirValidator
 
   return {
     validate,
-    validateText: (text, options) => validateParsedJson(parseStrictJson(text), options),
-    validateBytes: (bytes, options) => validateParsedJson(parseJsonBytes(bytes), options),
+    validateText: (text, options) => validateParsedJson(parseStrictJson(text, jsonOptions(options)), options),
+    validateBytes: (bytes, options) =>
+      validateParsedJson(parseJsonBytes(bytes, jsonOptions(options)), options),
     validateValue: (type, value, options) => validateValue(type, value, options),
     validateValueText(type, text, options) {
       // Parsed inside an array so that a bare number literal keeps its text (strict-json.ts

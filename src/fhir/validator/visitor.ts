@@ -1,10 +1,12 @@
 import type { TypedValue } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { checkBundle } from './bundle-checks';
-import { checkCoded } from './coded-checks';
+import { checkCoded, checkValuelessCodes } from './coded-checks';
+import { checkCoding } from './coding-checks';
 import { checkConformanceResource } from './conformance-checks';
 import type { CheckContext } from './context';
 import { nestedProfiles } from './declared-profiles';
+import { checkEmptyTwins } from './empty-values';
 import { checkExtension } from './extension-checks';
 import { checkJsonShape } from './json-shape';
 import { checkItemValue } from './pattern-checks';
@@ -12,9 +14,13 @@ import { checkExampleUrl, checkPrimitive } from './primitive-checks';
 import type { ProfileCache } from './profile-cache';
 import { checkAttachment, checkResourceId } from './resource-checks';
 import { checkObjectStructure } from './structure-checks';
+import { checkStructureDefinition } from './structure-definition-checks';
 import type { Terminology } from './terminology';
+import { checkTerminologyResource } from './terminology-resource-checks';
 import type { Visitor } from './walker';
 import { isJsonObject } from '../json-object';
+
+const CONTAINED = /\.contained\[\d+\]$/;
 
 /** The loaded definitions every walk uses. */
 export interface Deps {
@@ -40,10 +46,14 @@ export function createVisitor(
     if (profile === undefined) return undefined;
     return profile === main || nested.has(profile) ? `profile ${profile}` : `extension ${profile}`;
   };
+  const profileType = (url: string): string | undefined => deps.profiles.definition(url)?.type;
   return {
     extensionProfile(url) {
       const schema = deps.profiles.schema(url);
       return schema ? { url: url.split('|')[0] ?? url, schema } : undefined;
+    },
+    walkNested(_r, path) {
+      return ctx.options.validateContains !== 'ignore' || !CONTAINED.test(path);
     },
     resourceProfiles(r) {
       return nestedProfiles(r, deps.profiles).flatMap((url) => {
@@ -57,9 +67,13 @@ export function createVisitor(
       checkResourceId(r, path, ctx);
       checkBundle(r, path, ctx);
       checkConformanceResource(r, path, ctx, deps.searchParameters);
+      checkTerminologyResource(r, path, ctx);
+      checkStructureDefinition(r, path, ctx);
     },
     object(visit) {
-      checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile) });
+      checkObjectStructure(visit, { issues: ctx.issues, root, label: labelOf(visit.profile), profileType });
+      checkValuelessCodes(visit, ctx);
+      checkEmptyTwins(visit, ctx);
     },
     primitive(visit) {
       if (!checkJsonShape(visit, true, ctx)) return;
@@ -70,6 +84,7 @@ export function createVisitor(
       if (!checkJsonShape(visit, false, ctx)) return;
       if (visit.profile) checkItemValue(visit, ctx);
       checkCoded(visit, ctx);
+      checkCoding(visit, ctx);
       checkExtension(visit, ctx);
       checkAttachment(visit, ctx);
       if (

@@ -17,6 +17,10 @@ export interface Visit {
   key: string | number;
   /** Canonical of the profile whose element definition applies, when it is not the base. */
   profile?: string;
+  /** Path of the nearest enclosing resource (e.g. `Bundle.entry[0].resource`); none for a free value. */
+  resourcePath?: string;
+  /** The nearest enclosing resource itself. */
+  resource?: Record<string, unknown>;
 }
 
 /**
@@ -50,6 +54,8 @@ export interface Visitor {
   object?(visit: ObjectWalk): void;
   /** The profile an Extension is defined by (from its url), so its contents are walked with it. */
   extensionProfile?(url: string): { url: string; schema: InternalTypeSchema } | undefined;
+  /** Whether to walk a resource nested in the walked one (default: yes). */
+  walkNested?(resource: Record<string, unknown>, path: string): boolean;
   /** The loaded profiles a nested resource (Bundle entry, contained) claims; none: the base. */
   resourceProfiles?(resource: Record<string, unknown>): { url: string; schema: InternalTypeSchema }[];
 }
@@ -145,6 +151,18 @@ interface Place {
   path: string;
   profile: string | undefined;
   resource: Record<string, unknown> | undefined;
+  resourcePath: string | undefined;
+}
+
+/** Every Place is built here, with one shape, so that the walk's property reads stay monomorphic. */
+function place(
+  schema: InternalTypeSchema,
+  path: string,
+  profile: string | undefined,
+  resource: Record<string, unknown> | undefined,
+  resourcePath: string | undefined,
+): Place {
+  return { schema, path, profile, resource, resourcePath };
 }
 
 /**
@@ -161,7 +179,7 @@ export function walkResource(
   root = true,
 ): void {
   visitor.resource(resource, path);
-  walkObject(resource, { schema, path, profile, resource }, visitor, root);
+  walkObject(resource, place(schema, path, profile, resource, path), visitor, root);
 }
 
 /** Walks a complex value on its own (not in a resource) as the root of a walk, e.g. a Reference. */
@@ -171,7 +189,7 @@ export function walkValue(
   path: string,
   visitor: Visitor,
 ): void {
-  walkObject(value, { schema, path, profile: undefined, resource: undefined }, visitor, true);
+  walkObject(value, place(schema, path, undefined, undefined, undefined), visitor, true);
 }
 
 function walkObject(obj: Record<string, unknown>, at: Place, visitor: Visitor, root: boolean): void {
@@ -206,7 +224,17 @@ function visitValue(
   at: Place,
 ): void {
   const profile = at.profile;
-  const visit: Visit = { value, type: rule.type, element: rule.element, path, parent, key, profile };
+  const visit: Visit = {
+    value,
+    type: rule.type,
+    element: rule.element,
+    path,
+    parent,
+    key,
+    profile,
+    resourcePath: at.resourcePath,
+    resource: at.resource,
+  };
   if (rule.primitive) {
     visitor.primitive(visit);
     return;
@@ -225,10 +253,15 @@ function visitValue(
     rule.type === 'Extension' && typeof value.url === 'string'
       ? visitor.extensionProfile?.(value.url)
       : undefined;
-  const next = { path, resource: at.resource };
+  // A resource a profile types in place (e.g. `contained` narrowed to Practitioner) is walked as
+  // a complex value, but it is still the resource FHIRPath's `%resource` names below it.
+  const inPlace = typeof value.resourceType === 'string';
+  const resource = inPlace ? value : at.resource;
+  const resourcePath = inPlace ? path : at.resourcePath;
   if (extension)
-    walkObject(value, { ...next, schema: extension.schema, profile: extension.url }, visitor, true);
-  else if (rule.schema) walkObject(value, { ...next, schema: rule.schema, profile }, visitor, false);
+    walkObject(value, place(extension.schema, path, extension.url, resource, resourcePath), visitor, true);
+  else if (rule.schema)
+    walkObject(value, place(rule.schema, path, profile, resource, resourcePath), visitor, false);
 }
 
 /**
@@ -239,7 +272,7 @@ function visitValue(
 function walkNestedResource(value: Record<string, unknown>, path: string, visitor: Visitor): void {
   const rt = value.resourceType;
   const schema = typeof rt === 'string' ? tryGetDataType(rt) : undefined;
-  if (!schema) return;
+  if (!schema || visitor.walkNested?.(value, path) === false) return;
   const claimed = visitor.resourceProfiles?.(value) ?? [];
   if (claimed.length === 0) walkResource(value, schema, path, visitor, undefined, false);
   for (const p of claimed) walkResource(value, p.schema, path, visitor, p.url, false);

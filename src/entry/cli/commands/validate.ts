@@ -17,6 +17,8 @@ interface ValidateCliOptions {
   securityChecks?: boolean;
   htmlInMarkdown?: boolean;
   forbidExampleUrls?: boolean;
+  allowComments?: boolean;
+  validateContains: string;
 }
 
 interface FileResult {
@@ -28,7 +30,8 @@ class UsageError extends Error {}
 
 /**
  * `kap-bridge validate [--profile URL] [--ig PATH] [--format text|json] [--security-checks]
- * [--no-html-in-markdown] [--forbid-example-urls] PATH…` (DESIGN.md §8). Exit 0: no errors;
+ * [--no-html-in-markdown] [--forbid-example-urls] [--allow-comments]
+ * [--validate-contains check|ignore] PATH…` (DESIGN.md §8). Exit 0: no errors;
  * 1: errors found (invalid JSON is a `fatal` issue of its file); 2: usage, or a path, package or
  * profile that cannot be read.
  */
@@ -43,6 +46,8 @@ export function registerValidate(program: Command): void {
     .option('--security-checks', 'HTML-looking text in strings is an error')
     .option('--no-html-in-markdown', 'HTML tags in markdown are errors')
     .option('--forbid-example-urls', 'example.org / example.com URLs are errors')
+    .option('--allow-comments', 'accept // and /* */ comments in the JSON files')
+    .option('--validate-contains <mode>', 'check or ignore contained resources', 'check')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (paths: string[], opts: ValidateCliOptions) => {
       try {
@@ -62,6 +67,8 @@ function collect(value: string, previous: string[]): string[] {
 async function runValidate(paths: string[], opts: ValidateCliOptions): Promise<number> {
   if (opts.format !== 'text' && opts.format !== 'json')
     throw new UsageError(`--format must be text or json, not '${opts.format}'`);
+  if (opts.validateContains !== 'check' && opts.validateContains !== 'ignore')
+    throw new UsageError(`--validate-contains must be check or ignore, not '${opts.validateContains}'`);
   const files = paths.flatMap(listFiles);
   const validator = createValidator({ packages: [...loadProjectProfiles(), ...opts.ig.map(loadPackage)] });
   if (opts.profile && !validator.profileUrls().includes(opts.profile.split('|')[0] ?? opts.profile)) {
@@ -72,6 +79,8 @@ async function runValidate(paths: string[], opts: ValidateCliOptions): Promise<n
     securityChecks: opts.securityChecks === true,
     noHtmlInMarkdown: opts.htmlInMarkdown === false,
     forbidExampleUrls: opts.forbidExampleUrls === true,
+    allowComments: opts.allowComments === true,
+    validateContains: opts.validateContains,
   };
   const showBar = process.stderr.isTTY === true && paths.some(isDirectory);
   const bar = showBar
