@@ -67,9 +67,13 @@ export function createTerminology(
   const cache = new Map<string, Expansion | undefined>();
   const inProgress = new Set<string>();
 
+  // The given lists first, then the R4 base (looked up, not listed: issue 12).
+  const codeSystemOf = (url: string): CodeSystem | undefined => csByUrl.get(url) ?? base?.codeSystem(url);
+  const valueSetOf = (url: string): ValueSet | undefined => vsByUrl.get(url) ?? base?.valueSet(url);
+
   function systemCodes(system: string): Set<string> | undefined {
     if (csCodes.has(system)) return csCodes.get(system);
-    const cs = csByUrl.get(system) ?? base?.codeSystem(system);
+    const cs = codeSystemOf(system);
     let codes: Set<string> | undefined;
     if (cs && cs.content === 'complete') {
       codes = new Set();
@@ -84,7 +88,7 @@ export function createTerminology(
     const codes = systemCodes(key);
     if (!codes) return 'unchecked';
     if (codes.has(code)) return 'found';
-    if (csByUrl.get(key)?.caseSensitive !== false) return 'unknown';
+    if (codeSystemOf(key)?.caseSensitive !== false) return 'unknown';
     let lower = csLowerCodes.get(key);
     if (!lower) csLowerCodes.set(key, (lower = new Set([...codes].map((c) => c.toLowerCase()))));
     return lower.has(code.toLowerCase()) ? 'found' : 'unknown';
@@ -116,7 +120,7 @@ export function createTerminology(
   function addFiltered(inc: ValueSetComposeInclude, out: Expansion): boolean {
     const system = inc.system;
     if (!system || inc.concept?.length || inc.valueSet?.length || !systemCodes(system)) return false;
-    const cs = csByUrl.get(system);
+    const cs = codeSystemOf(system);
     const codes = cs && inc.filter ? filterCodes(cs, inc.filter) : undefined;
     if (!codes) return false;
     for (const code of codes) {
@@ -144,7 +148,7 @@ export function createTerminology(
   function expand(url: string): Expansion | undefined {
     const key = stripVersion(url);
     if (cache.has(key)) return cache.get(key);
-    const vs = vsByUrl.get(key) ?? base?.valueSet(key);
+    const vs = valueSetOf(key);
     if (!vs || inProgress.has(key)) return undefined;
     inProgress.add(key);
     const result = compute(vs);
@@ -155,8 +159,8 @@ export function createTerminology(
 
   return {
     expand,
-    hasValueSet: (url) => vsByUrl.has(stripVersion(url)),
-    codeSystem: (system) => csByUrl.get(stripVersion(system)),
+    hasValueSet: (url) => valueSetOf(stripVersion(url)) !== undefined,
+    codeSystem: (system) => codeSystemOf(stripVersion(system)),
     lookup,
   };
 }
