@@ -1,6 +1,13 @@
 import type { AuditEvent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import { IDENTIFIER_SYSTEM } from '../fhir/canonical';
 
+/** The entity type of a record or resource the event is about (R4 audit-entity-type `2`). */
+export const SYSTEM_OBJECT: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+  code: '2',
+  display: 'System Object',
+};
+
 /**
  * The audit entity naming the client by the practice MRN (no other identifying detail), and by
  * the local Patient reference when the caller knows it.

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import { CODE_SYSTEM, IDENTIFIER_SYSTEM } from '../fhir/canonical';
 import type { AuditedAttemptResult } from '../outbox/attempt-result';
+import { SYSTEM_OBJECT } from './access-audit';
 
 /**
  * AuditEvents for disclosure attempts (DESIGN.md §2 last row; 45 CFR 164.312(b) audit controls,
@@ -140,11 +141,7 @@ function resourceEntity(reference: string, input: DisclosureAuditInput): AuditEv
   if (input.late) detail.push({ type: AUDIT_DETAIL.late, valueString: 'true' });
   return {
     what: { reference },
-    type: {
-      system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
-      code: '2',
-      display: 'System Object',
-    },
+    type: SYSTEM_OBJECT,
     role: {
       system: 'http://terminology.hl7.org/CodeSystem/object-role',
       code: '4',

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { patientByMrn } from './access-audit';
+import { patientByMrn, SYSTEM_OBJECT } from './access-audit';
 
 /**
  * The AuditEvent of PHI received from outside (DESIGN.md §6b: a referring clinician's reply is
@@ -39,11 +39,7 @@ export function buildReceiptAudit(input: ReceiptAuditInput): AuditEvent {
     entity: [
       {
         what: { display: `reply ${input.messageId}` },
-        type: {
-          system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
-          code: '2',
-          display: 'System Object',
-        },
+        type: SYSTEM_OBJECT,
       },
     ],
   };

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { patientByMrn, REST_OPERATION } from './access-audit';
+import { patientByMrn, REST_OPERATION, SYSTEM_OBJECT } from './access-audit';
 
 /**
  * AuditEvents for practice records written into kap-bridge (45 CFR 164.312(b): record activity in
@@ -34,11 +34,7 @@ export function buildRecordAudit(input: RecordAuditInput): AuditEvent {
     entity: [
       {
         what: { display: `${input.kind} ${input.recordId} version ${input.version}` },
-        type: {
-          system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
-          code: '2',
-          display: 'System Object',
-        },
+        type: SYSTEM_OBJECT,
       },
     ],
   };
