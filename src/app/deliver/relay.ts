@@ -3,6 +3,7 @@ import { errorOutcome, issue, outcome } from '../../fhir/outcomes';
 import { validateAll } from '../validate-resources';
 import { rememberOutcomes } from './remembered-outcomes';
 import { createDestinationSlots, type DestinationSlots } from './destination-slots';
+import { drainPipelined, runLeased } from './relay-lanes';
 import {
   attemptAwaitingConsent,
   attemptDead,
@@ -21,7 +22,7 @@ import { planDisclosure, type DisclosurePlan } from './relay-plan';
 import { buildDeliveryUnit, type BuiltUnit } from './relay-unit';
 import { errorName, thrownReason } from '../../outbox/thrown-attempt';
 import type { AttemptResult } from '../../outbox/attempt-result';
-import { emptySummary, SUMMARY_FIELD, type Relay, type RelayDeps, type RunSummary } from './relay-types';
+import { SUMMARY_FIELD, type Relay, type RelayDeps, type RunSummary } from './relay-types';
 
 export type { Relay, RelayConfig, RelayDeps, RelayLogger, RunSummary } from './relay-types';
 
@@ -30,7 +31,7 @@ export type { Relay, RelayConfig, RelayDeps, RelayLogger, RunSummary } from './r
  * crashed worker's expired lease is taken over), decides consent again at that moment, redacts,
  * builds the delivery unit, validates it, pushes it through the FHIR gateway and records the
  * attempt, the row's next state and an AuditEvent. A failure of one destination (refused, auth,
- * down) affects only that destination's rows. Read it in order: lease (`runLeased`) → plan
+ * down) affects only that destination's rows. Read it in order: lease (`runLeased`, relay-lanes.ts) → plan
  * (`planRow`) → decide (`endWithoutPush`) → push (`pushUnit`) → record (`endOfPush`, `finish`).
  */
 export function createRelay(deps: RelayDeps): Relay {
@@ -43,80 +44,18 @@ export function createRelay(deps: RelayDeps): Relay {
       maxDelayMs: deps.config.maxDelayMs ?? 3_600_000,
     },
   };
+  const attempt = (row: OutboxRow): Promise<AttemptResult> => attemptRow(run, row);
   const runOnce = (options: { limit?: number } = {}): Promise<RunSummary> =>
-    runLeased(run, options.limit ?? 50);
+    runLeased(deps, options.limit ?? 50, attempt);
   const drain = (options: { limit?: number } = {}): Promise<RunSummary> =>
-    drainPipelined(run, options.limit ?? 50);
+    drainPipelined(deps, options.limit ?? 50, attempt);
   return { runOnce, drain };
 }
 
 /**
- * Drain: rows are worked `concurrency` lanes at a time, and the next batch is leased while the
- * current one is pushed (issue 12: waiting for a batch's slowest row before leasing the next left
- * the destination idle). A lane (one resource's versions for one destination) is never worked by
- * two workers at once, across batches too. Ends when a lease finds nothing due and no row is
- * being worked (a row that failed and is due again is taken, as `runOnce` after `runOnce` did).
+ * Pushes in flight to one destination at once: fewer than the workers (relay-lanes.ts), so that
+ * a row's decision, validation and record overlap other rows' pushes.
  */
-async function drainPipelined(run: RelayRun, limit: number): Promise<RunSummary> {
-  const { deps } = run;
-  const width = Math.max(1, deps.config.concurrency ?? DEFAULT_CONCURRENCY);
-  const total = emptySummary();
-  const waiting: OutboxRow[][] = [];
-  const busy = new Set<string>();
-  let leasing: Promise<number> | undefined;
-  let finished = 0; // lanes finished so far
-  let emptyAfter = -1; // `finished` when a lease last found nothing due
-  let laneDone: (() => void) | undefined;
-  let nextLaneDone = new Promise<void>((resolve) => (laneDone = resolve));
-
-  const lease = (): Promise<number> =>
-    (leasing ??= (async () => {
-      try {
-        const rows = await deps.store.leaseDue(deps.clock(), limit, deps.config.owner, deps.config.leaseMs);
-        total.leased += rows.length;
-        waiting.push(...lanesOf(rows));
-        if (rows.length === 0) emptyAfter = finished;
-        return rows.length;
-      } finally {
-        leasing = undefined;
-      }
-    })());
-  const take = (): OutboxRow[] | undefined => {
-    const i = waiting.findIndex((lane) => !busy.has(laneKey(lane[0] as OutboxRow)));
-    return i < 0 ? undefined : waiting.splice(i, 1)[0];
-  };
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      // Lease ahead, unless the last lease found nothing and no lane has finished since.
-      if (!leasing && waiting.length < width && emptyAfter !== finished) void lease().catch(() => undefined);
-      const lane = take();
-      if (!lane) {
-        if (leasing) await leasing;
-        else if (busy.size > 0) await nextLaneDone;
-        else if ((await lease()) === 0 && busy.size === 0 && waiting.length === 0) return;
-        continue;
-      }
-      const key = laneKey(lane[0] as OutboxRow);
-      busy.add(key);
-      try {
-        for (const row of lane) total[SUMMARY_FIELD[await attemptRow(run, row)]]++;
-      } finally {
-        busy.delete(key);
-        finished++;
-        laneDone?.();
-        nextLaneDone = new Promise<void>((resolve) => (laneDone = resolve));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-  return total;
-}
-
-/**
- * Rows worked at once, and pushes in flight to one destination at once: more workers than
- * slots, so that a row's decision, validation and record overlap other rows' pushes.
- */
-const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_PER_DESTINATION = 4;
 
 /** The relay's dependencies, its retry policy and the destinations' push slots, passed to each step. */
@@ -124,24 +63,6 @@ interface RelayRun {
   deps: RelayDeps;
   slots: DestinationSlots;
   policy: BackoffPolicy;
-}
-
-/** Lease: takes the due rows and works their lanes, a bounded number at a time. */
-async function runLeased(run: RelayRun, limit: number): Promise<RunSummary> {
-  const { deps } = run;
-  const rows = await deps.store.leaseDue(deps.clock(), limit, deps.config.owner, deps.config.leaseMs);
-  const summary = emptySummary();
-  summary.leased = rows.length;
-  const lanes = lanesOf(rows);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < lanes.length) {
-      for (const row of lanes[next++] ?? []) summary[SUMMARY_FIELD[await attemptRow(run, row)]]++;
-    }
-  };
-  const width = Math.max(1, Math.min(deps.config.concurrency ?? DEFAULT_CONCURRENCY, lanes.length));
-  await Promise.all(Array.from({ length: width }, worker));
-  return summary;
 }
 
 /** One row's attempt, whatever it ends in (a throw included), timed and logged without PHI. */
@@ -384,27 +305,6 @@ async function deferUnknownDestination(
 /** Records the attempt, the row's next state and the AuditEvent in one transaction. */
 function finish(run: RelayRun, row: OutboxRow, startedAt: Date, end: AttemptEnd): Promise<AttemptResult> {
   return finishAttempt(run.deps, row, startedAt, end);
-}
-
-/**
- * Rows grouped by destination and resource, in lease order (earliest deadline first), versions
- * ascending within a lane: two versions of one resource (a Consent and its revocation) are never
- * pushed at the same time, so the destination ends with the newest.
- */
-/** A lane: one resource's rows for one destination, pushed in version order by one worker. */
-function laneKey(row: OutboxRow): string {
-  return `${row.destinationId} ${row.resourceType}/${row.resourceId}`;
-}
-
-function lanesOf(rows: OutboxRow[]): OutboxRow[][] {
-  const lanes = new Map<string, OutboxRow[]>();
-  for (const row of rows) {
-    const key = laneKey(row);
-    const lane = lanes.get(key) ?? [];
-    lane.push(row);
-    lanes.set(key, lane);
-  }
-  return [...lanes.values()].map((lane) => lane.sort((a, b) => a.resourceVersion - b.resourceVersion));
 }
 
 /** A failed attempt: `dead` keeps the outcome on the row; the audit records it as failed. */
