@@ -67,7 +67,7 @@ function splitCodes(
   for (const code of codes) {
     const v = decideCode(governing.consent, code, ctx);
     (v.type === 'permit' ? permitted : denied).push(code);
-    const key = JSON.stringify(v);
+    const key = verdictKey(v);
     const group = groups.get(key);
     if (group) group.codes.push(code);
     else groups.set(key, { codes: [code], verdict: v });
@@ -78,4 +78,13 @@ function splitCodes(
   }
   const decision = permitted.length > 0 ? 'permit' : 'deny';
   return { decision, consent: governing.reference, permitted, denied };
+}
+
+/**
+ * Verdicts that read the same share a key. Built from the fields the sentence is made of, not by
+ * serialising the verdict: that walked the deciding provision's whole subtree on every call.
+ */
+function verdictKey(v: Verdict): string {
+  const unmatched = v.unmatched.map((u) => `${u.path}:${u.condition}`).join(',');
+  return `${v.type}|${v.path}|${v.depth}|${v.uncovered ?? ''}|${unmatched}|${v.overruled.join(',')}`;
 }
