@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CodeSystem, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
-import * as tar from 'tar';
 import type { FhirPackageContents } from '../../fhir/validator';
 import { isJsonObject } from '../../fhir/json-object';
 
@@ -64,6 +63,9 @@ export function loadFhirPackage(location: string): FhirPackageContents {
   if (!/\.(tgz|tar\.gz)$/.test(location)) throw new Error(`Not a FHIR package (folder or .tgz): ${location}`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-fhir-package-'));
   try {
+    // Loaded only for a .tgz: the project's own packages are folders, and `tar` costs every start.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, see above
+    const tar = require('tar') as typeof import('tar');
     tar.x({ file: location, cwd: tmp, sync: true });
     return loadFolder(tmp);
   } finally {

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { openPostgresStore } from './postgres-store';
 import { openSqliteStore } from './sqlite-store';
 import type { Store } from '../../app/ports/store-port';
 
@@ -13,7 +12,11 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/kap-bridge.db';
  */
 export async function openStore(databaseUrl: string = DEFAULT_DATABASE_URL): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl);
-  return target.kind === 'sqlite' ? openSqliteStore(target.file) : openPostgresStore(target.url);
+  if (target.kind === 'sqlite') return openSqliteStore(target.file);
+  // Loaded only for a PostgreSQL URL: `pg` costs about 40 ms of every SQLite start (issue 12).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, see above
+  const postgres = require('./postgres-store') as typeof import('./postgres-store');
+  return postgres.openPostgresStore(target.url);
 }
 
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
