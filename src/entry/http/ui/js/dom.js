@@ -45,3 +45,22 @@ export function announce(text) {
   region.textContent = '';
   setTimeout(() => (region.textContent = text), 50);
 }
+
+/** A data table: its caption (none: omitted), column headers, and body rows built by the caller. */
+export function table(caption, headers, rows) {
+  return el(
+    'table',
+    { class: 'items' },
+    caption ? el('caption', {}, caption) : null,
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        headers.map((h) => el('th', { scope: 'col' }, h)),
+      ),
+    ),
+    el('tbody', {}, rows),
+  );
+}

@@ -1,4 +1,4 @@
-import { el, replace, svg } from '../dom.js';
+import { el, replace, svg, table } from '../dom.js';
 import { loadSummary } from '../summary.js';
 import { itemWords, practiceDay, when } from '../words.js';
 
@@ -182,27 +182,14 @@ function dataTable(summary, headers, rows) {
     'details',
     { class: 'data' },
     el('summary', {}, summary),
-    el(
-      'table',
-      { class: 'items' },
-      el(
-        'thead',
-        {},
+    table(
+      null,
+      headers,
+      rows.map((r) =>
         el(
           'tr',
           {},
-          headers.map((h) => el('th', { scope: 'col' }, h)),
-        ),
-      ),
-      el(
-        'tbody',
-        {},
-        rows.map((r) =>
-          el(
-            'tr',
-            {},
-            r.map((c) => el('td', {}, c)),
-          ),
+          r.map((c) => el('td', {}, c)),
         ),
       ),
     ),

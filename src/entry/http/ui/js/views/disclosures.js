@@ -1,5 +1,5 @@
 import { ApiError, api } from '../api.js';
-import { el, replace } from '../dom.js';
+import { el, replace, table } from '../dom.js';
 import { when } from '../words.js';
 import { SHARE_WORDS } from '../words.js';
 
@@ -67,39 +67,23 @@ function logView(log) {
     el('p', { class: 'note' }, `Prepared ${printed} (45 CFR 164.528). ${log.entries.length} disclosure(s).`),
     el('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print'),
     log.entries.length
-      ? el(
-          'table',
-          { class: 'items' },
-          el('caption', {}, 'Disclosures, oldest first'),
-          el(
-            'thead',
-            {},
+      ? table(
+          'Disclosures, oldest first',
+          ['Date', 'Recipient', 'What was disclosed', 'Purpose', 'Under consent'],
+          log.entries.map((e) =>
             el(
               'tr',
               {},
-              ['Date', 'Recipient', 'What was disclosed', 'Purpose', 'Under consent'].map((h) =>
-                el('th', { scope: 'col' }, h),
-              ),
-            ),
-          ),
-          el(
-            'tbody',
-            {},
-            log.entries.map((e) =>
+              el('td', {}, when(e.date)),
               el(
-                'tr',
+                'td',
                 {},
-                el('td', {}, when(e.date)),
-                el(
-                  'td',
-                  {},
-                  e.recipientName ? [e.recipientName, el('br')] : null,
-                  `NPI ${e.recipientNpi ?? 'unknown'}${e.destinationId ? `, via ${e.destinationId}` : ''}`,
-                ),
-                el('td', {}, whatWords(e)),
-                el('td', {}, e.purpose === 'TREAT' ? 'Treatment' : (e.purpose ?? '')),
-                el('td', {}, e.consent ?? '—'),
+                e.recipientName ? [e.recipientName, el('br')] : null,
+                `NPI ${e.recipientNpi ?? 'unknown'}${e.destinationId ? `, via ${e.destinationId}` : ''}`,
               ),
+              el('td', {}, whatWords(e)),
+              el('td', {}, e.purpose === 'TREAT' ? 'Treatment' : (e.purpose ?? '')),
+              el('td', {}, e.consent ?? '—'),
             ),
           ),
         )

@@ -1,4 +1,4 @@
-import { el, replace } from '../dom.js';
+import { el, replace, table } from '../dom.js';
 import { distinct, loadSummary } from '../summary.js';
 import { STATES, itemWords, stateName, stateReason, when } from '../words.js';
 
@@ -101,42 +101,26 @@ function itemsTable(items, state) {
   const caption = `${items.length} item${items.length === 1 ? '' : 's'}${state ? ` — ${stateName(state)}` : ''}, earliest deadline first`;
   if (items.length === 0)
     return el('p', { class: 'empty' }, `No items${state ? ` in “${stateName(state)}”` : ''}.`);
-  return el(
-    'table',
-    { class: 'items' },
-    el('caption', {}, caption),
-    el(
-      'thead',
-      {},
+  return table(
+    caption,
+    ['Item', 'Referral', 'Client (MRN)', 'Destination', 'State', 'Why / when', 'Attempts'],
+    items.map((i) =>
       el(
         'tr',
-        {},
-        ['Item', 'Referral', 'Client (MRN)', 'Destination', 'State', 'Why / when', 'Attempts'].map((h) =>
-          el('th', { scope: 'col' }, h),
-        ),
-      ),
-    ),
-    el(
-      'tbody',
-      {},
-      items.map((i) =>
+        { 'data-item': i.id },
+        el('td', {}, itemWords(i)),
         el(
-          'tr',
-          { 'data-item': i.id },
-          el('td', {}, itemWords(i)),
-          el(
-            'td',
-            {},
-            i.referralId
-              ? el('a', { href: `#/referral/${encodeURIComponent(i.referralId)}` }, i.referralId)
-              : '—',
-          ),
-          el('td', {}, i.patientMrn),
-          el('td', {}, i.destinationId),
-          el('td', {}, el('span', { class: `badge state-${i.state}` }, stateName(i.state))),
-          el('td', {}, whyWhen(i)),
-          el('td', { class: 'num' }, String(i.attempts)),
+          'td',
+          {},
+          i.referralId
+            ? el('a', { href: `#/referral/${encodeURIComponent(i.referralId)}` }, i.referralId)
+            : '—',
         ),
+        el('td', {}, i.patientMrn),
+        el('td', {}, i.destinationId),
+        el('td', {}, el('span', { class: `badge state-${i.state}` }, stateName(i.state))),
+        el('td', {}, whyWhen(i)),
+        el('td', { class: 'num' }, String(i.attempts)),
       ),
     ),
   );

@@ -1,5 +1,5 @@
 import { ApiError, api, outcomeText } from '../api.js';
-import { announce, el, replace } from '../dom.js';
+import { announce, el, replace, table } from '../dom.js';
 import { loadSummary } from '../summary.js';
 import { messagesSection } from './referral-messages.js';
 import {
@@ -145,32 +145,18 @@ function consentSection(consents) {
     el('h2', { id: 'consent-title' }, 'Consent'),
     headline,
     consents.length
-      ? el(
-          'table',
-          { class: 'items' },
-          el('caption', {}, 'Consents on file, newest first'),
-          el(
-            'thead',
-            {},
+      ? table(
+          'Consents on file, newest first',
+          ['Consent', 'Standing', 'Shares', 'Valid', 'Signed'],
+          consents.map((c) =>
             el(
               'tr',
               {},
-              ['Consent', 'Standing', 'Shares', 'Valid', 'Signed'].map((h) => el('th', { scope: 'col' }, h)),
-            ),
-          ),
-          el(
-            'tbody',
-            {},
-            consents.map((c) =>
-              el(
-                'tr',
-                {},
-                el('td', {}, c.id),
-                el('td', {}, standingWords(c)),
-                el('td', {}, c.decision === 'deny' ? 'nothing' : listWords(shareWords(c.share))),
-                el('td', {}, `${c.validFrom} to ${c.validUntil ?? 'no end date'}`),
-                el('td', {}, `${when(c.signedAt)} by the ${c.signedBy}`),
-              ),
+              el('td', {}, c.id),
+              el('td', {}, standingWords(c)),
+              el('td', {}, c.decision === 'deny' ? 'nothing' : listWords(shareWords(c.share))),
+              el('td', {}, `${c.validFrom} to ${c.validUntil ?? 'no end date'}`),
+              el('td', {}, `${when(c.signedAt)} by the ${c.signedBy}`),
             ),
           ),
         )
@@ -184,38 +170,22 @@ function updatesSection(updates) {
     { 'aria-labelledby': 'updates-title', class: 'panel' },
     el('h2', { id: 'updates-title' }, 'Integration updates'),
     updates.length
-      ? el(
-          'table',
-          { class: 'items' },
-          el('caption', {}, 'Newest session first'),
-          el(
-            'thead',
-            {},
+      ? table(
+          'Newest session first',
+          ['Session', 'Written by', 'Sections', 'Delivery', 'Attempts'],
+          updates.map((u) =>
             el(
               'tr',
-              {},
-              ['Session', 'Written by', 'Sections', 'Delivery', 'Attempts'].map((h) =>
-                el('th', { scope: 'col' }, h),
-              ),
-            ),
-          ),
-          el(
-            'tbody',
-            {},
-            updates.map((u) =>
+              { 'data-update': u.id },
+              el('th', { scope: 'row' }, `${sessionDateWords(u.sessionDate)} (no. ${u.sessionNumber})`),
+              el('td', {}, `${u.author}, ${when(u.writtenAt)}`),
+              el('td', {}, listWords(shareWords(u.sections))),
               el(
-                'tr',
-                { 'data-update': u.id },
-                el('th', { scope: 'row' }, `${sessionDateWords(u.sessionDate)} (no. ${u.sessionNumber})`),
-                el('td', {}, `${u.author}, ${when(u.writtenAt)}`),
-                el('td', {}, listWords(shareWords(u.sections))),
-                el(
-                  'td',
-                  {},
-                  u.deliveries.length ? u.deliveries.map(deliveryWords) : 'Not queued for delivery.',
-                ),
-                el('td', {}, u.deliveries.map(attemptList)),
+                'td',
+                {},
+                u.deliveries.length ? u.deliveries.map(deliveryWords) : 'Not queued for delivery.',
               ),
+              el('td', {}, u.deliveries.map(attemptList)),
             ),
           ),
         )
