@@ -178,4 +178,61 @@ describe('kap-bridge map', () => {
     expect(r.code).toBe(2);
     expect((r.json as OperationOutcome).issue?.[0]?.code).toBe('not-found');
   });
+  describe('referral-status', () => {
+    const referral = rec('referral-clinician-full.json');
+
+    test('a status change and its referral print a Bundle led by the Task, with the ServiceRequest in its new status', () => {
+      const r = run('referral-status', rec('referral-status-accepted.json'), '--referral', referral);
+      expect(r.code).toBe(0);
+      const entries = (r.json as Bundle).entry ?? [];
+      expect(entries.map((e) => e.resource?.resourceType).slice(0, 3)).toEqual([
+        'Task',
+        'ServiceRequest',
+        'Patient',
+      ]);
+      const task = entries[0]?.resource as { status?: string; focus?: { reference?: string } };
+      expect(task.status).toBe('accepted');
+      expect(task.focus?.reference).toBe(`ServiceRequest/${(entries[1]?.resource as ServiceRequest).id}`);
+      expect((entries[1]?.resource as ServiceRequest).status).toBe('active');
+    });
+
+    test('a decline carries its reason as the Task statusReason', () => {
+      const r = run('referral-status', rec('referral-status-declined.json'), '--referral', referral);
+      expect(r.code).toBe(0);
+      const task = (r.json as Bundle).entry?.[0]?.resource as {
+        status?: string;
+        statusReason?: { text?: string };
+      };
+      expect(task.status).toBe('rejected');
+      expect(task.statusReason?.text).toContain('no openings');
+    });
+
+    test('a decline without a reason is refused with the rule named (exit 1)', () => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'kap-map-')), 'declined.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ referralId: 'REF-2026-0042', status: 'declined', at: '2026-11-04T09:30:00-08:00' }),
+      );
+      const r = run('referral-status', file, '--referral', referral);
+      expect(r.code).toBe(1);
+      expect(JSON.stringify(r.json)).toContain('reason');
+    });
+
+    test('a change dated before the referral was received is refused (exit 1), as ingest refuses it', () => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'kap-map-')), 'early.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ referralId: 'REF-2026-0042', status: 'accepted', at: '2026-11-01T09:30:00-08:00' }),
+      );
+      const r = run('referral-status', file, '--referral', referral);
+      expect(r.code).toBe(1);
+      expect((r.json as OperationOutcome).issue?.[0]?.expression).toEqual(['at']);
+    });
+
+    test('without --referral it is a usage error naming referralId (exit 2)', () => {
+      const r = run('referral-status', rec('referral-status-accepted.json'));
+      expect(r.code).toBe(2);
+      expect((r.json as OperationOutcome).issue?.[0]?.expression).toEqual(['referralId']);
+    });
+  });
 });

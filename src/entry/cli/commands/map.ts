@@ -3,22 +3,29 @@ import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { Command } from 'commander';
 import { ConfigError, processEnvironment, readMappingConfig } from '../../../bootstrap/settings';
 import { checkConsentAgainstReferral, checkUpdateAgainstReferral } from '../../../domain/cross-record';
-import { parseConsent, parseIntegrationUpdate, parseReferral } from '../../../domain/parse-records';
+import {
+  parseConsent,
+  parseIntegrationUpdate,
+  parseReferral,
+  parseReferralStatus,
+} from '../../../domain/parse-records';
 import type { Referral } from '../../../domain/records';
+import { checkStatusAgainstReferral } from '../../../domain/referral-status-rules';
 import { errorOutcome, issue, outcome } from '../../../fhir/outcomes';
 import type { MappingOptions } from '../../../mapping';
-import { bundleConsent, bundleReferral, bundleUpdate } from '../../../mapping/bundle';
+import { bundleConsent, bundleReferral, bundleReferralStatus, bundleUpdate } from '../../../mapping/bundle';
 
 /**
- * `kap-bridge map referral|consent|update FILE [--referral FILE]` (DESIGN.md §8): prints the
- * `collection` Bundle of the mapped record; stores nothing. Exit codes: 0 mapped; 1 the record
+ * `kap-bridge map referral|consent|update|referral-status FILE [--referral FILE]` (DESIGN.md §8):
+ * prints the `collection` Bundle of the mapped record (a referral status: its Task first); stores nothing. Exit codes: 0 mapped; 1 the record
  * (or its referral) breaks a rule — the OperationOutcome is printed on stdout; 2 usage, or a file
  * that cannot be read or is not JSON, or a bad `KAP_BRIDGE_MAX_SECTION_LENGTH` / `KAP_BRIDGE_PRACTICE_*`
  * — also printed as an OperationOutcome. Updates are held to `KAP_BRIDGE_MAX_SECTION_LENGTH`, and
  * the practice is the configured one, as in ingest.
  */
 
-type Kind = 'referral' | 'consent' | 'update';
+type Kind = 'referral' | 'consent' | 'update' | 'referral-status';
+const KINDS: Kind[] = ['referral', 'consent', 'update', 'referral-status'];
 type Step<T> = { ok: true; value: T } | { ok: false; outcome: OperationOutcome; exitCode: 1 | 2 };
 
 interface MapOptions {
@@ -69,6 +76,7 @@ function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
       ? { ok: true, value: bundleReferral(r.value, opts.mapping) }
       : { ok: false, exitCode: 1, outcome: r.outcome };
   }
+  if (kind === 'referral-status') return mapStatus(input, opts);
   const bound = opts.maxSectionLength === undefined ? {} : { maxSectionLength: opts.maxSectionLength };
   const parsed = kind === 'consent' ? parseConsent(input) : parseIntegrationUpdate(input, bound);
   if (!parsed.ok) return { ok: false, exitCode: 1, outcome: parsed.outcome };
@@ -88,6 +96,18 @@ function mapRecord(kind: Kind, input: unknown, opts: MapOptions): Step<Bundle> {
   };
 }
 
+/** A status change, held to its referral as ingest holds it (known referral, not before it). */
+function mapStatus(input: unknown, opts: MapOptions): Step<Bundle> {
+  const parsed = parseReferralStatus(input);
+  if (!parsed.ok) return { ok: false, exitCode: 1, outcome: parsed.outcome };
+  const referral = loadReferral(opts.referral, 'referral-status');
+  if (!referral.ok) return referral;
+  const bad = checkStatusAgainstReferral(parsed.value, referral.value);
+  return bad
+    ? { ok: false, exitCode: 1, outcome: bad }
+    : { ok: true, value: bundleReferralStatus(parsed.value, referral.value, opts.mapping) };
+}
+
 /** Runs `map` and returns the exit code (the JSON is written to stdout). */
 export function runMap(kind: Kind, file: string, opts: MapOptions): number {
   const json = readJsonInput(file);
@@ -101,11 +121,9 @@ export function registerMap(program: Command): void {
   program
     .command('map')
     .description('print the FHIR collection Bundle of a practice record (stores nothing)')
-    .addArgument(
-      new Command().createArgument('<kind>', 'record kind').choices(['referral', 'consent', 'update']),
-    )
+    .addArgument(new Command().createArgument('<kind>', 'record kind').choices(KINDS))
     .argument('<file>', 'the record (JSON)')
-    .option('--referral <file>', 'the referral a consent or update refers to')
+    .option('--referral <file>', 'the referral a consent, update or status change refers to')
     .action((kind: Kind, file: string, opts: MapOptions) => {
       const config = mappingConfig(processEnvironment());
       if (!config.ok) {
