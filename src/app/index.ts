@@ -8,6 +8,7 @@ import { ingestReferralStatus, recordReferralStatus } from './ingest-referral-st
 import { ingestRevocation, revokeConsent } from './ingest-revocation';
 import { ingestUpdate } from './ingest-update';
 import { processMessage } from './process-message';
+import { rememberValidation } from './remembered-validation';
 
 export type { IngestContext, IngestDeps, IngestResult, IngestStatus } from './ingest-types';
 export type { ResourceValidator } from './ports/validator-port';
@@ -36,8 +37,13 @@ export interface IngestUseCases {
   message(bundle: Bundle, ctx?: IngestContext): Promise<FhirIngestResult>;
 }
 
-/** Binds the ingest use cases to `deps`. */
-export function createIngestUseCases(deps: IngestDeps): IngestUseCases {
+/**
+ * Binds the ingest use cases to `deps`. Their validator remembers its verdicts by the resource's
+ * JSON text (`remembered-validation.ts`): the supporting resources of a record are mostly the
+ * ones of the record before.
+ */
+export function createIngestUseCases(given: IngestDeps): IngestUseCases {
+  const deps: IngestDeps = { ...given, validator: rememberValidation(given.validator) };
   return {
     referral: (input, ctx) => ingestReferral(deps, input, ctx),
     consent: (input, ctx) => ingestConsent(deps, input, ctx),

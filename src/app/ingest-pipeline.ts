@@ -163,13 +163,21 @@ export async function putIfChanged<T extends Resource>(
   return stored;
 }
 
-/** Resources compared without `meta.versionId` / `meta.lastUpdated` (the store sets those). */
+/**
+ * Resources compared without `meta.versionId` / `meta.lastUpdated` (the store sets those). Both
+ * are plain JSON data (one read back from the store, one built by the mapping), so the same JSON
+ * text means the same content; the mapping builds its keys in a fixed order, so an unchanged
+ * resource is recognised by that text alone, and only texts that differ (perhaps by key order
+ * alone) are compared in canonical form.
+ */
 export function sameContent(a: Resource, b: Resource): boolean {
   const strip = (r: Resource): unknown => ({
     ...r,
     meta: { ...r.meta, versionId: undefined, lastUpdated: undefined },
   });
-  return canonicalJson(strip(a)) === canonicalJson(strip(b));
+  const x = strip(a);
+  const y = strip(b);
+  return JSON.stringify(x) === JSON.stringify(y) || canonicalJson(x) === canonicalJson(y);
 }
 
 /** A resource that must have an id (every mapped resource does: ids are deterministic). */
