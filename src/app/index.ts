@@ -38,12 +38,17 @@ export interface IngestUseCases {
 }
 
 /**
- * Binds the ingest use cases to `deps`. Their validator remembers its verdicts by the resource's
- * JSON text (`remembered-validation.ts`): the supporting resources of a record are mostly the
- * ones of the record before.
+ * The resources a record maps besides its own (the client, the clinician, their role and
+ * organisations, a consent's representative): mostly the same as the record before's, so their
+ * verdicts are remembered (`remembered-validation.ts`). A record's own ServiceRequest, Consent or
+ * Communication is new each time and is simply validated.
  */
+const SUPPORTING = new Set(['Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'RelatedPerson']);
+
+/** Binds the ingest use cases to `deps`. */
 export function createIngestUseCases(given: IngestDeps): IngestUseCases {
-  const deps: IngestDeps = { ...given, validator: rememberValidation(given.validator) };
+  const validator = rememberValidation(given.validator, { remembers: (r) => SUPPORTING.has(r.resourceType) });
+  const deps: IngestDeps = { ...given, validator };
   return {
     referral: (input, ctx) => ingestReferral(deps, input, ctx),
     consent: (input, ctx) => ingestConsent(deps, input, ctx),

@@ -49,8 +49,11 @@ export interface IngestSpec<T> {
   idOf(value: T): string;
   /** When the record's event happened (refused when later than now); absent: not checked. */
   recordedAt?(value: T): RecordedAt;
-  /** Reads what it needs through `tx`, maps and validates; must not write. */
-  prepare(tx: StoreOps, value: T, now: Date): Promise<Prepared>;
+  /**
+   * Reads what it needs through `tx`, maps and validates; must not write. `stored` is the record
+   * of the same kind and id as stored now (read by the pipeline already), or null.
+   */
+  prepare(tx: StoreOps, value: T, now: Date, stored: StoredRecord | null): Promise<Prepared>;
 }
 
 /** Runs one ingest. Expected refusals are returned (`rejected`); only bugs and I/O errors throw. */
@@ -93,7 +96,7 @@ export async function ingestWithin<T>(
       changed: [],
     };
   }
-  const prepared = await spec.prepare(tx, value, now);
+  const prepared = await spec.prepare(tx, value, now, existing);
   if (!prepared.ok)
     return { status: 'rejected', outcome: prepared.outcome, recordId: id, outbox: [], changed: [] };
   const record = await tx.putRecord({

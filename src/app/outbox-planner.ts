@@ -105,8 +105,10 @@ export async function reevaluatePending(
   patientMrn: string,
   now: Date,
   timeZone: string,
+  /** The client's Consents as stored now, when the caller has just read them. */
+  current?: Consent[],
 ): Promise<OutboxRow[]> {
-  const consents = await patientConsents(tx, patientMrn);
+  const consents = current ?? (await patientConsents(tx, patientMrn));
   const rows = await tx.listOutbox({ patientMrn });
   const changed: OutboxRow[] = [];
   for (const row of rows) {

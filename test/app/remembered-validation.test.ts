@@ -37,22 +37,23 @@ test('the same text gets the validator’s own verdict, valid or not, from one w
   expect(c.walked).toHaveLength(2);
 });
 
-test('another text is walked again; the least recently used verdict is forgotten first', () => {
+test('another text is walked again; the oldest verdict is forgotten first', () => {
   const c = counted();
-  const remembered = rememberValidation(c.validator, 2);
+  const remembered = rememberValidation(c.validator, { capacity: 2 });
   remembered.validate(patient('A'));
   remembered.validate(patient('B'));
-  remembered.validate(patient('A')); // A is now the most recent
-  remembered.validate(patient('C')); // B is forgotten
-  remembered.validate(patient('A'));
+  remembered.validate(patient('A')); // remembered
+  remembered.validate(patient('C')); // A, the oldest, is forgotten
   expect(c.walked).toHaveLength(3);
-  remembered.validate(patient('B'));
+  remembered.validate(patient('B')); // still remembered
+  expect(c.walked).toHaveLength(3);
+  remembered.validate(patient('A'));
   expect(c.walked).toHaveLength(4);
 });
 
-test('Bundles and long texts are validated every time, never kept', () => {
+test('Bundles, long texts and resources not worth remembering are validated every time', () => {
   const c = counted();
-  const remembered = rememberValidation(c.validator, 8, 200);
+  const remembered = rememberValidation(c.validator, { maxChars: 200 });
   const bundle = { resourceType: 'Bundle', type: 'collection' } as Resource;
   const long = patient('x'.repeat(300));
   for (let i = 0; i < 2; i++) {
@@ -60,6 +61,13 @@ test('Bundles and long texts are validated every time, never kept', () => {
     remembered.validate(long);
   }
   expect(c.walked).toHaveLength(4);
+  const onlyPatients = rememberValidation(c.validator, { remembers: (r) => r.resourceType === 'Patient' });
+  const flag = { resourceType: 'Flag', id: 'f1' } as Resource;
+  for (let i = 0; i < 2; i++) {
+    onlyPatients.validate(flag);
+    onlyPatients.validate(patient('A'));
+  }
+  expect(c.walked).toHaveLength(7);
 });
 
 describe('ingest through the use cases', () => {
