@@ -16,6 +16,8 @@ export async function recipientHistory(
     .map((r) => r.json as ConsentRecord)
     .filter((c) => c.recipientNpi === recipientNpi);
   const ids = new Set(consents.map((c) => c.id));
+  // No consent for this recipient yet (a client's first): no revocation can name one of them.
+  if (ids.size === 0) return { consents, revocations: [] };
   const revocations = (await tx.listRecords({ kind: 'revocation', patientMrn }))
     .map((r) => r.json as RevocationRecord)
     .filter((r) => ids.has(r.consentId));

@@ -8,6 +8,7 @@ import { ingestReferralStatus, recordReferralStatus } from './ingest-referral-st
 import { ingestRevocation, revokeConsent } from './ingest-revocation';
 import { ingestUpdate } from './ingest-update';
 import { processMessage } from './process-message';
+import { rememberValidation } from './remembered-validation';
 
 export type { IngestContext, IngestDeps, IngestResult, IngestStatus } from './ingest-types';
 export type { ResourceValidator } from './ports/validator-port';
@@ -36,8 +37,18 @@ export interface IngestUseCases {
   message(bundle: Bundle, ctx?: IngestContext): Promise<FhirIngestResult>;
 }
 
+/**
+ * The resources a record maps besides its own (the client, the clinician, their role and
+ * organisations, a consent's representative): mostly the same as the record before's, so their
+ * verdicts are remembered (`remembered-validation.ts`). A record's own ServiceRequest, Consent or
+ * Communication is new each time and is simply validated.
+ */
+const SUPPORTING = new Set(['Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'RelatedPerson']);
+
 /** Binds the ingest use cases to `deps`. */
-export function createIngestUseCases(deps: IngestDeps): IngestUseCases {
+export function createIngestUseCases(given: IngestDeps): IngestUseCases {
+  const validator = rememberValidation(given.validator, { remembers: (r) => SUPPORTING.has(r.resourceType) });
+  const deps: IngestDeps = { ...given, validator };
   return {
     referral: (input, ctx) => ingestReferral(deps, input, ctx),
     consent: (input, ctx) => ingestConsent(deps, input, ctx),

@@ -6,7 +6,7 @@ import { parseConsent } from '../domain/parse-records';
 import type { ConsentRecord, Referral } from '../domain/records';
 import { mapConsent, resourceId } from '../mapping';
 import { STATE } from '../outbox';
-import type { StoredResource, StoreOps } from './ports/store-port';
+import type { StoredRecord, StoredResource, StoreOps } from './ports/store-port';
 import { putIfChanged, runIngest, withId, type Effects, type Prepared } from './ingest-pipeline';
 import { validateAll } from './validate-resources';
 import type { IngestContext, IngestDeps, IngestResult } from './ingest-types';
@@ -36,7 +36,7 @@ export function ingestConsent(
       parse: parseConsent,
       idOf: (c) => c.id,
       recordedAt: (c) => ({ field: 'signedAt', at: c.signedAt }),
-      prepare: (tx, consent, now) => prepareConsent(deps, tx, consent, now),
+      prepare: (tx, consent, now, stored) => prepareConsent(deps, tx, consent, now, stored),
     },
     input,
     ctx,
@@ -48,9 +48,10 @@ async function prepareConsent(
   tx: StoreOps,
   record: ConsentRecord,
   now: Date,
+  asStored: StoredRecord | null,
 ): Promise<Prepared> {
   const referral = (await tx.getRecord('referral', record.referralId))?.json as Referral | undefined;
-  const refused = checkConsentAgainstReferral(record, referral) ?? (await refuseIfEnded(tx, record));
+  const refused = checkConsentAgainstReferral(record, referral) ?? (await refuseIfEnded(tx, asStored));
   if (refused || !referral) return { ok: false, outcome: refused ?? unreachable() };
   const history = await recipientHistory(tx, record.clientMrn, record.recipientNpi);
   const late = lateBecause(record, history);
@@ -85,8 +86,11 @@ async function prepareConsent(
         const s = await putIfChanged(wtx, withId(old), mrn, now);
         merge(effects, await enqueueConsentChange(wtx, s, target));
       }
-      merge(effects, await enqueueConsentIfShared(wtx, first, target, deps.timeZone));
-      effects.changed.push(...(await reevaluatePending(wtx, mrn, now, deps.timeZone)));
+      // The client's Consents as now stored: read once for the new Consent's own decision and
+      // for re-deciding the waiting items (queueing rows changes no Consent in between).
+      const consents = await patientConsents(wtx, mrn);
+      merge(effects, await enqueueConsentIfShared(wtx, first, target, deps.timeZone, consents));
+      effects.changed.push(...(await reevaluatePending(wtx, mrn, now, deps.timeZone, consents)));
       return effects;
     },
   };
@@ -97,8 +101,11 @@ async function prepareConsent(
  * identical one never gets here — it is `unchanged`). Judged against the record as stored, so
  * a re-post cannot escape by naming another recipient or a later `signedAt`.
  */
-async function refuseIfEnded(tx: StoreOps, record: ConsentRecord): Promise<OperationOutcome | undefined> {
-  const stored = (await tx.getRecord('consent', record.id))?.json as ConsentRecord | undefined;
+async function refuseIfEnded(
+  tx: StoreOps,
+  storedRecord: StoredRecord | null,
+): Promise<OperationOutcome | undefined> {
+  const stored = storedRecord?.json as ConsentRecord | undefined;
   if (!stored) return undefined;
   return refuseChangeAfterRevocation(
     stored,
@@ -142,14 +149,9 @@ async function enqueueConsentIfShared(
   consent: StoredResource,
   t: Target,
   timeZone: string,
+  consents: Consent[],
 ): Promise<Effects> {
-  const decision = decideFor(
-    consent.resource as Consent,
-    await patientConsents(tx, t.patientMrn),
-    t.recipientNpi,
-    t.now,
-    timeZone,
-  );
+  const decision = decideFor(consent.resource as Consent, consents, t.recipientNpi, t.now, timeZone);
   if (decision.decision !== 'permit') return { outbox: [], changed: [] };
   const r = await enqueueItem(tx, {
     stored: consent,

@@ -49,8 +49,11 @@ export interface IngestSpec<T> {
   idOf(value: T): string;
   /** When the record's event happened (refused when later than now); absent: not checked. */
   recordedAt?(value: T): RecordedAt;
-  /** Reads what it needs through `tx`, maps and validates; must not write. */
-  prepare(tx: StoreOps, value: T, now: Date): Promise<Prepared>;
+  /**
+   * Reads what it needs through `tx`, maps and validates; must not write. `stored` is the record
+   * of the same kind and id as stored now (read by the pipeline already), or null.
+   */
+  prepare(tx: StoreOps, value: T, now: Date, stored: StoredRecord | null): Promise<Prepared>;
 }
 
 /** Runs one ingest. Expected refusals are returned (`rejected`); only bugs and I/O errors throw. */
@@ -93,7 +96,7 @@ export async function ingestWithin<T>(
       changed: [],
     };
   }
-  const prepared = await spec.prepare(tx, value, now);
+  const prepared = await spec.prepare(tx, value, now, existing);
   if (!prepared.ok)
     return { status: 'rejected', outcome: prepared.outcome, recordId: id, outbox: [], changed: [] };
   const record = await tx.putRecord({
@@ -163,13 +166,21 @@ export async function putIfChanged<T extends Resource>(
   return stored;
 }
 
-/** Resources compared without `meta.versionId` / `meta.lastUpdated` (the store sets those). */
+/**
+ * Resources compared without `meta.versionId` / `meta.lastUpdated` (the store sets those). Both
+ * are plain JSON data (one read back from the store, one built by the mapping), so the same JSON
+ * text means the same content; the mapping builds its keys in a fixed order, so an unchanged
+ * resource is recognised by that text alone, and only texts that differ (perhaps by key order
+ * alone) are compared in canonical form.
+ */
 export function sameContent(a: Resource, b: Resource): boolean {
   const strip = (r: Resource): unknown => ({
     ...r,
     meta: { ...r.meta, versionId: undefined, lastUpdated: undefined },
   });
-  return canonicalJson(strip(a)) === canonicalJson(strip(b));
+  const x = strip(a);
+  const y = strip(b);
+  return JSON.stringify(x) === JSON.stringify(y) || canonicalJson(x) === canonicalJson(y);
 }
 
 /** A resource that must have an id (every mapped resource does: ids are deterministic). */

@@ -32,7 +32,7 @@ export function referralSpec(deps: IngestDeps): IngestSpec<Referral> {
     label: 'referral',
     parse: parseReferral,
     idOf: (r) => r.id,
-    prepare: (tx, referral, now) => prepareReferral(deps, tx, referral, now),
+    prepare: (tx, referral, now, stored) => prepareReferral(deps, tx, referral, now, stored !== null),
   };
 }
 
@@ -41,10 +41,14 @@ async function prepareReferral(
   tx: StoreOps,
   referral: Referral,
   now: Date,
+  onFile: boolean,
 ): Promise<Prepared> {
-  const consentId = await latestConsentIdFor(tx, referral);
+  // A referral not on file yet has no consent and no status change: both are accepted only for
+  // a stored referral (cross-record checks) and records are never deleted, so a first post (every
+  // new referral, and each of an inbound batch's) does not read the client's records for them.
+  const consentId = onFile ? await latestConsentIdFor(tx, referral) : undefined;
   // A changed referral keeps the status the practice recorded for it (DESIGN.md §6b).
-  const status = (await statusInForce(tx, referral))?.status;
+  const status = onFile ? (await statusInForce(tx, referral))?.status : undefined;
   const mapped = mapReferral(referral, {
     ...deps.mapping,
     ...(consentId ? { consentId } : {}),

@@ -71,7 +71,8 @@ export async function enqueueItem(
     now,
   );
   const cancelled: OutboxRow[] = [];
-  if (!created) return { row, created, cancelled };
+  // A first version has no older rows to cancel: the client's rows are not read for it.
+  if (!created || stored.versionId <= 1) return { row, created, cancelled };
   for (const old of await rowsOfResource(tx, input.patientMrn, stored.resourceType, stored.id)) {
     if (old.resourceVersion >= stored.versionId || old.destinationId !== input.destinationId) continue;
     const cancel = cancelledByNewerVersion();
@@ -104,8 +105,10 @@ export async function reevaluatePending(
   patientMrn: string,
   now: Date,
   timeZone: string,
+  /** The client's Consents as stored now, when the caller has just read them. */
+  current?: Consent[],
 ): Promise<OutboxRow[]> {
-  const consents = await patientConsents(tx, patientMrn);
+  const consents = current ?? (await patientConsents(tx, patientMrn));
   const rows = await tx.listOutbox({ patientMrn });
   const changed: OutboxRow[] = [];
   for (const row of rows) {

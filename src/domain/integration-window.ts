@@ -20,10 +20,28 @@ export type WindowStatus = 'open' | 'at-risk' | 'late';
 export const AT_RISK_MS = DAY_MS;
 
 /**
+ * Closes already computed, by zone and session date: the answer depends on nothing else, most
+ * updates name one of a few recent session dates, and reading the zone's offset through `Intl`
+ * was most of the cost (issue 12). Bounded; a fresh Date is handed out each time.
+ */
+const closes = new Map<string, number>();
+const MAX_REMEMBERED = 4096;
+
+/**
  * The instant the window of a session on `sessionDate` (`YYYY-MM-DD`) closes, in `timeZone`
  * (IANA name). Throws on a malformed date or unknown zone: callers pass parsed records.
  */
 export function integrationWindowClose(sessionDate: string, timeZone: string): Date {
+  const key = `${timeZone}|${sessionDate}`;
+  const known = closes.get(key);
+  if (known !== undefined) return new Date(known);
+  const close = computeClose(sessionDate, timeZone);
+  if (closes.size >= MAX_REMEMBERED) closes.clear();
+  closes.set(key, close.getTime());
+  return close;
+}
+
+function computeClose(sessionDate: string, timeZone: string): Date {
   const m = DATE_RE.exec(sessionDate);
   if (!m) throw new Error(`integrationWindowClose: not a date: ${sessionDate}`);
   // Calendar arithmetic in UTC, where every day has 24 h: month and year ends roll over.

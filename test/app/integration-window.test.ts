@@ -19,3 +19,13 @@ describe('integration window status', () => {
     expect(integrationWindowStatus(deadline, new Date('2026-11-24T08:00:00Z'))).toBe('late');
   });
 });
+
+test('a close asked for again is the same instant, in a Date of its own, per zone', () => {
+  const first = integrationWindowClose('2026-11-20', 'America/Los_Angeles');
+  first.setTime(0); // a caller changing its Date does not change the next answer
+  const again = integrationWindowClose('2026-11-20', 'America/Los_Angeles');
+  expect(again.toISOString()).toBe('2026-11-24T07:59:59.000Z');
+  expect(integrationWindowClose('2026-11-20', 'America/New_York').toISOString()).toBe(
+    '2026-11-24T04:59:59.000Z',
+  );
+});

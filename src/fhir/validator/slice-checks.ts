@@ -11,6 +11,8 @@ import { labelled } from './structure-scope';
 
 type Slice = SlicingRules['slices'][number];
 type Discriminator = SlicingRules['discriminator'][number];
+/** What a discriminator's path reaches in one value. */
+type Reached = (TypedValue | TypedValue[] | undefined)[] | undefined;
 
 /**
  * A `type` discriminator compares the type of the value at its path with the types the slice
@@ -28,12 +30,19 @@ function matches(v: TypedValue | TypedValue[] | undefined, d: Discriminator, sli
   return types.some((t) => t.code === actual);
 }
 
-/** The slice a value belongs to (medplum's discriminator semantics: value, pattern, type). */
+/**
+ * The slice a value belongs to (medplum's discriminator semantics: value, pattern, type). What
+ * each discriminator's path reaches depends on the value alone, so it is read once per value,
+ * not once per slice (reading it was most of the cost of slicing).
+ */
 function sliceOf(value: TypedValue, slicing: SlicingRules): string | undefined {
+  // Read on first need, in the order the slices ask, as before (a later path is read only when
+  // an earlier discriminator matched).
+  const reached: (Reached | null)[] = slicing.discriminator.map(() => null);
+  const at = (d: Discriminator, i: number) =>
+    reached[i] === null ? (reached[i] = arrayify(getNestedProperty(value, d.path))) : reached[i];
   for (const slice of slicing.slices) {
-    const matches_ = slicing.discriminator.every((d) =>
-      arrayify(getNestedProperty(value, d.path))?.some((v) => matches(v, d, slice)),
-    );
+    const matches_ = slicing.discriminator.every((d, i) => at(d, i)?.some((v) => matches(v, d, slice)));
     if (matches_) return slice.name;
   }
   return undefined;

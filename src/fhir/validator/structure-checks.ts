@@ -126,7 +126,8 @@ export function checkObjectStructure(visit: ObjectVisit, scope: StructureScope):
     const value = propertyValues(parent, key, touch, path, element, scope);
     checkValue(value, element, path, visit, scope);
     const nested = table.nested.get(key);
-    if (nested) checkNested(nested, { ...parent, path: visit.path }, visit, scope);
+    if (nested)
+      checkNested(nested, { type: parent.type, value: parent.value, path: visit.path }, visit, scope);
   }
   for (const [key, element] of table.required) {
     if (!visit.touched.has(key)) structureIssue(scope, `${visit.path}.${key}`, describeMissing(element));
@@ -285,7 +286,10 @@ function typed(value: unknown, type: string): TypedValue {
 /** `[]` or `{}`: FHIR JSON never has them (http://hl7.org/fhir/R4/json.html, ele-1). */
 function isEmptyContainer(raw: unknown): boolean {
   if (Array.isArray(raw)) return raw.length === 0;
-  return typeof raw === 'object' && raw !== null && Object.keys(raw).length === 0;
+  if (typeof raw !== 'object' || raw === null) return false;
+  // The first own key decides; no array of every key is built (this runs for every property).
+  for (const key in raw) if (Object.prototype.hasOwnProperty.call(raw, key)) return false;
+  return true;
 }
 
 function propertyValues(

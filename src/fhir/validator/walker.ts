@@ -211,7 +211,16 @@ function walkObject(obj: Record<string, unknown>, at: Place, visitor: Visitor, r
       visitValue(rule, value, `${at.path}.${rule.name}`, obj, key, visitor, at);
     }
   }
-  visitor.object?.({ obj, ...at, touched, root });
+  // Spelt out rather than spread: this runs for every object of every walk.
+  visitor.object?.({
+    obj,
+    schema: at.schema,
+    path: at.path,
+    profile: at.profile,
+    resource: at.resource,
+    touched,
+    root,
+  });
 }
 
 function visitValue(
