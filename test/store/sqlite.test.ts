@@ -6,7 +6,7 @@ import { createGroupSync, openSqliteStore } from '../../src/adapters/store/sqlit
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
 import { MIGRATIONS } from '../../src/adapters/store/migrations';
-import { referralLookupSql } from '../../src/adapters/store/sql/sql-ops';
+import { referralLookupSql } from '../../src/adapters/store/sql/sql-records';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kap-store-'));
