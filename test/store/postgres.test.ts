@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { openPostgresStore } from '../../src/adapters/store/postgres-store';
+import { openPostgresStore, POSTGRES_DIALECT } from '../../src/adapters/store/postgres-store';
+import { leaseCandidateParams, leaseCandidatesSql } from '../../src/adapters/store/sql/sql-outbox';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
@@ -89,6 +90,34 @@ describe('PostgreSQL store specifics', () => {
       expect(stored.every((r) => (r.json as { after: number }).after === r.version - 1)).toBe(true);
     } finally {
       await Promise.all([one.close(), two.close()]);
+      await cluster.dropDatabase(url);
+    }
+  });
+
+  test('leasing among 20,000 queued rows walks the lease-order index: no sort of the due rows', async () => {
+    const url = await cluster.createDatabase();
+    await (await openPostgresStore(url)).close();
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`INSERT INTO resources VALUES ('Communication', 'c', 1, '{}', 'KAP-000001', now())`);
+      await c.query(`INSERT INTO outbox (id, item_key, destination_id, patient_mrn, recipient_npi,
+          resource_type, resource_id, resource_version, state, deadline, created_at, updated_at)
+        SELECT 'o' || n, 'k' || n, 'd', 'KAP-000001', '1', 'Communication', 'c', 1,
+          CASE WHEN n % 10 = 0 THEN 'delivered' ELSE 'queued' END,
+          CASE WHEN n % 7 = 0 THEN NULL ELSE now() + n * interval '1 minute' END, now(), now()
+        FROM generate_series(1, 20000) AS n`);
+      await c.query('ANALYZE outbox');
+      let n = 0;
+      const sql = leaseCandidatesSql(POSTGRES_DIALECT).replace(/\?/g, () => `$${++n}`);
+      const params = leaseCandidateParams(new Date(), 50);
+      const plan = (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toMatch(/Index Scan using outbox_lease/);
+      expect(plan).not.toMatch(/Sort/);
+    } finally {
+      await c.end();
       await cluster.dropDatabase(url);
     }
   });

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createGroupSync, openSqliteStore } from '../../src/adapters/store/sqlite-store';
+import { createGroupSync, openSqliteStore, SQLITE_DIALECT } from '../../src/adapters/store/sqlite-store';
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
 import { MIGRATIONS } from '../../src/adapters/store/migrations';
 import { referralLookupSql } from '../../src/adapters/store/sql/sql-records';
+import { leaseCandidateParams, leaseCandidatesSql } from '../../src/adapters/store/sql/sql-outbox';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kap-store-'));
@@ -64,12 +65,10 @@ describe('SQLite store specifics', () => {
   test('client lookups by referrer patient id and birth date are answered from their indexes', async () => {
     const file = path.join(dir, 'k.db');
     await openSqliteStore(file).close();
-    const dialect = { name: 'sqlite' as const, leaseLockClause: '' };
-    const jsonText = (p: readonly string[]) => `json_extract(json, '$.${p.join('.')}')`;
     const db = new Database(file, { readonly: true });
     try {
       const plan = (lookup: Parameters<typeof referralLookupSql>[1]) => {
-        const { cond, params } = referralLookupSql({ ...dialect, jsonText }, lookup);
+        const { cond, params } = referralLookupSql(SQLITE_DIALECT, lookup);
         const sql = `EXPLAIN QUERY PLAN SELECT * FROM records r WHERE r.kind = 'referral' AND ${cond}`;
         return (db.prepare(sql).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
       };
@@ -77,6 +76,21 @@ describe('SQLite store specifics', () => {
       expect(plan({ referrerPatientId: { system: 's', value: 'v' } })).toMatch(
         /USING INDEX records_referrer_patient/,
       );
+    } finally {
+      db.close();
+    }
+  });
+
+  test('leasing walks the lease-order index from the front: no sort of the due rows', async () => {
+    const file = path.join(dir, 'k.db');
+    await openSqliteStore(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const sql = `EXPLAIN QUERY PLAN ${leaseCandidatesSql(SQLITE_DIALECT)}`;
+      const params = leaseCandidateParams(new Date('2026-11-21T04:00:00Z'), 50);
+      const plan = (db.prepare(sql).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+      expect(plan.join('\n')).toMatch(/SCAN outbox USING INDEX outbox_lease/);
+      expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
     } finally {
       db.close();
     }

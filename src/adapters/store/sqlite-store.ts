@@ -10,9 +10,10 @@ import type { Store } from '../../app/ports/store-port';
 /** The SQLite store, plus a read of the connection's settings (for diagnostics and tests). */
 export type SqliteStore = Store & { pragma(name: string): Promise<unknown> };
 
-const DIALECT: SqlDialect = {
+export const SQLITE_DIALECT: SqlDialect = {
   name: 'sqlite',
   leaseLockClause: '',
+  indexedBy: (index) => `INDEXED BY ${index}`,
   jsonText: (path) => `json_extract(json, '$.${path.join('.')}')`,
 };
 
@@ -94,7 +95,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       db.close();
       await syncer?.close();
     });
-  const store = new SqlStore(locked, runTransaction, DIALECT, close, durableTogether);
+  const store = new SqlStore(locked, runTransaction, SQLITE_DIALECT, close, durableTogether);
   return Object.assign(store, {
     pragma: (name: string): Promise<unknown> => lock(async () => db.pragma(name, { simple: true })),
   });

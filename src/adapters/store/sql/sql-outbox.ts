@@ -143,9 +143,28 @@ export async function transitionDestination(
   return rows.map(toOutboxRow).sort(byDeadline);
 }
 
+/** The states `leaseDue` takes rows from, as the SQL literal of migration 005's partial index. */
+const LEASABLE = `(${[...DUE_STATES, ...LEASED_STATES].map((s) => `'${s}'`).join(', ')})`;
+
 /**
- * Leases up to `limit` due rows with `patch` (the `leased` transition), earliest deadline first:
- * due rows, or leased rows whose lease expired (a crashed worker's row is taken over).
+ * The row-choosing part of {@link leaseDue}: the leasable rows (migration 005's index predicate,
+ * written out as literals so that both planners can prove the partial index applies), of which
+ * the due ones and the ones whose lease expired, in the index's order. Exported for the
+ * query-plan tests.
+ */
+export function leaseCandidatesSql(dialect: SqlDialect): string {
+  return `SELECT id FROM outbox ${dialect.indexedBy('outbox_lease')}
+     WHERE state IN ${LEASABLE}
+       AND ((state IN ${inList(DUE_STATES.length)} AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
+         OR (state IN ${inList(LEASED_STATES.length)} AND lease_until <= ?))
+     ORDER BY (deadline IS NULL), deadline, created_at, id
+     LIMIT ? ${dialect.leaseLockClause}`;
+}
+
+/**
+ * Leases up to `limit` due rows with `patch` (the `leased` transition), earliest deadline first
+ * (nulls last), then oldest: due rows, or leased rows whose lease expired (a crashed worker's row
+ * is taken over). Walks migration 005's index from the front and stops after `limit` rows.
  */
 export async function leaseDue(
   exec: SqlExecutor,
@@ -156,18 +175,16 @@ export async function leaseDue(
 ): Promise<OutboxRow[]> {
   const { set, params } = patchSql(patch, now);
   const rows = await exec.all<Row>(
-    `UPDATE outbox SET ${set}
-     WHERE id IN (
-       SELECT id FROM outbox
-       WHERE (state IN ${inList(DUE_STATES.length)} AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
-          OR (state IN ${inList(LEASED_STATES.length)} AND lease_until <= ?)
-       ORDER BY deadline ASC NULLS LAST, created_at ASC, id ASC
-       LIMIT ? ${dialect.leaseLockClause})
-     RETURNING *`,
-    [...params, ...DUE_STATES, iso(now), ...LEASED_STATES, iso(now), limit],
+    `UPDATE outbox SET ${set} WHERE id IN (${leaseCandidatesSql(dialect)}) RETURNING *`,
+    [...params, ...leaseCandidateParams(now, limit)],
   );
   // RETURNING does not promise an order; the relay relies on earliest-deadline-first.
   return rows.map(toOutboxRow).sort(byDeadline);
+}
+
+/** The parameters of {@link leaseCandidatesSql}. */
+export function leaseCandidateParams(now: Date, limit: number): SqlParam[] {
+  return [...DUE_STATES, iso(now), ...LEASED_STATES, iso(now), limit];
 }
 
 /**
