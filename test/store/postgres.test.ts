@@ -122,6 +122,44 @@ describe('PostgreSQL store specifics', () => {
     }
   });
 
+  test('a database from before migration 6 gets the client lookup columns of its referrals filled', async () => {
+    const url = await cluster.createDatabase();
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`CREATE TABLE schema_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      for (const m of MIGRATIONS.filter((x) => x.version < 6)) {
+        await c.query(m.postgres);
+        await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+      const client = { birthDate: '1986-04-12', referrerPatientId: { system: 'urn:s', value: 'P-7' } };
+      for (const [kind, id] of [
+        ['referral', 'REF-OLD'],
+        ['consent', 'CON-OLD'],
+      ]) {
+        await c.query(`INSERT INTO records VALUES ($1, $2, 1, 'h', $3, 'KAP-000131', now())`, [
+          kind,
+          id,
+          JSON.stringify({ id, client }),
+        ]);
+      }
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresStore(url);
+    try {
+      const ids = async (lookup: Parameters<typeof store.findReferrals>[0]) =>
+        (await store.findReferrals(lookup)).map((r) => r.id);
+      expect(await ids({ birthDate: '1986-04-12' })).toEqual(['REF-OLD']);
+      expect(await ids({ referrerPatientId: { system: 'urn:s', value: 'P-7' } })).toEqual(['REF-OLD']);
+      expect(await ids({ referrerPatientId: { system: 'urn:other', value: 'P-7' } })).toEqual([]);
+    } finally {
+      await store.close();
+      await cluster.dropDatabase(url);
+    }
+  });
+
   test('a writer killed in the middle of a transaction leaves no record, resource or outbox row', async () => {
     const url = await cluster.createDatabase();
     const writer = path.join(__dirname, 'crash-writer.ts');

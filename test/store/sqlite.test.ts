@@ -67,8 +67,8 @@ describe('SQLite store specifics', () => {
     await openSqliteStore(file).close();
     const db = new Database(file, { readonly: true });
     try {
-      const plan = (lookup: Parameters<typeof referralLookupSql>[1]) => {
-        const { cond, params } = referralLookupSql(SQLITE_DIALECT, lookup);
+      const plan = (lookup: Parameters<typeof referralLookupSql>[0]) => {
+        const { cond, params } = referralLookupSql(lookup);
         const sql = `EXPLAIN QUERY PLAN SELECT * FROM records r WHERE r.kind = 'referral' AND ${cond}`;
         return (db.prepare(sql).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
       };
@@ -93,6 +93,33 @@ describe('SQLite store specifics', () => {
       expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
     } finally {
       db.close();
+    }
+  });
+
+  test('a database from before migration 6 gets the client lookup columns of its referrals filled', async () => {
+    const file = path.join(dir, 'k.db');
+    const db = new Database(file);
+    db.exec(
+      `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+    );
+    for (const m of MIGRATIONS.filter((x) => x.version < 6)) {
+      db.exec(m.sqlite);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then');
+    }
+    const client = { birthDate: '1986-04-12', referrerPatientId: { system: 'urn:s', value: 'P-7' } };
+    const insert = db.prepare(`INSERT INTO records VALUES (?, ?, 1, 'h', ?, ?, '2026-11-01T00:00:00.000Z')`);
+    insert.run('referral', 'REF-OLD', JSON.stringify({ id: 'REF-OLD', client }), 'KAP-000131');
+    insert.run('consent', 'CON-OLD', JSON.stringify({ id: 'CON-OLD', client }), 'KAP-000131');
+    db.close();
+    const store = openSqliteStore(file);
+    try {
+      const ids = async (lookup: Parameters<typeof store.findReferrals>[0]) =>
+        (await store.findReferrals(lookup)).map((r) => r.id);
+      expect(await ids({ birthDate: '1986-04-12' })).toEqual(['REF-OLD']);
+      expect(await ids({ referrerPatientId: { system: 'urn:s', value: 'P-7' } })).toEqual(['REF-OLD']);
+      expect(await ids({ referrerPatientId: { system: 'urn:other', value: 'P-7' } })).toEqual([]);
+    } finally {
+      await store.close();
     }
   });
 

@@ -12,7 +12,6 @@ export const POSTGRES_DIALECT: SqlDialect = {
   name: 'postgres',
   leaseLockClause: 'FOR UPDATE SKIP LOCKED',
   indexedBy: () => '',
-  jsonText: (path) => `(json #>> '{${path.join(',')}}')`,
 };
 
 /** Arbitrary constant key: serialises migrations when several instances start together. */

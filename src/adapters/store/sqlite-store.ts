@@ -14,7 +14,6 @@ export const SQLITE_DIALECT: SqlDialect = {
   name: 'sqlite',
   leaseLockClause: '',
   indexedBy: (index) => `INDEXED BY ${index}`,
-  jsonText: (path) => `json_extract(json, '$.${path.join('.')}')`,
 };
 
 export interface SqliteStoreOptions {

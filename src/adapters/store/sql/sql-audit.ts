@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AuditFilter, StoredAuditEvent } from '../../../app/ports/store-port';
-import { first, where } from './sql-clauses';
+import { where } from './sql-clauses';
 import type { SqlExecutor } from './sql-executor';
 import { iso, toAudit, type Row } from './sql-rows';
 
@@ -13,11 +13,13 @@ export async function appendAudit(
   if (!event.id) throw new Error('store: an AuditEvent needs an id before it is appended');
   const recorded = new Date(event.recorded);
   if (Number.isNaN(recorded.getTime())) throw new Error('store: AuditEvent.recorded is not an instant');
-  const rows = await exec.all<Row>(
-    `INSERT INTO audit_events (id, recorded, patient_mrn, outcome, json) VALUES (?, ?, ?, ?, ?) RETURNING *`,
-    [event.id, iso(recorded), patientMrn, event.outcome ?? null, JSON.stringify(event)],
+  const outcome = event.outcome ?? null;
+  await exec.run(
+    'INSERT INTO audit_events (id, recorded, patient_mrn, outcome, json) VALUES (?, ?, ?, ?, ?)',
+    [event.id, iso(recorded), patientMrn, outcome, JSON.stringify(event)],
   );
-  return toAudit(first(rows));
+  // What was written is what the caller gave: nothing to read back.
+  return { id: event.id, recorded, patientMrn, outcome, event };
 }
 
 export async function listAudit(exec: SqlExecutor, filter: AuditFilter = {}): Promise<StoredAuditEvent[]> {

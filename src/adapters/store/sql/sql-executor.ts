@@ -34,10 +34,4 @@ export interface SqlDialect {
    * pinned, it walks the index — and fails loudly instead if the index could not be used.
    */
   indexedBy(index: string): string;
-  /**
-   * The SQL expression reading the text at `path` inside the `json` column (SQLite
-   * `json_extract`, PostgreSQL `#>>`). Written the same way in the indexes of migration 003, so
-   * a lookup through it is answered from the index.
-   */
-  jsonText(path: readonly string[]): string;
 }

@@ -52,7 +52,7 @@ export class SqlOps implements StoreOps {
   }
 
   findReferrals(lookup: ReferralClientLookup): Promise<StoredRecord[]> {
-    return records.findReferrals(this.exec, this.dialect, lookup);
+    return records.findReferrals(this.exec, lookup);
   }
 
   putResource<T extends Resource>(

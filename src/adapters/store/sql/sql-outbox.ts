@@ -48,14 +48,37 @@ export async function enqueue(
   row: NewOutboxRow,
   now: Date,
 ): Promise<{ row: OutboxRow; created: boolean }> {
-  const inserted = await exec.all<Row>(
+  const created: OutboxRow = {
+    id: randomUUID(),
+    itemKey: row.itemKey,
+    destinationId: row.destinationId,
+    patientMrn: row.patientMrn,
+    recipientNpi: row.recipientNpi,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    resourceVersion: row.resourceVersion,
+    state: row.state,
+    attempts: 0,
+    nextAttemptAt: copy(row.nextAttemptAt),
+    leaseOwner: null,
+    leaseUntil: null,
+    deadline: copy(row.deadline),
+    late: false,
+    lastOutcome: row.lastOutcome ?? null,
+    consentRef: row.consentRef,
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+    deliveredAt: null,
+  };
+  // No RETURNING: a new row is exactly what was given, and `changes` says whether it was new.
+  const inserted = await exec.run(
     `INSERT INTO outbox (id, item_key, destination_id, patient_mrn, recipient_npi, resource_type,
        resource_id, resource_version, state, attempts, next_attempt_at, deadline, late,
        last_outcome, consent_ref, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (item_key) DO NOTHING RETURNING *`,
+     ON CONFLICT (item_key) DO NOTHING`,
     [
-      randomUUID(),
+      created.id,
       row.itemKey,
       row.destinationId,
       row.patientMrn,
@@ -73,9 +96,13 @@ export async function enqueue(
       iso(now),
     ],
   );
-  if (inserted[0]) return { row: toOutboxRow(inserted[0]), created: true };
+  if (inserted > 0) return { row: created, created: true };
   const existing = await exec.all<Row>('SELECT * FROM outbox WHERE item_key = ?', [row.itemKey]);
   return { row: toOutboxRow(first(existing)), created: false };
+}
+
+function copy(d: Date | null | undefined): Date | null {
+  return d ? new Date(d) : null;
 }
 
 export async function getOutbox(exec: SqlExecutor, id: string): Promise<OutboxRow | null> {

@@ -7,21 +7,70 @@ import type {
   StoredResource,
 } from '../../../app/ports/store-port';
 import { first, where } from './sql-clauses';
-import type { SqlDialect, SqlExecutor, SqlParam } from './sql-executor';
+import type { SqlExecutor, SqlParam } from './sql-executor';
 import { iso, toRecord, toResource, type Row } from './sql-rows';
 
 /** Practice records and the FHIR resources mapped from them: every version kept (migration 001). */
 
 export async function putRecord(exec: SqlExecutor, r: NewRecord): Promise<StoredRecord> {
+  const lookup = clientLookupColumns(r);
   // One statement, so the version number cannot race within SQLite's write lock; on
-  // PostgreSQL a concurrent writer of the same id fails on the primary key instead.
+  // PostgreSQL a concurrent writer of the same id fails on the primary key instead. Only the
+  // version comes back: the rest is what the caller gave (no copy of the JSON read back).
   const rows = await exec.all<Row>(
-    `INSERT INTO records (kind, id, version, content_hash, json, patient_mrn, received_at)
-     SELECT ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ? FROM records WHERE kind = ? AND id = ?
-     RETURNING *`,
-    [r.kind, r.id, r.contentHash, JSON.stringify(r.json), r.patientMrn, iso(r.receivedAt), r.kind, r.id],
+    `INSERT INTO records (kind, id, version, content_hash, json, patient_mrn, received_at,
+       client_referrer_system, client_referrer_value, client_birth_date)
+     SELECT ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM records WHERE kind = ? AND id = ?
+     RETURNING version`,
+    [
+      r.kind,
+      r.id,
+      r.contentHash,
+      JSON.stringify(r.json),
+      r.patientMrn,
+      iso(r.receivedAt),
+      lookup.referrerSystem,
+      lookup.referrerValue,
+      lookup.birthDate,
+      r.kind,
+      r.id,
+    ],
   );
-  return toRecord(first(rows));
+  return {
+    kind: r.kind,
+    id: r.id,
+    version: Number(first(rows).version),
+    contentHash: r.contentHash,
+    json: r.json,
+    patientMrn: r.patientMrn,
+    receivedAt: new Date(r.receivedAt),
+  };
+}
+
+/**
+ * The client-lookup columns of migration 006, for a referral record (null for other kinds and
+ * for what a referral does not carry): the texts that `json_extract` / `#>>` gave migration 003.
+ */
+export function clientLookupColumns(r: Pick<NewRecord, 'kind' | 'json'>): {
+  referrerSystem: string | null;
+  referrerValue: string | null;
+  birthDate: string | null;
+} {
+  const client = r.kind === 'referral' ? field(r.json, 'client') : undefined;
+  const referrer = field(client, 'referrerPatientId');
+  return {
+    referrerSystem: text(field(referrer, 'system')),
+    referrerValue: text(field(referrer, 'value')),
+    birthDate: text(field(client, 'birthDate')),
+  };
+}
+
+function field(v: unknown, name: string): unknown {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[name] : undefined;
+}
+
+function text(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
 }
 
 export async function getRecord(
@@ -54,11 +103,10 @@ export async function listRecords(
 
 export async function findReferrals(
   exec: SqlExecutor,
-  dialect: SqlDialect,
   lookup: ReferralClientLookup,
 ): Promise<StoredRecord[]> {
-  const { cond, params } = referralLookupSql(dialect, lookup);
-  // `kind = 'referral'` is a literal so that the partial indexes of migration 003 apply.
+  const { cond, params } = referralLookupSql(lookup);
+  // `kind = 'referral'` is a literal so that the partial indexes of migration 006 apply.
   const rows = await exec.all<Row>(
     `SELECT * FROM records r WHERE r.kind = 'referral' AND ${cond}
        AND r.version = (SELECT MAX(version) FROM records m WHERE m.kind = r.kind AND m.id = r.id)
@@ -68,18 +116,13 @@ export async function findReferrals(
   return rows.map(toRecord);
 }
 
-/** The condition of a referral lookup, on the indexed expressions of migration 003. */
-export function referralLookupSql(
-  dialect: SqlDialect,
-  lookup: ReferralClientLookup,
-): { cond: string; params: SqlParam[] } {
+/** The condition of a referral lookup, on the indexed columns of migration 006. */
+export function referralLookupSql(lookup: ReferralClientLookup): { cond: string; params: SqlParam[] } {
   if ('patientMrn' in lookup) return { cond: 'r.patient_mrn = ?', params: [lookup.patientMrn] };
-  if ('birthDate' in lookup) {
-    return { cond: `${dialect.jsonText(['client', 'birthDate'])} = ?`, params: [lookup.birthDate] };
-  }
+  if ('birthDate' in lookup) return { cond: 'r.client_birth_date = ?', params: [lookup.birthDate] };
   const { system, value } = lookup.referrerPatientId;
   return {
-    cond: `${dialect.jsonText(['client', 'referrerPatientId', 'value'])} = ? AND ${dialect.jsonText(['client', 'referrerPatientId', 'system'])} = ?`,
+    cond: 'r.client_referrer_value = ? AND r.client_referrer_system = ?',
     params: [value, system],
   };
 }
