@@ -43,6 +43,35 @@ describe('SQLite store specifics', () => {
       expect(await store.pragma('synchronous')).toBe(1);
       expect(await store.pragma('foreign_keys')).toBe(1);
       expect(await store.pragma('busy_timeout')).toBe(5000);
+      // The checkpoint worker checkpoints; the connection itself only finishes one now and then.
+      expect(await store.pragma('wal_autocheckpoint')).toBe(10_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('committed pages reach the database file through the checkpoint worker, not the commits', async () => {
+    const file = path.join(dir, 'k.db');
+    const store = openSqliteStore(file, { checkpointIntervalMs: 20 });
+    try {
+      const before = fs.statSync(file).size;
+      for (let i = 0; i < 100; i++) {
+        await store.transaction((tx) =>
+          tx.putRecord({
+            kind: 'update',
+            id: `U-${i}`,
+            contentHash: 'h',
+            json: { id: `U-${i}`, text: 'x'.repeat(2000) },
+            patientMrn: 'KAP-000001',
+            receivedAt: new Date('2026-11-20T18:00:00Z'),
+          }),
+        );
+      }
+      // 100 records of 2 KB are far below the connection's own threshold of 10,000 pages.
+      for (let waited = 0; fs.statSync(file).size <= before + 100 * 2000 && waited < 5000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(fs.statSync(file).size).toBeGreaterThan(before + 100 * 2000);
     } finally {
       await store.close();
     }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
+import { FINISH_AFTER_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
 import type { SqlDialect, SqlExecutor, SqlParam, TransactionRunner } from './sql/sql-executor';
 import { SqlStore } from './sql/sql-store';
 import type { Store } from '../../app/ports/store-port';
@@ -19,6 +20,8 @@ export const SQLITE_DIALECT: SqlDialect = {
 export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's write lock (ms). Default 5000. */
   busyTimeoutMs?: number;
+  /** How often the checkpoint worker copies the WAL into the database file (ms). Default 100. */
+  checkpointIntervalMs?: number;
 }
 
 /**
@@ -32,6 +35,8 @@ export interface SqliteStoreOptions {
  * after its COMMIT (group commit). Writers that commit while one fsync runs share the next one, so
  * concurrent ingests pay one fsync per group instead of one each (issue 12: one fsync per record
  * was most of ingest's time). Never before: a caller that was answered has its write on disk.
+ * Checkpoints (copying the WAL into the database file) run on a worker thread, not in COMMIT
+ * (sqlite-checkpointer.ts).
  */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
   if (file !== ':memory:') prepareFile(file);
@@ -41,6 +46,13 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma('foreign_keys = ON');
   migrateSqlite(db);
+  // Checkpoints run on a worker thread (sqlite-checkpointer.ts); this connection only finishes one
+  // now and then, so that the WAL starts again from its beginning.
+  let checkpointer: Checkpointer | undefined;
+  if (file !== ':memory:') {
+    db.pragma(`wal_autocheckpoint = ${FINISH_AFTER_PAGES}`);
+    checkpointer = startCheckpointer(file, { intervalMs: options.checkpointIntervalMs ?? 100 });
+  }
 
   const direct = sqliteExecutor(db);
   const lock = createMutex();
@@ -91,6 +103,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   };
   const close = (): Promise<void> =>
     lock(async () => {
+      await checkpointer?.close();
       db.close();
       await syncer?.close();
     });
