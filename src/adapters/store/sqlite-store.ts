@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
 import { FINISH_AFTER_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
+import { createTransactionGroups } from './sqlite-transaction-groups';
 import type { SqlDialect, SqlExecutor, SqlParam, TransactionRunner } from './sql/sql-executor';
 import { SqlStore } from './sql/sql-store';
 import type { Store } from '../../app/ports/store-port';
@@ -16,6 +17,9 @@ export const SQLITE_DIALECT: SqlDialect = {
   leaseLockClause: '',
   indexedBy: (index) => `INDEXED BY ${index}`,
 };
+
+/** At most this many units of work share one COMMIT (so that none waits long for its group). */
+const MAX_UNITS_PER_COMMIT = 16;
 
 export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's write lock (ms). Default 5000. */
@@ -55,7 +59,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   }
 
   const direct = sqliteExecutor(db);
-  const lock = createMutex();
+  const groups = createTransactionGroups(db, MAX_UNITS_PER_COMMIT);
   const syncer = file === ':memory:' ? undefined : walSyncer(file);
   const durable = syncer ? createGroupSync(syncer.sync) : async () => undefined;
   // Inside `durableTogether`, writes skip their own wait: the batch waits once, at its end.
@@ -71,11 +75,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       await durable();
     }
   };
-  // One connection, used by async callers: a transaction holds the mutex from BEGIN to COMMIT so
-  // no other caller's statement can slip into it (or be rolled back with it). A statement that
-  // writes outside a transaction is its own commit: it too waits for the fsync.
+  // One connection, used by async callers one at a time: a unit of work has the connection from
+  // its start to its end, so no other caller's statement can slip into it (or be rolled back with
+  // it); units waiting behind one another share a COMMIT (sqlite-transaction-groups.ts). A
+  // statement that writes outside a transaction is its own commit: it too waits for the fsync.
   const single = async <R>(sql: string, fn: () => Promise<R>): Promise<R> => {
-    const result = await lock(fn);
+    const result = await groups.alone(fn);
     if (direct.writes(sql)) await settle();
     return result;
   };
@@ -85,31 +90,20 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     run: (sql, params) => single(sql, () => direct.run(sql, params)),
   };
   const runTransaction: TransactionRunner = async (fn) => {
-    const result = await lock(async () => {
-      // IMMEDIATE takes the write lock up front: no deadlock upgrading a read lock later.
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const value = await fn(direct);
-        db.exec('COMMIT');
-        return value;
-      } catch (err) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw err;
-      }
-    });
-    // Outside the lock: the next transactions run while this one's fsync is under way.
+    const result = await groups.unit(() => fn(direct));
+    // After the connection is free: the next units run while this one's fsync is under way.
     await settle();
     return result;
   };
   const close = (): Promise<void> =>
-    lock(async () => {
+    groups.alone(async () => {
       await checkpointer?.close();
       db.close();
       await syncer?.close();
     });
   const store = new SqlStore(locked, runTransaction, SQLITE_DIALECT, close, durableTogether);
   return Object.assign(store, {
-    pragma: (name: string): Promise<unknown> => lock(async () => db.pragma(name, { simple: true })),
+    pragma: (name: string): Promise<unknown> => groups.alone(async () => db.pragma(name, { simple: true })),
   });
 }
 
@@ -221,14 +215,4 @@ function toSqlite(p: SqlParam): string | number | null {
   if (typeof p === 'boolean') return p ? 1 : 0;
   if (p instanceof Date) return p.toISOString();
   return p;
-}
-
-/** A FIFO async mutex: callers run one at a time, in arrival order. */
-function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
 }
