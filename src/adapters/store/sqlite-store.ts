@@ -50,13 +50,17 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma('foreign_keys = ON');
   migrateSqlite(db);
-  // Checkpoints run on a worker thread (sqlite-checkpointer.ts); this connection only finishes one
-  // now and then, so that the WAL starts again from its beginning.
+  // Checkpoints run on a worker thread (sqlite-checkpointer.ts), started with the first write (a
+  // process that only reads — `outbox list`, a start-up — starts no thread); this connection only
+  // finishes one now and then.
   let checkpointer: Checkpointer | undefined;
-  if (file !== ':memory:') {
-    db.pragma(`wal_autocheckpoint = ${FINISH_AFTER_PAGES}`);
-    checkpointer = startCheckpointer(file, { intervalMs: options.checkpointIntervalMs ?? 100 });
-  }
+  const written =
+    file === ':memory:'
+      ? () => undefined
+      : () => {
+          checkpointer ??= startCheckpointer(file, { intervalMs: options.checkpointIntervalMs ?? 100 });
+        };
+  if (file !== ':memory:') db.pragma(`wal_autocheckpoint = ${FINISH_AFTER_PAGES}`);
 
   const direct = sqliteExecutor(db);
   const groups = createTransactionGroups(db, MAX_UNITS_PER_COMMIT);
@@ -65,6 +69,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   // Inside `durableTogether`, writes skip their own wait: the batch waits once, at its end.
   const batched = new AsyncLocalStorage<true>();
   const settle = async (): Promise<void> => {
+    written();
     if (!batched.getStore()) await durable();
   };
   const durableTogether = async <T>(fn: () => Promise<T>): Promise<T> => {
