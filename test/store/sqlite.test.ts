@@ -43,6 +43,7 @@ describe('SQLite store specifics', () => {
       expect(await store.pragma('synchronous')).toBe(1);
       expect(await store.pragma('foreign_keys')).toBe(1);
       expect(await store.pragma('busy_timeout')).toBe(5000);
+      expect(await store.pragma('temp_store')).toBe(2); // MEMORY: savepoint journals stay in memory
       // The checkpoint worker checkpoints; the connection itself only finishes one now and then.
       expect(await store.pragma('wal_autocheckpoint')).toBe(10_000);
     } finally {

@@ -49,6 +49,10 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma('foreign_keys = ON');
+  // A unit of work inside a shared COMMIT runs in a SAVEPOINT, whose statement journal (the pages
+  // as they were, to roll back to) would otherwise be a temporary file: written page by page, it
+  // cost about as much as the COMMITs it saved (profiled, issue 12). Sorts use memory too.
+  db.pragma('temp_store = MEMORY');
   migrateSqlite(db);
   // Checkpoints run on a worker thread (sqlite-checkpointer.ts), started with the first write (a
   // process that only reads — `outbox list`, a start-up — starts no thread); this connection only
