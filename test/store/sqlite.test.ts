@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createGroupSync, openSqliteStore } from '../../src/adapters/store/sqlite-store';
+import { createGroupSync, openSqliteStore, SQLITE_DIALECT } from '../../src/adapters/store/sqlite-store';
 import { killHard, spawnTsUntil } from '../support/spawn-ts';
 import { runStoreContract, type StoreHarness } from './store-contract';
 import { MIGRATIONS } from '../../src/adapters/store/migrations';
-import { referralLookupSql } from '../../src/adapters/store/sql/sql-ops';
+import { referralLookupSql } from '../../src/adapters/store/sql/sql-records';
+import { leaseCandidateParams, leaseCandidatesSql } from '../../src/adapters/store/sql/sql-outbox';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kap-store-'));
@@ -42,6 +43,36 @@ describe('SQLite store specifics', () => {
       expect(await store.pragma('synchronous')).toBe(1);
       expect(await store.pragma('foreign_keys')).toBe(1);
       expect(await store.pragma('busy_timeout')).toBe(5000);
+      expect(await store.pragma('temp_store')).toBe(2); // MEMORY: savepoint journals stay in memory
+      // The checkpoint worker checkpoints; the connection itself only finishes one now and then.
+      expect(await store.pragma('wal_autocheckpoint')).toBe(10_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('committed pages reach the database file through the checkpoint worker, not the commits', async () => {
+    const file = path.join(dir, 'k.db');
+    const store = openSqliteStore(file, { checkpointIntervalMs: 20 });
+    try {
+      const before = fs.statSync(file).size;
+      for (let i = 0; i < 100; i++) {
+        await store.transaction((tx) =>
+          tx.putRecord({
+            kind: 'update',
+            id: `U-${i}`,
+            contentHash: 'h',
+            json: { id: `U-${i}`, text: 'x'.repeat(2000) },
+            patientMrn: 'KAP-000001',
+            receivedAt: new Date('2026-11-20T18:00:00Z'),
+          }),
+        );
+      }
+      // 100 records of 2 KB are far below the connection's own threshold of 10,000 pages.
+      for (let waited = 0; fs.statSync(file).size <= before + 100 * 2000 && waited < 5000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(fs.statSync(file).size).toBeGreaterThan(before + 100 * 2000);
     } finally {
       await store.close();
     }
@@ -64,12 +95,10 @@ describe('SQLite store specifics', () => {
   test('client lookups by referrer patient id and birth date are answered from their indexes', async () => {
     const file = path.join(dir, 'k.db');
     await openSqliteStore(file).close();
-    const dialect = { name: 'sqlite' as const, leaseLockClause: '' };
-    const jsonText = (p: readonly string[]) => `json_extract(json, '$.${p.join('.')}')`;
     const db = new Database(file, { readonly: true });
     try {
-      const plan = (lookup: Parameters<typeof referralLookupSql>[1]) => {
-        const { cond, params } = referralLookupSql({ ...dialect, jsonText }, lookup);
+      const plan = (lookup: Parameters<typeof referralLookupSql>[0]) => {
+        const { cond, params } = referralLookupSql(lookup);
         const sql = `EXPLAIN QUERY PLAN SELECT * FROM records r WHERE r.kind = 'referral' AND ${cond}`;
         return (db.prepare(sql).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
       };
@@ -79,6 +108,48 @@ describe('SQLite store specifics', () => {
       );
     } finally {
       db.close();
+    }
+  });
+
+  test('leasing walks the lease-order index from the front: no sort of the due rows', async () => {
+    const file = path.join(dir, 'k.db');
+    await openSqliteStore(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const sql = `EXPLAIN QUERY PLAN ${leaseCandidatesSql(SQLITE_DIALECT)}`;
+      const params = leaseCandidateParams(new Date('2026-11-21T04:00:00Z'), 50);
+      const plan = (db.prepare(sql).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+      expect(plan.join('\n')).toMatch(/SCAN outbox USING INDEX outbox_lease/);
+      expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a database from before migration 6 gets the client lookup columns of its referrals filled', async () => {
+    const file = path.join(dir, 'k.db');
+    const db = new Database(file);
+    db.exec(
+      `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+    );
+    for (const m of MIGRATIONS.filter((x) => x.version < 6)) {
+      db.exec(m.sqlite);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then');
+    }
+    const client = { birthDate: '1986-04-12', referrerPatientId: { system: 'urn:s', value: 'P-7' } };
+    const insert = db.prepare(`INSERT INTO records VALUES (?, ?, 1, 'h', ?, ?, '2026-11-01T00:00:00.000Z')`);
+    insert.run('referral', 'REF-OLD', JSON.stringify({ id: 'REF-OLD', client }), 'KAP-000131');
+    insert.run('consent', 'CON-OLD', JSON.stringify({ id: 'CON-OLD', client }), 'KAP-000131');
+    db.close();
+    const store = openSqliteStore(file);
+    try {
+      const ids = async (lookup: Parameters<typeof store.findReferrals>[0]) =>
+        (await store.findReferrals(lookup)).map((r) => r.id);
+      expect(await ids({ birthDate: '1986-04-12' })).toEqual(['REF-OLD']);
+      expect(await ids({ referrerPatientId: { system: 'urn:s', value: 'P-7' } })).toEqual(['REF-OLD']);
+      expect(await ids({ referrerPatientId: { system: 'urn:other', value: 'P-7' } })).toEqual([]);
+    } finally {
+      await store.close();
     }
   });
 

@@ -8,10 +8,10 @@ import type { Store } from '../../app/ports/store-port';
  * `FOR UPDATE SKIP LOCKED`: concurrent relays (several adapter instances sharing one outbox,
  * DESIGN.md §7) each lease different rows without waiting on one another's locks.
  */
-const DIALECT: SqlDialect = {
+export const POSTGRES_DIALECT: SqlDialect = {
   name: 'postgres',
   leaseLockClause: 'FOR UPDATE SKIP LOCKED',
-  jsonText: (path) => `(json #>> '{${path.join(',')}}')`,
+  indexedBy: () => '',
 };
 
 /** Arbitrary constant key: serialises migrations when several instances start together. */
@@ -33,7 +33,7 @@ export async function openPostgresStore(config: PoolConfig | string): Promise<St
     throw err;
   }
   const runTransaction: TransactionRunner = (fn) => retryOnConflict(() => runOnce(pool, fn));
-  return new SqlStore(poolExecutor(pool), runTransaction, DIALECT, () => pool.end());
+  return new SqlStore(poolExecutor(pool), runTransaction, POSTGRES_DIALECT, () => pool.end());
 }
 
 /**

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
+import { FINISH_AFTER_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
+import { createTransactionGroups } from './sqlite-transaction-groups';
 import type { SqlDialect, SqlExecutor, SqlParam, TransactionRunner } from './sql/sql-executor';
 import { SqlStore } from './sql/sql-store';
 import type { Store } from '../../app/ports/store-port';
@@ -10,15 +12,20 @@ import type { Store } from '../../app/ports/store-port';
 /** The SQLite store, plus a read of the connection's settings (for diagnostics and tests). */
 export type SqliteStore = Store & { pragma(name: string): Promise<unknown> };
 
-const DIALECT: SqlDialect = {
+export const SQLITE_DIALECT: SqlDialect = {
   name: 'sqlite',
   leaseLockClause: '',
-  jsonText: (path) => `json_extract(json, '$.${path.join('.')}')`,
+  indexedBy: (index) => `INDEXED BY ${index}`,
 };
+
+/** At most this many units of work share one COMMIT (so that none waits long for its group). */
+const MAX_UNITS_PER_COMMIT = 16;
 
 export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's write lock (ms). Default 5000. */
   busyTimeoutMs?: number;
+  /** How often the checkpoint worker copies the WAL into the database file (ms). Default 100. */
+  checkpointIntervalMs?: number;
 }
 
 /**
@@ -32,6 +39,8 @@ export interface SqliteStoreOptions {
  * after its COMMIT (group commit). Writers that commit while one fsync runs share the next one, so
  * concurrent ingests pay one fsync per group instead of one each (issue 12: one fsync per record
  * was most of ingest's time). Never before: a caller that was answered has its write on disk.
+ * Checkpoints (copying the WAL into the database file) run on a worker thread, not in COMMIT
+ * (sqlite-checkpointer.ts).
  */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
   if (file !== ':memory:') prepareFile(file);
@@ -40,15 +49,31 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma('foreign_keys = ON');
+  // A unit of work inside a shared COMMIT runs in a SAVEPOINT, whose statement journal (the pages
+  // as they were, to roll back to) would otherwise be a temporary file: written page by page, it
+  // cost about as much as the COMMITs it saved (profiled, issue 12). Sorts use memory too.
+  db.pragma('temp_store = MEMORY');
   migrateSqlite(db);
+  // Checkpoints run on a worker thread (sqlite-checkpointer.ts), started with the first write (a
+  // process that only reads — `outbox list`, a start-up — starts no thread); this connection only
+  // finishes one now and then.
+  let checkpointer: Checkpointer | undefined;
+  const written =
+    file === ':memory:'
+      ? () => undefined
+      : () => {
+          checkpointer ??= startCheckpointer(file, { intervalMs: options.checkpointIntervalMs ?? 100 });
+        };
+  if (file !== ':memory:') db.pragma(`wal_autocheckpoint = ${FINISH_AFTER_PAGES}`);
 
   const direct = sqliteExecutor(db);
-  const lock = createMutex();
+  const groups = createTransactionGroups(db, MAX_UNITS_PER_COMMIT);
   const syncer = file === ':memory:' ? undefined : walSyncer(file);
   const durable = syncer ? createGroupSync(syncer.sync) : async () => undefined;
   // Inside `durableTogether`, writes skip their own wait: the batch waits once, at its end.
   const batched = new AsyncLocalStorage<true>();
   const settle = async (): Promise<void> => {
+    written();
     if (!batched.getStore()) await durable();
   };
   const durableTogether = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -59,11 +84,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       await durable();
     }
   };
-  // One connection, used by async callers: a transaction holds the mutex from BEGIN to COMMIT so
-  // no other caller's statement can slip into it (or be rolled back with it). A statement that
-  // writes outside a transaction is its own commit: it too waits for the fsync.
+  // One connection, used by async callers one at a time: a unit of work has the connection from
+  // its start to its end, so no other caller's statement can slip into it (or be rolled back with
+  // it); units waiting behind one another share a COMMIT (sqlite-transaction-groups.ts). A
+  // statement that writes outside a transaction is its own commit: it too waits for the fsync.
   const single = async <R>(sql: string, fn: () => Promise<R>): Promise<R> => {
-    const result = await lock(fn);
+    const result = await groups.alone(fn);
     if (direct.writes(sql)) await settle();
     return result;
   };
@@ -73,30 +99,20 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     run: (sql, params) => single(sql, () => direct.run(sql, params)),
   };
   const runTransaction: TransactionRunner = async (fn) => {
-    const result = await lock(async () => {
-      // IMMEDIATE takes the write lock up front: no deadlock upgrading a read lock later.
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const value = await fn(direct);
-        db.exec('COMMIT');
-        return value;
-      } catch (err) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw err;
-      }
-    });
-    // Outside the lock: the next transactions run while this one's fsync is under way.
+    const result = await groups.unit(() => fn(direct));
+    // After the connection is free: the next units run while this one's fsync is under way.
     await settle();
     return result;
   };
   const close = (): Promise<void> =>
-    lock(async () => {
+    groups.alone(async () => {
+      await checkpointer?.close();
       db.close();
       await syncer?.close();
     });
-  const store = new SqlStore(locked, runTransaction, DIALECT, close, durableTogether);
+  const store = new SqlStore(locked, runTransaction, SQLITE_DIALECT, close, durableTogether);
   return Object.assign(store, {
-    pragma: (name: string): Promise<unknown> => lock(async () => db.pragma(name, { simple: true })),
+    pragma: (name: string): Promise<unknown> => groups.alone(async () => db.pragma(name, { simple: true })),
   });
 }
 
@@ -208,14 +224,4 @@ function toSqlite(p: SqlParam): string | number | null {
   if (typeof p === 'boolean') return p ? 1 : 0;
   if (p instanceof Date) return p.toISOString();
   return p;
-}
-
-/** A FIFO async mutex: callers run one at a time, in arrival order. */
-function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
 }

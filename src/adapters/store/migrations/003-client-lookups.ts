@@ -3,8 +3,8 @@ import type { Migration } from './migration';
 /**
  * Indexed client matching and MRN assignment (DESIGN.md §8 "Trust at the edge": cost per referral
  * does not grow with the number of clients). Expression indexes on the referral records' client —
- * the referrer's patient id and the birth date — written exactly as `SqlDialect.jsonText` writes
- * them, so `findReferrals` is answered from the index; they cover existing rows without a backfill.
+ * the referrer's patient id and the birth date — so `findReferrals` is answered from the index;
+ * they cover existing rows without a backfill. (Migration 006 replaces them with plain columns.)
  * The `mrn` counter is seeded once with the highest practice MRN on file (`KAP-` + digits), so
  * the next MRN is taken from the counter alone instead of a scan of every record.
  */

@@ -28,9 +28,10 @@ export interface SqlDialect {
    */
   leaseLockClause: string;
   /**
-   * The SQL expression reading the text at `path` inside the `json` column (SQLite
-   * `json_extract`, PostgreSQL `#>>`). Written the same way in the indexes of migration 003, so
-   * a lookup through it is answered from the index.
+   * Pins a query to an index (SQLite `INDEXED BY`; nothing in PostgreSQL, whose planner uses
+   * table statistics). Without statistics SQLite's planner guesses that an equality on `state`
+   * is more selective than walking an index in ORDER BY order, and would sort every due row;
+   * pinned, it walks the index — and fails loudly instead if the index could not be used.
    */
-  jsonText(path: readonly string[]): string;
+  indexedBy(index: string): string;
 }

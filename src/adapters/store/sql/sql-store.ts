@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DUE_STATES, LEASED_STATES, leased, operatorReplay, operatorRetry } from '../../../outbox';
+import { leased, operatorReplay, operatorRetry } from '../../../outbox';
 import {
   type DeliveryAttempt,
   type NewDeliveryAttempt,
@@ -10,8 +10,11 @@ import {
   type AttemptAudit,
 } from '../../../app/ports/store-port';
 import type { SqlDialect, SqlExecutor, TransactionRunner } from './sql-executor';
-import { first, inList, opsInTransaction, patchSql, SqlOps } from './sql-ops';
-import { byDeadline, iso, toAttempt, toOutboxRow, type Row } from './sql-rows';
+import { appendAudit } from './sql-audit';
+import { first } from './sql-clauses';
+import { opsInTransaction, SqlOps } from './sql-ops';
+import { leaseDue, transitionDestination, updateLeased } from './sql-outbox';
+import { iso, toAttempt, type Row } from './sql-rows';
 
 /**
  * The `Store` shared by the SQLite and PostgreSQL adapters: they supply a driver executor, a
@@ -37,37 +40,13 @@ export class SqlStore extends SqlOps implements Store {
     return this.together(fn);
   }
 
-  async leaseDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<OutboxRow[]> {
-    const { set, params } = patchSql(leased(owner, new Date(now.getTime() + leaseMs)).patch, now);
-    // Due rows, or leased rows whose lease expired (a crashed worker's row is taken over).
-    const rows = await this.exec.all<Row>(
-      `UPDATE outbox SET ${set}
-       WHERE id IN (
-         SELECT id FROM outbox
-         WHERE (state IN ${inList(DUE_STATES.length)} AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
-            OR (state IN ${inList(LEASED_STATES.length)} AND lease_until <= ?)
-         ORDER BY deadline ASC NULLS LAST, created_at ASC, id ASC
-         LIMIT ? ${this.dialect.leaseLockClause})
-       RETURNING *`,
-      [...params, ...DUE_STATES, iso(now), ...LEASED_STATES, iso(now), limit],
-    );
-    // RETURNING does not promise an order; the relay relies on earliest-deadline-first.
-    return rows.map(toOutboxRow).sort(byDeadline);
+  leaseDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<OutboxRow[]> {
+    const { patch } = leased(owner, new Date(now.getTime() + leaseMs));
+    return leaseDue(this.exec, this.dialect, patch, now, limit);
   }
 
-  async updateOutboxState(
-    id: string,
-    owner: string,
-    patch: OutboxPatch,
-    now: Date,
-  ): Promise<OutboxRow | null> {
-    const { set, params } = patchSql(patch, now);
-    const rows = await this.exec.all<Row>(
-      `UPDATE outbox SET ${set}
-       WHERE id = ? AND state IN ${inList(LEASED_STATES.length)} AND lease_owner = ? RETURNING *`,
-      [...params, id, ...LEASED_STATES, owner],
-    );
-    return rows[0] ? toOutboxRow(rows[0]) : null;
+  updateOutboxState(id: string, owner: string, patch: OutboxPatch, now: Date): Promise<OutboxRow | null> {
+    return updateLeased(this.exec, id, owner, patch, now);
   }
 
   completeAttempt(
@@ -80,17 +59,12 @@ export class SqlStore extends SqlOps implements Store {
     return this.runTransaction(async (tx) => {
       // `attempts` is counted here, never taken from the patch.
       const { attempts: _ignored, ...rest } = patch;
-      const { set, params } = patchSql({ leaseOwner: null, leaseUntil: null, ...rest }, attempt.finishedAt);
-      const rows = await tx.all<Row>(
-        `UPDATE outbox SET ${set}, attempts = attempts + 1
-         WHERE id = ? AND state IN ${inList(LEASED_STATES.length)} AND lease_owner = ? RETURNING *`,
-        [...params, id, ...LEASED_STATES, owner],
-      );
-      if (!rows[0]) return null;
-      const row = toOutboxRow(rows[0]);
+      const next = { leaseOwner: null, leaseUntil: null, ...rest };
+      const row = await updateLeased(tx, id, owner, next, attempt.finishedAt, { countAttempt: true });
+      if (!row) return null;
       const saved = await insertAttempt(tx, { ...attempt, outboxId: id });
       // The attempt and its AuditEvent commit together: no attempt without its audit entry.
-      if (audit) await opsInTransaction(tx, this.dialect).appendAudit(audit(row), row.patientMrn);
+      if (audit) await appendAudit(tx, audit(row), row.patientMrn);
       return { row, attempt: saved };
     });
   }
@@ -108,14 +82,9 @@ export class SqlStore extends SqlOps implements Store {
     return this.transitionOutbox(id, from, patch, now);
   }
 
-  async retryDestination(destinationId: string, now: Date): Promise<OutboxRow[]> {
+  retryDestination(destinationId: string, now: Date): Promise<OutboxRow[]> {
     const { from, patch } = operatorRetry(now);
-    const { set, params } = patchSql(patch, now);
-    const rows = await this.exec.all<Row>(
-      `UPDATE outbox SET ${set} WHERE destination_id = ? AND state IN ${inList(from.length)} RETURNING *`,
-      [...params, destinationId, ...from],
-    );
-    return rows.map(toOutboxRow).sort(byDeadline);
+    return transitionDestination(this.exec, destinationId, from, patch, now);
   }
 
   replayOutbox(id: string, now: Date): Promise<OutboxRow | null> {
