@@ -2,8 +2,9 @@
 // integration updates of one client are ingested into a fresh SQLite store, then the relay drains
 // the outbox (lease, consent re-check, redaction, unit building, validation, transaction push,
 // attempt + AuditEvent per row) into a sandbox running as its own process. Every transaction
-// Bundle the relay posts is recorded; the peer posts the same Bundles, in the same order and with
-// the same number in flight, raw over keep-alive HTTP to a fresh sandbox process.
+// Bundle the relay posts is recorded with its headers; the peer posts the same Bundles with the same
+// headers (its own sandbox's token), in the same order and with the same number in flight, raw over
+// keep-alive HTTP to a fresh sandbox process.
 // Figures: { delivery: { rawPerSec, adapterPerSec, ratio } }, medians of several paired runs.
 'use strict';
 const fs = require('node:fs');
@@ -57,7 +58,7 @@ async function adapterRun(validator, n) {
       const what = `${req.method} ${req.url.replace(sandbox.url, '').replace(/\?.*/, '?…')}`;
       requests.set(what, (requests.get(what) ?? 0) + 1);
       if (req.method === 'POST' && req.body && req.url.replace(/\/$/, '') === sandbox.url)
-        posted.push(req.body);
+        posted.push({ body: req.body, headers: req.headers ?? {} });
       return inner.send(policy, req);
     },
     close: () => inner.close(),
@@ -111,20 +112,23 @@ async function adapterRun(validator, n) {
   }
 }
 
-/** The same Bundles posted raw (keep-alive, IN_FLIGHT at once, in order) to a fresh sandbox. */
-async function rawRun(bodies) {
+/**
+ * The same Bundles with the same headers (what the destination is asked to answer, e.g. `Prefer`)
+ * posted raw (keep-alive, IN_FLIGHT at once, in order) to a fresh sandbox.
+ */
+async function rawRun(posts) {
   const sandbox = await startSandboxProcess();
   const agent = new Agent({ connections: IN_FLIGHT });
   try {
     let next = 0;
     const t0 = process.hrtime.bigint();
     const worker = async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++];
+      while (next < posts.length) {
+        const { body, headers } = posts[next++];
         const res = await request(sandbox.url, {
           method: 'POST',
           dispatcher: agent,
-          headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${sandbox.token}` },
+          headers: { ...headers, authorization: `Bearer ${sandbox.token}` },
           body,
         });
         const text = await res.body.text();
@@ -133,7 +137,7 @@ async function rawRun(bodies) {
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-    return bodies.length / secondsSince(t0);
+    return posts.length / secondsSince(t0);
   } finally {
     await agent.close();
     await sandbox.close();

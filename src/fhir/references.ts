@@ -7,10 +7,15 @@ import { isJsonObject } from './json-object';
  * that owns the resource may rewrite them in place.
  */
 export function referencesIn(value: unknown, found: Reference[] = []): Reference[] {
-  if (Array.isArray(value)) value.forEach((v) => referencesIn(v, found));
-  else if (isJsonObject(value)) {
+  // Plain loops: the relay walks every resource of every unit it pushes (issue 12).
+  if (Array.isArray(value)) {
+    for (const v of value) if (typeof v === 'object' && v !== null) referencesIn(v, found);
+  } else if (isJsonObject(value)) {
     if (typeof value.reference === 'string') found.push(value as Reference);
-    for (const [k, v] of Object.entries(value)) if (k !== 'reference') referencesIn(v, found);
+    for (const k in value) {
+      const v = value[k];
+      if (k !== 'reference' && typeof v === 'object' && v !== null) referencesIn(v, found);
+    }
   }
   return found;
 }
