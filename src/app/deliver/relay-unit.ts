@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { referencesIn } from '../../fhir/references';
 import { businessIdentifier, logicalReferenceTo } from '../../outbox/business-identifier';
 import type { StoreOps } from '../ports/store-port';
+import type { SharedReads } from './shared-reads';
 import { UndeliverableItemError } from '../../outbox/thrown-attempt';
 import type { DeliveryUnit, UnitEntry } from '../../outbox/delivery-unit';
 import { ID_PATTERN, TYPE_PATTERN } from '../../fhir/id-pattern';
@@ -45,10 +46,14 @@ function versioned(r: Resource): string {
 /**
  * Builds the unit from the main entries (the item, and e.g. the ServiceRequest a Communication is
  * based on) by pulling every supporting resource they reference, recursively, from the store
- * (latest version). Throws {@link UndeliverableItemError} when an entry has no business identifier
+ * (latest version, read once per lease batch: `reads`). Throws {@link UndeliverableItemError} when an entry has no business identifier
  * (a mapping bug, or a broken stored resource).
  */
-export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntryDraft[]): Promise<BuiltUnit> {
+export async function buildDeliveryUnit(
+  store: StoreOps,
+  reads: SharedReads,
+  mains: UnitEntryDraft[],
+): Promise<BuiltUnit> {
   // The resources are used as read (nothing here changes them in place; a resource whose
   // references must turn logical is copied first): issue 12, a copy of each per row showed.
   const entries: UnitEntryDraft[] = [...mains];
@@ -57,7 +62,7 @@ export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntryDraft[]
     for (const ref of referencesIn(entries[i]?.resource)) {
       const target = localTarget(ref.reference);
       if (!target || !SUPPORTING.has(target.type) || present.has(ref.reference ?? '')) continue;
-      const stored = await store.getResource(target.type, target.id);
+      const stored = await reads.latest(target.type, target.id);
       if (!stored || !businessIdentifier(stored.resource)) continue;
       present.add(`${target.type}/${target.id}`);
       entries.push({ resource: stored.resource, method: 'conditional-create' });
