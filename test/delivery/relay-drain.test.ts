@@ -16,15 +16,18 @@ const UPDATES = 12;
 
 /**
  * The SQLite store, noting at each lease how many leased rows were still being worked, and
- * counting the reads of the latest version of each resource type.
+ * counting the reads of the latest version of each resource type and the sizes of the attempt
+ * records written together.
  */
 function watched(store: Store): {
   store: Store;
   inFlightAtLease: number[];
   latestReads: Map<string, number>;
+  batches: number[];
 } {
   const inFlightAtLease: number[] = [];
   const latestReads = new Map<string, number>();
+  const batches: number[] = [];
   let inFlight = 0;
   const wrapped = Object.create(store) as Store;
   wrapped.getResource = (type, id, version) => {
@@ -42,18 +45,26 @@ function watched(store: Store): {
     inFlight--;
     return out;
   };
-  return { store: wrapped, inFlightAtLease, latestReads };
+  wrapped.completeAttempts = async (entries) => {
+    const out = await store.completeAttempts(entries);
+    inFlight -= entries.length;
+    batches.push(entries.length);
+    return out;
+  };
+  return { store: wrapped, inFlightAtLease, latestReads, batches };
 }
 
 let dir: string;
 let h: RelayHarness;
 let inFlightAtLease: number[];
 let latestReads: Map<string, number>;
+let batches: number[];
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kap-relay-drain-'));
   const w = watched(openSqliteStore(path.join(dir, 'kap.db')));
   inFlightAtLease = w.inFlightAtLease;
   latestReads = w.latestReads;
+  batches = w.batches;
   h = await openRelayHarness({ store: w.store });
 });
 afterEach(async () => {
@@ -74,12 +85,18 @@ async function queueUpdates(): Promise<void> {
 test('rows leased together read each supporting resource once; the ServiceRequest each update is based on is read for every one', async () => {
   await queueUpdates();
   latestReads.clear();
+  const auditedBefore = (await h.store.listAudit()).length;
   const summary = await h.relay().drain({ limit: 50 });
   expect(summary).toMatchObject({ leased: UPDATES + 2, delivered: UPDATES + 2 });
   expect(latestReads.get('Patient')).toBe(1);
   expect(latestReads.get('Organization')).toBeLessThanOrEqual(2);
   // Decision input (planBasedOn shows basedOn only while the ServiceRequest may be shown): fresh.
   expect(latestReads.get('ServiceRequest')).toBe(UPDATES);
+  // Attempts that finished while another record was written went together.
+  expect(Math.max(0, ...batches)).toBeGreaterThan(1);
+  // …and each row still has its one attempt and its one disclosure AuditEvent.
+  for (const row of await h.store.listOutbox()) expect(await h.store.listAttempts(row.id)).toHaveLength(1);
+  expect(await h.store.listAudit()).toHaveLength(auditedBefore + UPDATES + 2);
 });
 
 test('small batches: the next is leased while rows of the last are still pushed; each row goes once', async () => {

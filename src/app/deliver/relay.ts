@@ -5,6 +5,7 @@ import { rememberOutcomes } from './remembered-outcomes';
 import { createDestinationSlots, type DestinationSlots } from './destination-slots';
 import { drainPipelined, runLeased } from './relay-lanes';
 import { shareReads, type SharedReads } from './shared-reads';
+import { createAttemptRecorder, type AttemptRecorder } from './attempt-recorder';
 import {
   attemptAwaitingConsent,
   attemptDead,
@@ -39,6 +40,7 @@ export function createRelay(deps: RelayDeps): Relay {
   const run: RelayRun = {
     deps: { ...deps, validator: rememberOutcomes(deps.validator) },
     slots: createDestinationSlots(deps.config.perDestination ?? DEFAULT_PER_DESTINATION),
+    record: createAttemptRecorder(deps.store),
     policy: {
       retryBaseMs: deps.config.retryBaseMs,
       maxAttempts: deps.config.maxAttempts,
@@ -64,6 +66,7 @@ const DEFAULT_PER_DESTINATION = 4;
 interface RelayRun {
   deps: RelayDeps;
   slots: DestinationSlots;
+  record: AttemptRecorder;
   policy: BackoffPolicy;
 }
 
@@ -312,7 +315,7 @@ async function deferUnknownDestination(
 
 /** Records the attempt, the row's next state and the AuditEvent in one transaction. */
 function finish(run: RelayRun, row: OutboxRow, startedAt: Date, end: AttemptEnd): Promise<AttemptResult> {
-  return finishAttempt(run.deps, row, startedAt, end);
+  return finishAttempt(run.deps, run.record, row, startedAt, end);
 }
 
 /** A failed attempt: `dead` keeps the outcome on the row; the audit records it as failed. */

@@ -8,6 +8,8 @@ import {
   type Store,
   type StoreOps,
   type AttemptAudit,
+  type AttemptCompletion,
+  type CompletedAttempt,
 } from '../../../app/ports/store-port';
 import type { SqlDialect, SqlExecutor, TransactionRunner } from './sql-executor';
 import { first, inList, opsInTransaction, patchSql, SqlOps } from './sql-ops';
@@ -76,22 +78,17 @@ export class SqlStore extends SqlOps implements Store {
     attempt: NewDeliveryAttempt,
     patch: OutboxPatch,
     audit?: AttemptAudit,
-  ): Promise<{ row: OutboxRow; attempt: DeliveryAttempt } | null> {
+  ): Promise<CompletedAttempt | null> {
+    return this.runTransaction((tx) =>
+      completeLeased(tx, this.dialect, { id, owner, attempt, patch, audit }),
+    );
+  }
+
+  completeAttempts(entries: readonly AttemptCompletion[]): Promise<Array<CompletedAttempt | null>> {
     return this.runTransaction(async (tx) => {
-      // `attempts` is counted here, never taken from the patch.
-      const { attempts: _ignored, ...rest } = patch;
-      const { set, params } = patchSql({ leaseOwner: null, leaseUntil: null, ...rest }, attempt.finishedAt);
-      const rows = await tx.all<Row>(
-        `UPDATE outbox SET ${set}, attempts = attempts + 1
-         WHERE id = ? AND state IN ${inList(LEASED_STATES.length)} AND lease_owner = ? RETURNING *`,
-        [...params, id, ...LEASED_STATES, owner],
-      );
-      if (!rows[0]) return null;
-      const row = toOutboxRow(rows[0]);
-      const saved = await insertAttempt(tx, { ...attempt, outboxId: id });
-      // The attempt and its AuditEvent commit together: no attempt without its audit entry.
-      if (audit) await opsInTransaction(tx, this.dialect).appendAudit(audit(row), row.patientMrn);
-      return { row, attempt: saved };
+      const done: Array<CompletedAttempt | null> = [];
+      for (const entry of entries) done.push(await completeLeased(tx, this.dialect, entry));
+      return done;
     });
   }
 
@@ -126,6 +123,28 @@ export class SqlStore extends SqlOps implements Store {
   close(): Promise<void> {
     return this.onClose();
   }
+}
+
+/** One attempt recorded and its row moved, inside the caller's transaction; null when the lease was lost. */
+async function completeLeased(
+  tx: SqlExecutor,
+  dialect: SqlDialect,
+  { id, owner, attempt, patch, audit }: AttemptCompletion,
+): Promise<CompletedAttempt | null> {
+  // `attempts` is counted here, never taken from the patch.
+  const { attempts: _ignored, ...rest } = patch;
+  const { set, params } = patchSql({ leaseOwner: null, leaseUntil: null, ...rest }, attempt.finishedAt);
+  const rows = await tx.all<Row>(
+    `UPDATE outbox SET ${set}, attempts = attempts + 1
+     WHERE id = ? AND state IN ${inList(LEASED_STATES.length)} AND lease_owner = ? RETURNING *`,
+    [...params, id, ...LEASED_STATES, owner],
+  );
+  if (!rows[0]) return null;
+  const row = toOutboxRow(rows[0]);
+  const saved = await insertAttempt(tx, { ...attempt, outboxId: id });
+  // The attempt and its AuditEvent commit together: no attempt without its audit entry.
+  if (audit) await opsInTransaction(tx, dialect).appendAudit(audit(row), row.patientMrn);
+  return { row, attempt: saved };
 }
 
 async function insertAttempt(
