@@ -13,6 +13,24 @@ const path = require('node:path');
 const { Agent, request } = require('undici');
 const { root, dist, main, median, pick, say, secondsSince, startSandboxProcess } = require('./lib');
 
+/**
+ * CPU milliseconds a process has used (Linux /proc; undefined elsewhere): with the relay's own,
+ * it tells which side of a run was the bottleneck — the relay or the sandbox — on a 2-core machine.
+ */
+function cpuMsOf(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return undefined;
+  }
+}
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const perRow = (ms, rows) => (ms === undefined || Number.isNaN(ms) ? '?' : (ms / rows).toFixed(2));
+
 const { createIngestUseCases } = dist('app');
 const { createBearerAuth } = dist('adapters/destination/auth');
 const { createDestinationRegistry, parseDestinations } = dist('adapters/destination/destinations');
@@ -95,15 +113,18 @@ async function adapterRun(validator, n) {
         owner: 'bench',
       },
     });
+    const cpu0 = ownCpuMs();
+    const sandboxCpu0 = cpuMsOf(sandbox.pid);
     const t0 = process.hrtime.bigint();
     const summary = await relay.drain({ limit: 50 });
     const secs = secondsSince(t0);
+    const cpu = { own: ownCpuMs() - cpu0, sandbox: cpuMsOf(sandbox.pid) - sandboxCpu0 };
     // The referral's ServiceRequest and the Consent are queued too: every row must go.
     if (summary.delivered < n || summary.delivered !== summary.leased) {
       throw new Error(`delivered ${summary.delivered} of ${summary.leased} rows: ${JSON.stringify(summary)}`);
     }
     say(`requests: ${JSON.stringify([...requests])}`);
-    return { perSec: summary.delivered / secs, rows: summary.delivered, posted };
+    return { perSec: summary.delivered / secs, rows: summary.delivered, posted, cpu };
   } finally {
     await http.close();
     await sandbox.close();
@@ -121,6 +142,8 @@ async function rawRun(posts) {
   const agent = new Agent({ connections: IN_FLIGHT });
   try {
     let next = 0;
+    const cpu0 = ownCpuMs();
+    const sandboxCpu0 = cpuMsOf(sandbox.pid);
     const t0 = process.hrtime.bigint();
     const worker = async () => {
       while (next < posts.length) {
@@ -137,7 +160,9 @@ async function rawRun(posts) {
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-    return posts.length / secondsSince(t0);
+    const secs = secondsSince(t0);
+    const cpu = { own: ownCpuMs() - cpu0, sandbox: cpuMsOf(sandbox.pid) - sandboxCpu0 };
+    return { perSec: posts.length / secs, cpu };
   } finally {
     await agent.close();
     await sandbox.close();
@@ -154,9 +179,14 @@ main(async () => {
   for (let r = 0; r < runs; r++) {
     const a = await adapterRun(validator, n);
     adapter.push(a.perSec);
-    raw.push(await rawRun(a.posted));
+    const p = await rawRun(a.posted);
+    raw.push(p.perSec);
     say(
-      `run ${r + 1}: relay drain ${a.perSec.toFixed(0)} deliveries/s (${a.rows} rows); the same ${a.posted.length} transactions posted raw: ${raw[r].toFixed(0)}/s`,
+      `run ${r + 1}: relay drain ${a.perSec.toFixed(0)} deliveries/s (${a.rows} rows); the same ${a.posted.length} transactions posted raw: ${p.perSec.toFixed(0)}/s`,
+    );
+    const k = a.posted.length;
+    say(
+      `  CPU ms per transaction: relay ${perRow(a.cpu.own, k)} + its sandbox ${perRow(a.cpu.sandbox, k)}; raw poster ${perRow(p.cpu.own, k)} + its sandbox ${perRow(p.cpu.sandbox, k)}`,
     );
   }
   const adapterPerSec = median(adapter);
