@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoredResource } from '../../src/app/ports/store-port';
 import { shareReads } from '../../src/app/deliver/shared-reads';
+import { referencesIn } from '../../src/fhir/references';
 
 /** What the rows of one lease share: each supporting resource read once, and frozen. */
 
@@ -49,4 +50,24 @@ test('each lease has its own: a new one reads again', async () => {
   await shareReads(store).latest('Patient', 'p1');
   await shareReads(store).latest('Patient', 'p1');
   expect(store.reads()).toBe(2);
+});
+
+test("a shared resource's references are found once, and are those of a thawed copy", async () => {
+  const store = {
+    async getResource(resourceType: string, id: string): Promise<StoredResource | null> {
+      const resource = {
+        resourceType,
+        id,
+        managingOrganization: { reference: 'Organization/o1' },
+        generalPractitioner: [{ reference: 'Practitioner/d1' }, { display: 'no reference' }],
+      } as Resource;
+      return { resourceType, id, versionId: 1, resource, patientMrn: null, lastUpdated: new Date(0) };
+    },
+  };
+  const shared = (await shareReads(store).latest('Patient', 'p1'))?.resource;
+  const refs = referencesIn(shared);
+  expect(referencesIn(shared)).toBe(refs);
+  expect(refs).toEqual(referencesIn(structuredClone(shared)));
+  expect(refs.map((r) => r.reference)).toEqual(['Organization/o1', 'Practitioner/d1']);
+  expect(Object.isFrozen(refs)).toBe(true);
 });
