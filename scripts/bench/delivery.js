@@ -2,8 +2,9 @@
 // integration updates of one client are ingested into a fresh SQLite store, then the relay drains
 // the outbox (lease, consent re-check, redaction, unit building, validation, transaction push,
 // attempt + AuditEvent per row) into a sandbox running as its own process. Every transaction
-// Bundle the relay posts is recorded; the peer posts the same Bundles, in the same order and with
-// the same number in flight, raw over keep-alive HTTP to a fresh sandbox process.
+// Bundle the relay posts is recorded with its headers; the peer posts the same Bundles with the same
+// headers (its own sandbox's token), in the same order and with the same number in flight, raw over
+// keep-alive HTTP to a fresh sandbox process.
 // Figures: { delivery: { rawPerSec, adapterPerSec, ratio } }, medians of several paired runs.
 'use strict';
 const fs = require('node:fs');
@@ -11,6 +12,24 @@ const os = require('node:os');
 const path = require('node:path');
 const { Agent, request } = require('undici');
 const { root, dist, main, median, pick, say, secondsSince, startSandboxProcess } = require('./lib');
+
+/**
+ * CPU milliseconds a process has used (Linux /proc; undefined elsewhere): with the relay's own,
+ * it tells which side of a run was the bottleneck — the relay or the sandbox — on a 2-core machine.
+ */
+function cpuMsOf(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return undefined;
+  }
+}
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const perRow = (ms, rows) => (ms === undefined || Number.isNaN(ms) ? '?' : (ms / rows).toFixed(2));
 
 const { createIngestUseCases } = dist('app');
 const { createBearerAuth } = dist('adapters/destination/auth');
@@ -57,7 +76,7 @@ async function adapterRun(validator, n) {
       const what = `${req.method} ${req.url.replace(sandbox.url, '').replace(/\?.*/, '?…')}`;
       requests.set(what, (requests.get(what) ?? 0) + 1);
       if (req.method === 'POST' && req.body && req.url.replace(/\/$/, '') === sandbox.url)
-        posted.push(req.body);
+        posted.push({ body: req.body, headers: req.headers ?? {} });
       return inner.send(policy, req);
     },
     close: () => inner.close(),
@@ -94,15 +113,18 @@ async function adapterRun(validator, n) {
         owner: 'bench',
       },
     });
+    const cpu0 = ownCpuMs();
+    const sandboxCpu0 = cpuMsOf(sandbox.pid);
     const t0 = process.hrtime.bigint();
     const summary = await relay.drain({ limit: 50 });
     const secs = secondsSince(t0);
+    const cpu = { own: ownCpuMs() - cpu0, sandbox: cpuMsOf(sandbox.pid) - sandboxCpu0 };
     // The referral's ServiceRequest and the Consent are queued too: every row must go.
     if (summary.delivered < n || summary.delivered !== summary.leased) {
       throw new Error(`delivered ${summary.delivered} of ${summary.leased} rows: ${JSON.stringify(summary)}`);
     }
     say(`requests: ${JSON.stringify([...requests])}`);
-    return { perSec: summary.delivered / secs, rows: summary.delivered, posted };
+    return { perSec: summary.delivered / secs, rows: summary.delivered, posted, cpu };
   } finally {
     await http.close();
     await sandbox.close();
@@ -111,20 +133,25 @@ async function adapterRun(validator, n) {
   }
 }
 
-/** The same Bundles posted raw (keep-alive, IN_FLIGHT at once, in order) to a fresh sandbox. */
-async function rawRun(bodies) {
+/**
+ * The same Bundles with the same headers (what the destination is asked to answer, e.g. `Prefer`)
+ * posted raw (keep-alive, IN_FLIGHT at once, in order) to a fresh sandbox.
+ */
+async function rawRun(posts) {
   const sandbox = await startSandboxProcess();
   const agent = new Agent({ connections: IN_FLIGHT });
   try {
     let next = 0;
+    const cpu0 = ownCpuMs();
+    const sandboxCpu0 = cpuMsOf(sandbox.pid);
     const t0 = process.hrtime.bigint();
     const worker = async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++];
+      while (next < posts.length) {
+        const { body, headers } = posts[next++];
         const res = await request(sandbox.url, {
           method: 'POST',
           dispatcher: agent,
-          headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${sandbox.token}` },
+          headers: { ...headers, authorization: `Bearer ${sandbox.token}` },
           body,
         });
         const text = await res.body.text();
@@ -133,7 +160,9 @@ async function rawRun(bodies) {
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-    return bodies.length / secondsSince(t0);
+    const secs = secondsSince(t0);
+    const cpu = { own: ownCpuMs() - cpu0, sandbox: cpuMsOf(sandbox.pid) - sandboxCpu0 };
+    return { perSec: posts.length / secs, cpu };
   } finally {
     await agent.close();
     await sandbox.close();
@@ -150,9 +179,14 @@ main(async () => {
   for (let r = 0; r < runs; r++) {
     const a = await adapterRun(validator, n);
     adapter.push(a.perSec);
-    raw.push(await rawRun(a.posted));
+    const p = await rawRun(a.posted);
+    raw.push(p.perSec);
     say(
-      `run ${r + 1}: relay drain ${a.perSec.toFixed(0)} deliveries/s (${a.rows} rows); the same ${a.posted.length} transactions posted raw: ${raw[r].toFixed(0)}/s`,
+      `run ${r + 1}: relay drain ${a.perSec.toFixed(0)} deliveries/s (${a.rows} rows); the same ${a.posted.length} transactions posted raw: ${p.perSec.toFixed(0)}/s`,
+    );
+    const k = a.posted.length;
+    say(
+      `  CPU ms per transaction: relay ${perRow(a.cpu.own, k)} + its sandbox ${perRow(a.cpu.sandbox, k)}; raw poster ${perRow(p.cpu.own, k)} + its sandbox ${perRow(p.cpu.sandbox, k)}`,
     );
   }
   const adapterPerSec = median(adapter);

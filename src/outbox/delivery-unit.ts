@@ -98,13 +98,14 @@ export function identifierQuery(id: BusinessIdentifier): string {
 }
 
 /** A deep copy of `value` with every `reference` found in `map` replaced. */
-export function rewriteReferences<T>(value: T, map: ReadonlyMap<string, string>): T {
+function rewriteReferences<T>(value: T, map: ReadonlyMap<string, string>): T {
   if (Array.isArray(value)) return value.map((v: unknown) => rewriteReferences(v, map)) as T;
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] =
-      k === 'reference' && typeof v === 'string' && map.has(v) ? map.get(v) : rewriteReferences(v, map);
+  const from = value as Record<string, unknown>;
+  for (const k in from) {
+    const v = from[k];
+    out[k] = k === 'reference' && typeof v === 'string' ? (map.get(v) ?? v) : rewriteReferences(v, map);
   }
   return out as T;
 }
@@ -131,9 +132,16 @@ export function dependencyOrder(unit: DeliveryUnit): number[] {
   return order;
 }
 
-/** The resource as sent: no local id, no server-owned meta (versionId, lastUpdated). */
-export function prepareForSend(resource: Resource): Resource {
-  const copy = structuredClone(resource) as Resource & { id?: string };
+/**
+ * The resource as sent: a copy with no local id, no server-owned meta (versionId, lastUpdated),
+ * and every `reference` found in `references` replaced (one copy: issue 12, the relay copied each
+ * resource twice per push).
+ */
+export function prepareForSend(
+  resource: Resource,
+  references: ReadonlyMap<string, string> = new Map(),
+): Resource {
+  const copy = rewriteReferences(resource, references) as Resource & { id?: string };
   delete copy.id;
   if (copy.meta) {
     const { versionId: _v, lastUpdated: _l, ...rest } = copy.meta;

@@ -204,6 +204,30 @@ describe('CapabilityStatement', () => {
     expect(proxy.requests.filter((r) => r.path.endsWith('/metadata'))).toHaveLength(1);
   });
 
+  test('pushes that start together before it is cached share one read of it', async () => {
+    const dest = destination(proxy.url, { id: 'race-check' });
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => gateway.push(dest, communicationUnit(unique()))),
+    );
+    expect(results.map((r) => r.kind)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(proxy.requests.filter((r) => r.path.endsWith('/metadata'))).toHaveLength(1);
+  });
+
+  test('a failed read is answered to every push that waited for it, with its status, and is not cached', async () => {
+    const dest = destination(proxy.url, { id: 'failed-read-check' });
+    proxy.enqueue({ kind: 'status', status: 503 }, { match: { method: 'GET' } });
+    const results = await Promise.all([
+      gateway.push(dest, communicationUnit(unique())),
+      gateway.push(dest, communicationUnit(unique())),
+    ]);
+    expect(results).toMatchObject([
+      { kind: 'retry', httpStatus: 503 },
+      { kind: 'retry', httpStatus: 503 },
+    ]);
+    expect(await gateway.push(dest, communicationUnit(unique()))).toMatchObject({ kind: 'delivered' });
+    expect(proxy.requests.filter((r) => r.path.endsWith('/metadata'))).toHaveLength(2);
+  });
+
   test('with transport auto and a server that offers transactions, one transaction Bundle is sent', async () => {
     const dest = destination(proxy.url, { id: 'auto-check' });
     expect(await gateway.push(dest, communicationUnit(unique()))).toMatchObject({

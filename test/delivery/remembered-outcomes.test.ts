@@ -36,3 +36,15 @@ test('a changed resource is validated again, and the memory keeps only the most 
   remembered.validate(patient('B'));
   expect(c.walks()).toBe(4);
 });
+
+test('a frozen resource is answered by identity, a thawed copy of it by content', () => {
+  const c = counted();
+  const remembered = rememberOutcomes(c.validator, 1);
+  const shared = Object.freeze(patient('A'));
+  expect(remembered.validate(shared)).toEqual(validator.validate(patient('A')));
+  remembered.validate(patient('B')); // the content memory (capacity 1) forgets A
+  expect(remembered.validate(shared)).toEqual(validator.validate(patient('A')));
+  expect(c.walks()).toBe(2);
+  remembered.validate(patient('A'));
+  expect(c.walks()).toBe(3);
+});

@@ -358,6 +358,61 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       ]);
     });
 
+    test('attempts completed together: each as alone, a lost lease answered null and writing nothing; a throw keeps none', async () => {
+      const rows = [await seed(store, 1), await seed(store, 2), await seed(store, 3)];
+      await store.leaseDue(at(1), 3, 'w1', 60_000);
+      const attempt: NewDeliveryAttempt = {
+        startedAt: at(1),
+        finishedAt: at(1.1),
+        httpStatus: 201,
+        result: 'delivered',
+        outcome: null,
+      };
+      const audit = (r: OutboxRow): AuditEvent => ({
+        resourceType: 'AuditEvent',
+        id: `audit-${r.id}`,
+        type: { code: '110106' },
+        recorded: at(1.1).toISOString(),
+        agent: [{ requestor: false }],
+        source: { observer: { display: r.resourceId } },
+      });
+      const [a, b, c] = rows as [OutboxRow, OutboxRow, OutboxRow];
+      const throwing = (): AuditEvent => {
+        throw new Error('audit cannot be built');
+      };
+      await expect(
+        store.completeAttempts([
+          { id: a.id, owner: 'w1', attempt, patch: { state: 'delivered' }, audit },
+          { id: c.id, owner: 'w1', attempt, patch: { state: 'delivered' }, audit: throwing },
+        ]),
+      ).rejects.toThrow('audit cannot be built');
+      expect(await store.listAttempts(a.id)).toHaveLength(0);
+      expect(await store.getOutbox(a.id)).toMatchObject({ state: 'in-flight', leaseOwner: 'w1' });
+      const done = await store.completeAttempts([
+        { id: a.id, owner: 'w1', attempt, patch: { state: 'delivered' }, audit },
+        { id: b.id, owner: 'stranger', attempt, patch: { state: 'delivered' }, audit },
+        {
+          id: c.id,
+          owner: 'w1',
+          attempt: { ...attempt, httpStatus: 503, result: 'retry' },
+          patch: { state: 'retry-wait', nextAttemptAt: at(3) },
+        },
+      ]);
+      expect(done.map((d) => d && [d.row.id, d.row.state, d.row.attempts, d.attempt.attemptNo])).toEqual([
+        [a.id, 'delivered', 1, 1],
+        null,
+        [c.id, 'retry-wait', 1, 1],
+      ]);
+      expect(await store.getOutbox(b.id)).toMatchObject({
+        state: 'in-flight',
+        attempts: 0,
+        leaseOwner: 'w1',
+      });
+      expect(await store.listAttempts(b.id)).toHaveLength(0);
+      const events = await store.listAudit();
+      expect(events.map((e) => e.id)).toEqual([`audit-${a.id}`]);
+    });
+
     test('an operator retry queues a dead row again, and replay queues a delivered one', async () => {
       const dead = await seed(store, 1, { state: 'dead' });
       const delivered = await seed(store, 2, { state: 'delivered' });

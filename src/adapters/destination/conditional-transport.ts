@@ -5,7 +5,6 @@ import {
   identifierQuery,
   localKeys,
   prepareForSend,
-  rewriteReferences,
   type DeliveredLocation,
   type EntryOutcome,
 } from '../../outbox/delivery-unit';
@@ -33,7 +32,7 @@ export async function pushConditional(
   const refMap = new Map(resolved);
   const locations: DeliveredLocation[] = [];
   for (const w of writes) {
-    const body = prepareForSend(rewriteReferences(w.entry.resource, refMap));
+    const body = prepareForSend(w.entry.resource, refMap);
     const step = emulate.has(body.resourceType)
       ? await emulated(session, w, body)
       : await native(session, w, body);

@@ -110,6 +110,17 @@ export function referenceFrom(type: string, body: unknown, location: string | un
     const r = body as { resourceType?: unknown; id?: unknown };
     if (r.resourceType === type && typeof r.id === 'string') return `${type}/${r.id}`;
   }
-  const m = location ? new RegExp(`(?:^|/)${type}/(${ID_PATTERN})(?:/_history/|/?$)`).exec(location) : null;
+  const m = location ? locationPattern(type).exec(location) : null;
   return m?.[1] ? `${type}/${m[1]}` : undefined;
+}
+
+/** One pattern per resource type, compiled once (issue 12: once per entry of every push showed). */
+const LOCATION_PATTERNS = new Map<string, RegExp>();
+function locationPattern(type: string): RegExp {
+  let pattern = LOCATION_PATTERNS.get(type);
+  if (!pattern) {
+    pattern = new RegExp(`(?:^|/)${type}/(${ID_PATTERN})(?:/_history/|/?$)`);
+    LOCATION_PATTERNS.set(type, pattern);
+  }
+  return pattern;
 }

@@ -37,23 +37,47 @@ export interface FhirGatewayDeps {
 }
 
 type Failed = { ok: false; failure: DeliveryFailure };
+/** A failed read carries the status of the response that decided it, for every push that waited. */
+type CapabilitiesReply =
+  { ok: true; caps: DestinationCapabilities } | (Failed & { httpStatus: number | undefined });
+
+/** `GET metadata` through `session`, read as the capabilities delivery needs. */
+async function readCapabilitiesOnce(session: DestinationSession): Promise<CapabilitiesReply> {
+  const reply = await session.send({ method: 'GET', path: 'metadata' });
+  if (!reply.ok) return { ...reply, httpStatus: session.lastStatus() };
+  const caps = readCapabilities(reply.body);
+  if ('resourceType' in caps)
+    return { ok: false, failure: { kind: 'permanent', outcome: caps }, httpStatus: session.lastStatus() };
+  return { ok: true, caps };
+}
 
 /** Builds the gateway. */
 export function createFhirGateway(deps: FhirGatewayDeps): DestinationGateway {
   const ttl = deps.capabilityTtlMs ?? 60 * 60 * 1000;
   const cache = new Map<string, { caps: DestinationCapabilities; at: number }>();
+  // One read of `metadata` per destination however many pushes ask at once (issue 12: the relay's
+  // concurrent pushes each missed the empty cache and each fetched it). Only a success is kept:
+  // a failed read is answered to the pushes that waited for it, and the next push tries again.
+  const reading = new Map<string, Promise<CapabilitiesReply>>();
 
-  async function capabilitiesOf(dest: Destination, session: DestinationSession) {
+  function capabilitiesOf(dest: Destination, session: DestinationSession): Promise<CapabilitiesReply> {
     const key = `${dest.id} ${dest.baseUrl}`;
     const hit = cache.get(key);
-    if (hit && deps.now() - hit.at < ttl) return { ok: true as const, caps: hit.caps };
-    const reply = await session.send({ method: 'GET', path: 'metadata' });
-    if (!reply.ok) return reply;
-    const caps = readCapabilities(reply.body);
-    if ('resourceType' in caps)
-      return { ok: false as const, failure: { kind: 'permanent' as const, outcome: caps } };
-    cache.set(key, { caps, at: deps.now() });
-    return { ok: true as const, caps };
+    if (hit && deps.now() - hit.at < ttl) return Promise.resolve({ ok: true, caps: hit.caps });
+    let read = reading.get(key);
+    if (!read) {
+      read = (async () => {
+        try {
+          const reply = await readCapabilitiesOnce(session);
+          if (reply.ok) cache.set(key, { caps: reply.caps, at: deps.now() });
+          return reply;
+        } finally {
+          reading.delete(key);
+        }
+      })();
+      reading.set(key, read);
+    }
+    return read;
   }
 
   async function push(dest: Destination, unit: DeliveryUnit): Promise<PushResult> {
@@ -61,7 +85,7 @@ export function createFhirGateway(deps: FhirGatewayDeps): DestinationGateway {
     const session = openSession(dest, deps.authFor(dest), deps.http, deps.now);
     const stamp = (r: PushResult) => withStatus(r, session.lastStatus());
     const capsReply = await capabilitiesOf(dest, session);
-    if (!capsReply.ok) return stamp(capsReply.failure);
+    if (!capsReply.ok) return withStatus(capsReply.failure, capsReply.httpStatus);
     const order = dependencyOrder(unit);
     const methods = unit.map((item, i) => effectiveMethod(item, i, dest));
     const writes: UnitEntryWrite[] = [];

@@ -7,7 +7,6 @@ import {
   identifierQuery,
   localKeys,
   prepareForSend,
-  rewriteReferences,
   type DeliveredLocation,
   type UnitEntry,
 } from '../../outbox/delivery-unit';
@@ -19,6 +18,8 @@ import {
  * conditional update = `PUT Type?identifier=system|value`. A replay after a lost response matches
  * the copies committed the first time (200 instead of 201) — no second copy.
  */
+
+const MINIMAL = { prefer: 'return=minimal' };
 
 /** A unit entry to write, with the method the destination's policy gives it (`effectiveMethod`). */
 export interface UnitEntryWrite {
@@ -45,7 +46,7 @@ export async function pushTransaction(
     const query = identifierQuery(entry.identifier);
     return {
       fullUrl: fullUrls[i],
-      resource: prepareForSend(rewriteReferences(entry.resource, refMap)),
+      resource: prepareForSend(entry.resource, refMap),
       request:
         method === 'conditional-create'
           ? { method: 'POST', url: type, ifNoneExist: query }
@@ -53,7 +54,10 @@ export async function pushTransaction(
     };
   });
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: bundleEntries };
-  const reply = await session.send({ method: 'POST', path: '', body: bundle });
+  // What delivery records of each entry is its status and location, never the stored copy:
+  // `return=minimal` spares the destination writing every resource back, and the relay reading
+  // them (R4 http.html#ops; a server that ignores it answers with them, which reads the same).
+  const reply = await session.send({ method: 'POST', path: '', body: bundle, headers: MINIMAL });
   if (!reply.ok) return reply;
   return readTransactionResponse(reply.body, writes);
 }

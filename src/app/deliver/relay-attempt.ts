@@ -6,10 +6,11 @@ import { resourceId } from '../../mapping';
 import { boundEvidence, cutToJsonBytes } from '../../outbox/evidence';
 import type { DeliveryAttempt, OutboxPatch, OutboxRow } from '../ports/store-port';
 import type { RelayDeps } from './relay-types';
+import type { AttemptRecorder } from './attempt-recorder';
 
 /**
- * Finishing one attempt: the store records it and moves the row (one transaction, lease checked),
- * then the AuditEvent of the attempt is appended (45 CFR 164.312(b): every disclosure attempt,
+ * Finishing one attempt: the store records it and moves the row (one transaction, lease checked,
+ * shared with the attempts that finish at the same time: attempt-recorder.ts), then the AuditEvent of the attempt is appended (45 CFR 164.312(b): every disclosure attempt,
  * delivered, withheld or failed). A lost lease writes nothing: the worker that took the row over
  * accounts for it.
  */
@@ -33,6 +34,7 @@ export interface AttemptEnd {
 /** Records the end of an attempt; returns its result, or `lost` when the lease was gone. */
 export async function finishAttempt(
   deps: RelayDeps,
+  record: AttemptRecorder,
   row: OutboxRow,
   startedAt: Date,
   end: AttemptEnd,
@@ -44,10 +46,10 @@ export async function finishAttempt(
   const patch = end.patch.lastOutcome
     ? { ...end.patch, lastOutcome: boundEvidence(end.patch.lastOutcome) }
     : end.patch;
-  const done = await deps.store.completeAttempt(
-    row.id,
-    deps.config.owner,
-    {
+  const done = await record({
+    id: row.id,
+    owner: deps.config.owner,
+    attempt: {
       startedAt,
       finishedAt,
       httpStatus: end.httpStatus,
@@ -55,7 +57,7 @@ export async function finishAttempt(
       outcome,
     },
     patch,
-    audit
+    audit: audit
       ? (updated) =>
           buildDisclosureAudit({
             id: (deps.newId ?? randomUUID)(),
@@ -74,7 +76,7 @@ export async function finishAttempt(
             late: updated.late,
           })
       : undefined,
-  );
+  });
   if (!done) return 'lost';
   return end.result;
 }

@@ -8,22 +8,37 @@ import { emptySummary, SUMMARY_FIELD, type RelayDeps, type RunSummary } from './
  * one row (decide, push, record) is the relay's (relay.ts).
  */
 
-/** One row's attempt, whatever it ends in. */
-type Attempt = (row: OutboxRow) => Promise<AttemptResult>;
+/**
+ * One row's attempt, whatever it ends in; `shared` is what the rows leased together share (made
+ * once per lease by the caller's `share`).
+ */
+type Attempt<S> = (row: OutboxRow, shared: S) => Promise<AttemptResult>;
+
+/** A lane and what its lease shares. */
+interface Lane<S> {
+  rows: OutboxRow[];
+  shared: S;
+}
 
 /** Rows worked at once: more workers than a destination's push slots (relay.ts). */
 const DEFAULT_CONCURRENCY = 8;
 
 /** Lease: takes the due rows and works their lanes, a bounded number at a time. */
-export async function runLeased(deps: RelayDeps, limit: number, attempt: Attempt): Promise<RunSummary> {
+export async function runLeased<S>(
+  deps: RelayDeps,
+  limit: number,
+  attempt: Attempt<S>,
+  share: () => S,
+): Promise<RunSummary> {
   const rows = await deps.store.leaseDue(deps.clock(), limit, deps.config.owner, deps.config.leaseMs);
   const summary = emptySummary();
   summary.leased = rows.length;
   const lanes = lanesOf(rows);
+  const shared = share();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < lanes.length) {
-      for (const row of lanes[next++] ?? []) summary[SUMMARY_FIELD[await attempt(row)]]++;
+      for (const row of lanes[next++] ?? []) summary[SUMMARY_FIELD[await attempt(row, shared)]]++;
     }
   };
   const width = Math.max(1, Math.min(deps.config.concurrency ?? DEFAULT_CONCURRENCY, lanes.length));
@@ -38,10 +53,15 @@ export async function runLeased(deps: RelayDeps, limit: number, attempt: Attempt
  * two workers at once, across batches too. Ends when a lease finds nothing due and no row is
  * being worked (a row that failed and is due again is taken, as `runOnce` after `runOnce` did).
  */
-export async function drainPipelined(deps: RelayDeps, limit: number, attempt: Attempt): Promise<RunSummary> {
+export async function drainPipelined<S>(
+  deps: RelayDeps,
+  limit: number,
+  attempt: Attempt<S>,
+  share: () => S,
+): Promise<RunSummary> {
   const width = Math.max(1, deps.config.concurrency ?? DEFAULT_CONCURRENCY);
   const total = emptySummary();
-  const waiting: OutboxRow[][] = [];
+  const waiting: Array<Lane<S>> = [];
   const busy = new Set<string>();
   let leasing: Promise<number> | undefined;
   let finished = 0; // lanes finished so far
@@ -54,15 +74,16 @@ export async function drainPipelined(deps: RelayDeps, limit: number, attempt: At
       try {
         const rows = await deps.store.leaseDue(deps.clock(), limit, deps.config.owner, deps.config.leaseMs);
         total.leased += rows.length;
-        waiting.push(...lanesOf(rows));
+        const shared = share();
+        waiting.push(...lanesOf(rows).map((lane) => ({ rows: lane, shared })));
         if (rows.length === 0) emptyAfter = finished;
         return rows.length;
       } finally {
         leasing = undefined;
       }
     })());
-  const take = (): OutboxRow[] | undefined => {
-    const i = waiting.findIndex((lane) => !busy.has(laneKey(lane[0] as OutboxRow)));
+  const take = (): Lane<S> | undefined => {
+    const i = waiting.findIndex((lane) => !busy.has(laneKey(lane.rows[0] as OutboxRow)));
     return i < 0 ? undefined : waiting.splice(i, 1)[0];
   };
   const worker = async (): Promise<void> => {
@@ -76,10 +97,10 @@ export async function drainPipelined(deps: RelayDeps, limit: number, attempt: At
         else if ((await lease()) === 0 && busy.size === 0 && waiting.length === 0) return;
         continue;
       }
-      const key = laneKey(lane[0] as OutboxRow);
+      const key = laneKey(lane.rows[0] as OutboxRow);
       busy.add(key);
       try {
-        for (const row of lane) total[SUMMARY_FIELD[await attempt(row)]]++;
+        for (const row of lane.rows) total[SUMMARY_FIELD[await attempt(row, lane.shared)]]++;
       } finally {
         busy.delete(key);
         finished++;

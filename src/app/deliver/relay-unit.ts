@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { referencesIn } from '../../fhir/references';
 import { businessIdentifier, logicalReferenceTo } from '../../outbox/business-identifier';
 import type { StoreOps } from '../ports/store-port';
+import type { SharedReads } from './shared-reads';
 import { UndeliverableItemError } from '../../outbox/thrown-attempt';
 import type { DeliveryUnit, UnitEntry } from '../../outbox/delivery-unit';
 import { ID_PATTERN, TYPE_PATTERN } from '../../fhir/id-pattern';
@@ -45,23 +46,29 @@ function versioned(r: Resource): string {
 /**
  * Builds the unit from the main entries (the item, and e.g. the ServiceRequest a Communication is
  * based on) by pulling every supporting resource they reference, recursively, from the store
- * (latest version). Throws {@link UndeliverableItemError} when an entry has no business identifier
+ * (latest version, read once per lease batch: `reads`). Throws {@link UndeliverableItemError} when an entry has no business identifier
  * (a mapping bug, or a broken stored resource).
  */
-export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntryDraft[]): Promise<BuiltUnit> {
-  const entries: UnitEntryDraft[] = mains.map((m) => ({ ...m, resource: structuredClone(m.resource) }));
+export async function buildDeliveryUnit(
+  store: StoreOps,
+  reads: SharedReads,
+  mains: UnitEntryDraft[],
+): Promise<BuiltUnit> {
+  // The resources are used as read (nothing here changes them in place; a resource whose
+  // references must turn logical is copied first): issue 12, a copy of each per row showed.
+  const entries: UnitEntryDraft[] = [...mains];
   const present = new Set(entries.map((e) => `${e.resource.resourceType}/${e.resource.id ?? ''}`));
   for (let i = 0; i < entries.length; i++) {
     for (const ref of referencesIn(entries[i]?.resource)) {
       const target = localTarget(ref.reference);
       if (!target || !SUPPORTING.has(target.type) || present.has(ref.reference ?? '')) continue;
-      const stored = await store.getResource(target.type, target.id);
+      const stored = await reads.latest(target.type, target.id);
       if (!stored || !businessIdentifier(stored.resource)) continue;
       present.add(`${target.type}/${target.id}`);
-      entries.push({ resource: structuredClone(stored.resource), method: 'conditional-create' });
+      entries.push({ resource: stored.resource, method: 'conditional-create' });
     }
   }
-  for (const e of entries) await makeDanglingLogical(store, e.resource, present);
+  for (const e of entries) e.resource = await withDanglingLogical(store, e.resource, present);
   const unit: UnitEntry[] = entries.map((e) => {
     const identifier = businessIdentifier(e.resource);
     if (!identifier)
@@ -71,21 +78,35 @@ export async function buildDeliveryUnit(store: StoreOps, mains: UnitEntryDraft[]
   return { unit, references: entries.map((e) => versioned(e.resource)) };
 }
 
+/** Whether `reference` is literal and points at something that is not in the unit. */
+function dangles(reference: string | undefined, present: ReadonlySet<string>): boolean {
+  const target = localTarget(reference);
+  return !!target && !present.has(`${target.type}/${target.id}`);
+}
+
 /**
  * A literal reference to something that is not in the unit would point at a local id the
  * destination does not have (a ServiceRequest's `supportingInfo` → its Consent, sent in its own
- * unit): it becomes `{ type, identifier }` (plus its display). This is no consent decision: what
- * a Communication's `basedOn` shows is decided before the unit is built (`based-on.ts`), and it
+ * unit): it becomes `{ type, identifier }` (plus its display), in a copy of the resource (the
+ * resource itself is returned when nothing dangles). This is no consent decision: what a
+ * Communication's `basedOn` shows is decided before the unit is built (`based-on.ts`), and it
  * arrives here either logical already or with its ServiceRequest in the unit.
  */
-async function makeDanglingLogical(store: StoreOps, resource: Resource, present: Set<string>): Promise<void> {
-  for (const ref of referencesIn(resource)) {
-    const target = localTarget(ref.reference);
-    if (!target || present.has(`${target.type}/${target.id}`)) continue;
+async function withDanglingLogical(
+  store: StoreOps,
+  resource: Resource,
+  present: ReadonlySet<string>,
+): Promise<Resource> {
+  if (!referencesIn(resource).some((ref) => dangles(ref.reference, present))) return resource;
+  const copy = structuredClone(resource);
+  for (const ref of referencesIn(copy)) {
+    if (!dangles(ref.reference, present)) continue;
+    const target = localTarget(ref.reference) as { type: string; id: string };
     const stored = await store.getResource(target.type, target.id);
     const logical = stored ? logicalReferenceTo(stored.resource) : { type: target.type };
     const mutable = ref as Record<string, unknown>;
     delete mutable.reference;
     Object.assign(mutable, logical);
   }
+  return copy;
 }

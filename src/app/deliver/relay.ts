@@ -4,6 +4,8 @@ import { validateAll } from '../validate-resources';
 import { rememberOutcomes } from './remembered-outcomes';
 import { createDestinationSlots, type DestinationSlots } from './destination-slots';
 import { drainPipelined, runLeased } from './relay-lanes';
+import { shareReads, type SharedReads } from './shared-reads';
+import { createAttemptRecorder, type AttemptRecorder } from './attempt-recorder';
 import {
   attemptAwaitingConsent,
   attemptDead,
@@ -38,17 +40,19 @@ export function createRelay(deps: RelayDeps): Relay {
   const run: RelayRun = {
     deps: { ...deps, validator: rememberOutcomes(deps.validator) },
     slots: createDestinationSlots(deps.config.perDestination ?? DEFAULT_PER_DESTINATION),
+    record: createAttemptRecorder(deps.store),
     policy: {
       retryBaseMs: deps.config.retryBaseMs,
       maxAttempts: deps.config.maxAttempts,
       maxDelayMs: deps.config.maxDelayMs ?? 3_600_000,
     },
   };
-  const attempt = (row: OutboxRow): Promise<AttemptResult> => attemptRow(run, row);
+  const attempt = (row: OutboxRow, reads: SharedReads): Promise<AttemptResult> => attemptRow(run, row, reads);
+  const share = (): SharedReads => shareReads(deps.store);
   const runOnce = (options: { limit?: number } = {}): Promise<RunSummary> =>
-    runLeased(deps, options.limit ?? 50, attempt);
+    runLeased(deps, options.limit ?? 50, attempt, share);
   const drain = (options: { limit?: number } = {}): Promise<RunSummary> =>
-    drainPipelined(deps, options.limit ?? 50, attempt);
+    drainPipelined(deps, options.limit ?? 50, attempt, share);
   return { runOnce, drain };
 }
 
@@ -62,16 +66,17 @@ const DEFAULT_PER_DESTINATION = 4;
 interface RelayRun {
   deps: RelayDeps;
   slots: DestinationSlots;
+  record: AttemptRecorder;
   policy: BackoffPolicy;
 }
 
 /** One row's attempt, whatever it ends in (a throw included), timed and logged without PHI. */
-async function attemptRow(run: RelayRun, row: OutboxRow): Promise<AttemptResult> {
+async function attemptRow(run: RelayRun, row: OutboxRow, reads: SharedReads): Promise<AttemptResult> {
   const { deps } = run;
   const startedAt = deps.clock();
   let result: AttemptResult;
   try {
-    result = await planRow(run, row, startedAt);
+    result = await planRow(run, row, startedAt, reads);
   } catch (err) {
     result = await failThrownAttempt(run, row, startedAt, err);
   }
@@ -91,7 +96,12 @@ async function attemptRow(run: RelayRun, row: OutboxRow): Promise<AttemptResult>
 }
 
 /** Plan: the destination, the stored version and the consents of this moment decide what goes. */
-async function planRow(run: RelayRun, row: OutboxRow, startedAt: Date): Promise<AttemptResult> {
+async function planRow(
+  run: RelayRun,
+  row: OutboxRow,
+  startedAt: Date,
+  reads: SharedReads,
+): Promise<AttemptResult> {
   const { deps } = run;
   const dest = deps.destinations.getDestination(row.destinationId);
   if (!dest) return deferUnknownDestination(run, row, startedAt);
@@ -115,7 +125,7 @@ async function planRow(run: RelayRun, row: OutboxRow, startedAt: Date): Promise<
     timeZone: deps.config.timeZone,
   });
   const self = `${stored.resourceType}/${stored.id}/_history/${stored.versionId}`;
-  const end = plan.kind === 'send' ? await pushUnit(run, row, dest, plan) : endWithoutPush(plan, self);
+  const end = plan.kind === 'send' ? await pushUnit(run, row, dest, plan, reads) : endWithoutPush(plan, self);
   if (end === LEASE_RAN_OUT) {
     deps.logger?.warn({ outboxId: row.id }, 'relay: the lease ran out before the push; the row is given up');
     return 'lost';
@@ -166,9 +176,10 @@ async function pushUnit(
   row: OutboxRow,
   dest: Destination,
   plan: Extract<DisclosurePlan, { kind: 'send' }>,
+  reads: SharedReads,
 ): Promise<AttemptEnd | typeof LEASE_RAN_OUT> {
   const { deps } = run;
-  const built = await buildDeliveryUnit(deps.store, plan.mains);
+  const built = await buildDeliveryUnit(deps.store, reads, plan.mains);
   const checked = validateAll(
     deps.validator,
     built.unit.map((item) => item.resource),
@@ -304,7 +315,7 @@ async function deferUnknownDestination(
 
 /** Records the attempt, the row's next state and the AuditEvent in one transaction. */
 function finish(run: RelayRun, row: OutboxRow, startedAt: Date, end: AttemptEnd): Promise<AttemptResult> {
-  return finishAttempt(run.deps, row, startedAt, end);
+  return finishAttempt(run.deps, run.record, row, startedAt, end);
 }
 
 /** A failed attempt: `dead` keeps the outcome on the row; the audit records it as failed. */

@@ -284,6 +284,21 @@ export interface StoreOps {
  */
 export type AttemptAudit = (row: OutboxRow) => AuditEvent;
 
+/** The end of one attempt on a leased row: the arguments of `Store.completeAttempt`. */
+export interface AttemptCompletion {
+  id: string;
+  owner: string;
+  attempt: NewDeliveryAttempt;
+  patch: OutboxPatch;
+  audit?: AttemptAudit;
+}
+
+/** A recorded attempt and the row as it was left. */
+export interface CompletedAttempt {
+  row: OutboxRow;
+  attempt: DeliveryAttempt;
+}
+
 /** Operations that must run alone, not inside a caller's transaction. */
 export interface Store extends StoreOps {
   /**
@@ -330,7 +345,14 @@ export interface Store extends StoreOps {
     attempt: NewDeliveryAttempt,
     patch: OutboxPatch,
     audit?: AttemptAudit,
-  ): Promise<{ row: OutboxRow; attempt: DeliveryAttempt } | null>;
+  ): Promise<CompletedAttempt | null>;
+  /**
+   * `completeAttempt` for several leased rows in one transaction (issue 12: the relay records the
+   * attempts that finish together with one commit instead of one each). Each entry is checked and
+   * written as `completeAttempt` would, and answered in order: null for an entry whose lease was
+   * lost (that entry writes nothing; the others are kept). If anything throws, nothing is kept.
+   */
+  completeAttempts(entries: readonly AttemptCompletion[]): Promise<Array<CompletedAttempt | null>>;
   listAttempts(outboxId: string): Promise<DeliveryAttempt[]>;
 
   /**

@@ -8,6 +8,8 @@ import {
   type Store,
   type StoreOps,
   type AttemptAudit,
+  type AttemptCompletion,
+  type CompletedAttempt,
 } from '../../../app/ports/store-port';
 import type { SqlDialect, SqlExecutor, TransactionRunner } from './sql-executor';
 import { appendAudit } from './sql-audit';
@@ -55,17 +57,15 @@ export class SqlStore extends SqlOps implements Store {
     attempt: NewDeliveryAttempt,
     patch: OutboxPatch,
     audit?: AttemptAudit,
-  ): Promise<{ row: OutboxRow; attempt: DeliveryAttempt } | null> {
+  ): Promise<CompletedAttempt | null> {
+    return this.runTransaction((tx) => completeLeased(tx, { id, owner, attempt, patch, audit }));
+  }
+
+  completeAttempts(entries: readonly AttemptCompletion[]): Promise<Array<CompletedAttempt | null>> {
     return this.runTransaction(async (tx) => {
-      // `attempts` is counted here, never taken from the patch.
-      const { attempts: _ignored, ...rest } = patch;
-      const next = { leaseOwner: null, leaseUntil: null, ...rest };
-      const row = await updateLeased(tx, id, owner, next, attempt.finishedAt, { countAttempt: true });
-      if (!row) return null;
-      const saved = await insertAttempt(tx, { ...attempt, outboxId: id });
-      // The attempt and its AuditEvent commit together: no attempt without its audit entry.
-      if (audit) await appendAudit(tx, audit(row), row.patientMrn);
-      return { row, attempt: saved };
+      const done: Array<CompletedAttempt | null> = [];
+      for (const entry of entries) done.push(await completeLeased(tx, entry));
+      return done;
     });
   }
 
@@ -95,6 +95,22 @@ export class SqlStore extends SqlOps implements Store {
   close(): Promise<void> {
     return this.onClose();
   }
+}
+
+/** One attempt recorded and its row moved, inside the caller's transaction; null when the lease was lost. */
+async function completeLeased(
+  tx: SqlExecutor,
+  { id, owner, attempt, patch, audit }: AttemptCompletion,
+): Promise<CompletedAttempt | null> {
+  // `attempts` is counted here, never taken from the patch.
+  const { attempts: _ignored, ...rest } = patch;
+  const next = { leaseOwner: null, leaseUntil: null, ...rest };
+  const row = await updateLeased(tx, id, owner, next, attempt.finishedAt, { countAttempt: true });
+  if (!row) return null;
+  const saved = await insertAttempt(tx, { ...attempt, outboxId: id });
+  // The attempt and its AuditEvent commit together: no attempt without its audit entry.
+  if (audit) await appendAudit(tx, audit(row), row.patientMrn);
+  return { row, attempt: saved };
 }
 
 async function insertAttempt(
