@@ -200,6 +200,39 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       expect(await store.listOutbox({ state: 'queued' })).toHaveLength(1);
     });
 
+    test('units of work run each on their own, in order: each sees the ones before it, one that throws is rolled back alone', async () => {
+      const update = (id: string) => ({
+        kind: 'update' as const,
+        id,
+        contentHash: 'h',
+        json: {},
+        patientMrn: 'K',
+        receivedAt: T0,
+      });
+      const outcomes = await store.transactionEach([
+        async (tx) => (await tx.putRecord(update('E1'))).version,
+        async (tx) => {
+          await tx.putRecord(update('E2'));
+          await tx.nextInSequence('mrn', 0);
+          throw new Error('entry 2 refused');
+        },
+        async (tx) => {
+          const seen = (await tx.getRecord('update', 'E1')) !== null;
+          const n = await tx.nextInSequence('mrn', 0);
+          await tx.putRecord(update('E3'));
+          return seen ? n : -1;
+        },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: 1 });
+      expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { message: 'entry 2 refused' } });
+      // The third saw the first's record, and the number the second took was given back.
+      expect(outcomes[2]).toEqual({ status: 'fulfilled', value: 1 });
+      expect(await store.getRecord('update', 'E2')).toBeNull();
+      expect(await store.getRecord('update', 'E3')).not.toBeNull();
+      expect(await store.transactionEach([])).toEqual([]);
+    });
+
     test('a counter hands out increasing numbers above the floor given; a rolled-back number is given again', async () => {
       expect(await store.nextInSequence('mrn', 0)).toBe(1);
       expect(await store.nextInSequence('mrn', 0)).toBe(2);

@@ -110,7 +110,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       db.close();
       await syncer?.close();
     });
-  const store = new SqlStore(locked, runTransaction, SQLITE_DIALECT, close, durableTogether);
+  const store = new SqlStore(locked, runTransaction, SQLITE_DIALECT, close, durableTogether, true);
   return Object.assign(store, {
     pragma: (name: string): Promise<unknown> => groups.alone(async () => db.pragma(name, { simple: true })),
   });

@@ -314,6 +314,17 @@ export interface Store extends StoreOps {
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
 
   /**
+   * Runs each of `fns` as its own unit of work, as {@link transaction} would, one after the other
+   * in order: each commits or rolls back alone, and each sees what the ones before it wrote (the
+   * independent entries of a FHIR `batch`). The store may commit several together where that is
+   * cheaper (SQLite: one COMMIT for units queued behind one another, issue 12) without changing
+   * what each sees or keeps. Resolves with each outcome, in the order of `fns`.
+   */
+  transactionEach<T>(
+    fns: ReadonlyArray<(tx: StoreOps) => Promise<T>>,
+  ): Promise<Array<PromiseSettledResult<T>>>;
+
+  /**
    * Runs `fn`, whose units of work are acknowledged together: the store may make them durable
    * all at once when `fn` ends (one fsync for a batch of independent entries, issue 12) instead of
    * one by one, and resolves only after they are. What `fn`'s caller answers must therefore wait

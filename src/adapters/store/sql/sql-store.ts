@@ -30,12 +30,33 @@ export class SqlStore extends SqlOps implements Store {
     private readonly onClose: () => Promise<void>,
     /** The driver's batching of durability (`Store.durableTogether`); by default none is needed. */
     private readonly together: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+    /**
+     * The driver runs units of work one at a time in the order they are asked for (SQLite's one
+     * connection): `transactionEach` may then ask for all at once, and units queued behind one
+     * another share a COMMIT. Otherwise (a pool: PostgreSQL) it asks for one after the other.
+     */
+    private readonly unitsRunInOrder = false,
   ) {
     super(exec, (fn) => runTransaction((tx) => fn(opsInTransaction(tx, dialect))), dialect);
   }
 
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     return this.atomic((ops) => fn(ops));
+  }
+
+  async transactionEach<T>(
+    fns: ReadonlyArray<(tx: StoreOps) => Promise<T>>,
+  ): Promise<Array<PromiseSettledResult<T>>> {
+    if (this.unitsRunInOrder) return Promise.allSettled(fns.map((fn) => this.transaction(fn)));
+    const outcomes: Array<PromiseSettledResult<T>> = [];
+    for (const fn of fns) {
+      try {
+        outcomes.push({ status: 'fulfilled', value: await this.transaction(fn) });
+      } catch (reason) {
+        outcomes.push({ status: 'rejected', reason });
+      }
+    }
+    return outcomes;
   }
 
   durableTogether<T>(fn: () => Promise<T>): Promise<T> {
