@@ -1,5 +1,4 @@
-import { Agent, request } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { checkUrlPolicy, createGuardedLookup, isForbiddenAddressError, type UrlPolicy } from './url-guard';
 
 /**
@@ -83,6 +82,15 @@ async function readBody(res: Dispatcher.ResponseData, max: number): Promise<stri
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * undici, loaded on the first request: `serve` listens before its first delivery, and loading
+ * undici was about 60 ms of every start (issue 12).
+ */
+function undici(): typeof import('undici') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('undici') as typeof import('undici');
+}
+
 /** Builds the guarded client; one connection pool per `allowPrivateNetwork` value. */
 export function createGuardedHttpClient(options: HttpClientOptions = {}): GuardedHttpClient {
   const connectTimeout = options.connectTimeoutMs ?? 10_000;
@@ -92,7 +100,7 @@ export function createGuardedHttpClient(options: HttpClientOptions = {}): Guarde
   const agentFor = (allowPrivate: boolean): Agent => {
     let agent = agents.get(allowPrivate);
     if (!agent) {
-      agent = new Agent({
+      agent = new (undici().Agent)({
         connect: { lookup: createGuardedLookup(allowPrivate), timeout: connectTimeout },
         headersTimeout: total,
         bodyTimeout: total,
@@ -114,7 +122,7 @@ export function createGuardedHttpClient(options: HttpClientOptions = {}): Guarde
     if (refused) return { kind: 'refused', message: refused };
     const signal = AbortSignal.timeout(total);
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method: req.method,
         headers: req.headers,
         body: req.body,

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
-import { SignJWT, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { SmartAlg } from '../destinations';
 
 /**
@@ -38,6 +38,9 @@ export async function signJwt(
   key: KeyObject,
   alg: SmartAlg,
 ): Promise<string> {
+  // Loaded on the first signature: only SMART destinations sign, and `jose` costs every start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SignJWT } = require('jose') as typeof import('jose');
   return new SignJWT(claims).setProtectedHeader({ ...header, alg }).sign(key);
 }
 
