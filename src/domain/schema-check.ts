@@ -1,6 +1,5 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { default as Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { issue } from '../fhir/outcomes';
 import { guardPatterns } from './bounded-schema';
 
@@ -33,14 +32,29 @@ const SCHEMAS: Record<SchemaName, object> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-addFormats(ajv);
+let ajv: Ajv | undefined;
 const compiled = new Map<SchemaName, ValidateFunction>();
+
+/**
+ * ajv is loaded with the first record checked, not with the module: `serve` and most commands
+ * import this module, and loading ajv and its formats cost every start (issue 12).
+ */
+function ajvInstance(): Ajv {
+  if (!ajv) {
+    /* eslint-disable @typescript-eslint/no-require-imports -- on demand, see above */
+    const { default: AjvClass } = require('ajv') as typeof import('ajv');
+    const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    ajv = new AjvClass({ allErrors: true, strict: true, verbose: true });
+    addFormats(ajv);
+  }
+  return ajv;
+}
 
 function validatorFor(name: SchemaName): ValidateFunction {
   let fn = compiled.get(name);
   if (!fn) {
-    fn = ajv.compile(guardPatterns(SCHEMAS[name]));
+    fn = ajvInstance().compile(guardPatterns(SCHEMAS[name]));
     compiled.set(name, fn);
   }
   return fn;
