@@ -12,6 +12,7 @@ import { issue } from '../outcomes';
 import type { StructureScope } from './structure-scope';
 import { labelled } from './structure-scope';
 import { isJsonObject } from '../json-object';
+import { holdsByShortCircuit } from './invariant-short-circuit';
 
 /**
  * Invariants (ElementDefinition.constraint, https://hl7.org/fhir/R4/conformance-rules.html#constraints)
@@ -179,7 +180,9 @@ function holds(constraint: Constraint, value: TypedValue, scope: StructureScope,
   if (resource !== undefined) variables['%resource'] = typedValue(resource);
   if (scope.root) variables['%rootResource'] = scope.root;
   const expression = CORRECTED.get(constraint.expression) ?? constraint.expression;
-  const result = evaluate(atomOf(expression), [value], variables);
+  const atom = atomOf(expression);
+  if (holdsByShortCircuit(atom, value, variables)) return true;
+  const result = evaluate(atom, [value], variables);
   return result.length === 1 && result[0]?.value === true;
 }
 
