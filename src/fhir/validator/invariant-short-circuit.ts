@@ -1,5 +1,5 @@
-import { FhirPathAtom, ImpliesAtom, OrAtom } from '@medplum/core';
-import type { Atom, TypedValue } from '@medplum/core';
+import { ImpliesAtom as MedplumImplies, OrAtom as MedplumOr } from '@medplum/core';
+import type { Atom, FhirPathAtom, TypedValue } from '@medplum/core';
 
 /**
  * Most invariants start with a test of their subject: `orderDetail.empty() or code.exists()`
@@ -15,6 +15,10 @@ import type { Atom, TypedValue } from '@medplum/core';
  * changes: an operand after the deciding one is not evaluated, so it cannot raise an evaluation
  * error — the short-circuit of `or` and `implies` the HL7 validator's FHIRPath engine also makes.
  */
+
+// Bound once: `@medplum/core`'s CommonJS exports are getters, and these are read for every invariant.
+const OrAtom = MedplumOr;
+const ImpliesAtom = MedplumImplies;
 
 /** True when the invariant certainly holds on `value`; false means "evaluate it in full". */
 export function holdsByShortCircuit(
