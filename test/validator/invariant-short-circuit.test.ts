@@ -1,7 +1,9 @@
-import { parseFhirPath, toTypedValue } from '@medplum/core';
+import { evalFhirPathTyped, parseFhirPath, toTypedValue } from '@medplum/core';
+import type { TypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { createValidator } from '../../src/fhir/validator';
 import { holdsByShortCircuit } from '../../src/fhir/validator/invariant-short-circuit';
+import { presenceOperand } from '../../src/fhir/validator/presence-operand';
 
 /**
  * An invariant whose first operand decides an `or` or an `implies` holds without evaluating the
@@ -85,5 +87,52 @@ describe('holdsByShortCircuit', () => {
     expect(holds('a or flag')).toBe(false);
     expect(holds('n or flag')).toBe(false);
     expect(holds('%missing.exists() or flag')).toBe(false);
+  });
+});
+
+describe('presenceOperand (element.exists() / element.empty() without FHIRPath)', () => {
+  const values: TypedValue[] = [
+    { type: 'Patient', value: { resourceType: 'Patient', name: [{ family: 'Ng' }] } },
+    { type: 'Patient', value: { resourceType: 'Patient', name: [] } },
+    { type: 'Patient', value: { resourceType: 'Patient', name: [{}, { family: 'Ng' }] } },
+    { type: 'Patient', value: { resourceType: 'Patient', name: [{}] } },
+    { type: 'Patient', value: { resourceType: 'Patient', gender: '' } },
+    { type: 'Patient', value: { resourceType: 'Patient', gender: 'male' } },
+    { type: 'Patient', value: { resourceType: 'Patient', _gender: { extension: [{ url: 'u' }] } } },
+    { type: 'Patient', value: { resourceType: 'Patient', deceasedBoolean: false } },
+    { type: 'Extension', value: { url: 'u', valueCoding: { code: 'c' } } },
+    { type: 'Extension', value: { url: 'u' } },
+    { type: 'BackboneElement', value: { valueString: 'x', other: null } },
+    { type: 'BackboneElement', value: { resourceType: 'name', name: 'x' } },
+  ];
+  const names = ['name', 'gender', 'deceased', 'value', 'other', 'missing', 'constructor'];
+
+  test('agrees with @medplum/core on every value, or leaves the operand to it', () => {
+    let decided = 0;
+    for (const value of values) {
+      for (const name of names) {
+        for (const fn of ['exists', 'empty']) {
+          const expression = `${name}.${fn}()`;
+          const atom = parseFhirPath(expression).child;
+          const full = evalFhirPathTyped(expression, [value]);
+          const native = presenceOperand(atom, value);
+          if (native !== undefined) {
+            decided++;
+            expect([expression, value, native]).toEqual([expression, value, full[0]?.value]);
+          }
+        }
+      }
+    }
+    expect(decided).toBeGreaterThan(70);
+  });
+
+  test('answers for element names, not for variables, type names or Object.prototype names', () => {
+    const patient = values[0] as TypedValue;
+    expect(presenceOperand(parseFhirPath('name.exists()').child, patient)).toBe(true);
+    expect(presenceOperand(parseFhirPath('gender.empty()').child, patient)).toBe(true);
+    expect(presenceOperand(parseFhirPath('constructor.exists()').child, patient)).toBeUndefined();
+    expect(presenceOperand(parseFhirPath('Patient.exists()').child, patient)).toBeUndefined();
+    expect(presenceOperand(parseFhirPath('name.exists(family)').child, patient)).toBeUndefined();
+    expect(presenceOperand(parseFhirPath('%resource.exists()').child, patient)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { ImpliesAtom as MedplumImplies, OrAtom as MedplumOr } from '@medplum/core';
 import type { Atom, FhirPathAtom, TypedValue } from '@medplum/core';
+import { presenceOperand } from './presence-operand';
 
 /**
  * Most invariants start with a test of their subject: `orderDetail.empty() or code.exists()`
@@ -33,7 +34,7 @@ export function holdsByShortCircuit(
   const input = [value];
   const truth = (atom: Atom): boolean | null | undefined => {
     try {
-      return booleanOf(atom.eval(context, input));
+      return presenceOperand(atom, value) ?? booleanOf(atom.eval(context, input));
     } catch {
       return undefined;
     }
