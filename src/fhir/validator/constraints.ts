@@ -12,6 +12,7 @@ import { issue } from '../outcomes';
 import type { StructureScope } from './structure-scope';
 import { labelled } from './structure-scope';
 import { isJsonObject } from '../json-object';
+import { holdsByShortCircuit } from './invariant-short-circuit';
 
 /**
  * Invariants (ElementDefinition.constraint, https://hl7.org/fhir/R4/conformance-rules.html#constraints)
@@ -160,26 +161,61 @@ function extensionOrValue(value: unknown): boolean {
  */
 const ABOUT_CONTAINED =
   /^contained(?:\.[A-Za-z]+)+\.empty\(\)(?: and contained(?:\.[A-Za-z]+)+\.empty\(\))*$/;
-const aboutContained = new Map<string, boolean>();
 
-function holdsWithoutContained(expression: string, value: unknown): boolean {
-  let about = aboutContained.get(expression);
-  if (about === undefined) aboutContained.set(expression, (about = ABOUT_CONTAINED.test(expression)));
-  return about && isJsonObject(value) && value.contained === undefined;
+/**
+ * What one invariant needs, read from its text once: whether it is checked at all, decided
+ * natively (ext-1, dom-2/4/5 without contained), which variables it names, its parsed form. It
+ * used to be re-read for every value an element's invariants apply to (issue 12).
+ */
+interface Plan {
+  checked: boolean;
+  ext1: boolean;
+  aboutContained: boolean;
+  usesResource: boolean;
+  usesRootResource: boolean;
+  atom: FhirPathAtom | undefined;
 }
 
-function holds(constraint: Constraint, value: TypedValue, scope: StructureScope, resource: unknown): boolean {
-  if (constraint.expression === EXT_1) return extensionOrValue(value.value);
-  if (holdsWithoutContained(constraint.expression, value.value)) return true;
+const plans = new WeakMap<Constraint, Plan>();
+
+function planOf(constraint: Constraint): Plan {
+  let plan = plans.get(constraint);
+  if (!plan) {
+    const text = constraint.expression;
+    const checked = constraint.severity === 'error' && !SKIPPED.has(constraint.key);
+    plan = {
+      checked,
+      ext1: text === EXT_1,
+      aboutContained: ABOUT_CONTAINED.test(text),
+      usesResource: text.includes('%resource'),
+      usesRootResource: text.includes('%rootResource'),
+      atom: undefined, // parsed on first evaluation: a parse error is reported for the value
+    };
+    plans.set(constraint, plan);
+  }
+  return plan;
+}
+
+function holds(
+  constraint: Constraint,
+  plan: Plan,
+  value: TypedValue,
+  scope: StructureScope,
+  resource: unknown,
+): boolean {
+  if (plan.ext1) return extensionOrValue(value.value);
+  if (plan.aboutContained && isJsonObject(value.value) && value.value.contained === undefined) return true;
   // A rule about the enclosing resource (e.g. ref-1: a local reference names a contained
   // resource) cannot be decided for a value validated on its own, outside any resource.
-  if (resource === undefined && constraint.expression.includes('%resource')) return true;
-  if (!scope.root && constraint.expression.includes('%rootResource')) return true;
+  if (resource === undefined && plan.usesResource) return true;
+  if (!scope.root && plan.usesRootResource) return true;
   const variables: Record<string, TypedValue> = { '%context': value, '%ucum': UCUM_VALUE };
-  if (resource !== undefined) variables['%resource'] = typedValue(resource);
+  // Only an expression naming %resource reads it (medplum's functions never do): typed only then.
+  if (resource !== undefined && plan.usesResource) variables['%resource'] = typedValue(resource);
   if (scope.root) variables['%rootResource'] = scope.root;
-  const expression = CORRECTED.get(constraint.expression) ?? constraint.expression;
-  const result = evaluate(atomOf(expression), [value], variables);
+  const atom = (plan.atom ??= atomOf(CORRECTED.get(constraint.expression) ?? constraint.expression));
+  if (holdsByShortCircuit(atom, value, variables)) return true;
+  const result = evaluate(atom, [value], variables);
   return result.length === 1 && result[0]?.value === true;
 }
 
@@ -193,10 +229,11 @@ export function checkConstraints(
 ): void {
   if (!constraints) return;
   for (const constraint of constraints) {
-    if (constraint.severity !== 'error' || SKIPPED.has(constraint.key)) continue;
+    const plan = planOf(constraint);
+    if (!plan.checked) continue;
     let ok: boolean;
     try {
-      ok = holds(constraint, value, scope, resource);
+      ok = holds(constraint, plan, value, scope, resource);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       scope.issues.push(

@@ -2,7 +2,6 @@ import {
   deepEquals,
   deepIncludes,
   getAllDataTypes,
-  getNestedProperty,
   getTypedPropertyValueWithSchema,
   isEmpty,
   isPrimitiveType,
@@ -24,6 +23,7 @@ import type { StructureScope } from './structure-scope';
 import type { Touch } from './walker';
 import { labelled } from './structure-scope';
 import { checkKeys } from './structure-keys';
+import { nestedProperty } from './nested-property';
 
 /**
  * The structural rules of a type or profile (https://hl7.org/fhir/R4/elementdefinition.html):
@@ -222,7 +222,7 @@ function checkNested(
   for (const [key, element] of nested) {
     let found: (TypedValueWithPath | TypedValueWithPath[])[];
     try {
-      found = getNestedProperty(parent, key, { withPath: true });
+      found = nestedProperty(parent, key);
     } catch (err) {
       structureIssue(scope, `${parent.path}.${key}`, err instanceof Error ? err.message : String(err));
       continue;

@@ -59,7 +59,7 @@ export function checkKeys(
   let choices: Map<string, string> | undefined;
   for (const key in obj) {
     if (key === 'resourceType') continue;
-    checkNulls(obj, key, `${path}.${key}`, scope);
+    checkNulls(obj, key, path, scope);
     const cls = classify(schema, key);
     const choice = cls.choice;
     if (choice && choiceIsUsed(parent, choice.stem, choice.element)) {
@@ -100,19 +100,20 @@ function checkChoice(choices: Map<string, string>, name: string, key: string, sc
   choices.set(name, key);
 }
 
-function checkNulls(obj: Record<string, unknown>, key: string, path: string, scope: StructureScope): void {
+/** `parent` is the object's path: the key's own is built only for an issue (this runs for every key). */
+function checkNulls(obj: Record<string, unknown>, key: string, parent: string, scope: StructureScope): void {
   const value = obj[key];
   if (value === null) {
-    structureIssue(scope, path, 'Invalid null value');
+    structureIssue(scope, `${parent}.${key}`, 'Invalid null value');
     return;
   }
   if (!Array.isArray(value)) return;
   const twin = obj[key.startsWith('_') ? key.slice(1) : `_${key}`];
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
-    if (item === undefined) structureIssue(scope, `${path}[${i}]`, 'Invalid undefined value');
+    if (item === undefined) structureIssue(scope, `${parent}.${key}[${i}]`, 'Invalid undefined value');
     // null keeps positions aligned in a primitive array whose `_x` twin has something there
     else if (item === null && !(Array.isArray(twin) && twin[i]))
-      structureIssue(scope, `${path}[${i}]`, 'Invalid null value');
+      structureIssue(scope, `${parent}.${key}[${i}]`, 'Invalid null value');
   }
 }

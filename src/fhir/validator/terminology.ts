@@ -147,7 +147,8 @@ export function createTerminology(
 
   function expand(url: string): Expansion | undefined {
     const key = stripVersion(url);
-    if (cache.has(key)) return cache.get(key);
+    const known = cache.get(key);
+    if (known !== undefined || cache.has(key)) return known;
     const vs = valueSetOf(key);
     if (!vs || inProgress.has(key)) return undefined;
     inProgress.add(key);
