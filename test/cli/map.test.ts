@@ -180,6 +180,12 @@ describe('kap-bridge map', () => {
   });
   describe('referral-status', () => {
     const referral = rec('referral-clinician-full.json');
+    /** A status change of REF-2026-0042 written to a temp file. */
+    const changeFile = (change: { status: string; at: string; reason?: string }): string => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'kap-map-')), 'status.json');
+      writeFileSync(file, JSON.stringify({ referralId: 'REF-2026-0042', ...change }));
+      return file;
+    };
 
     test('a status change and its referral print a Bundle led by the Task, with the ServiceRequest in its new status', () => {
       const r = run('referral-status', rec('referral-status-accepted.json'), '--referral', referral);
@@ -208,22 +214,16 @@ describe('kap-bridge map', () => {
     });
 
     test('a decline without a reason is refused with the rule named (exit 1)', () => {
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'kap-map-')), 'declined.json');
-      writeFileSync(
-        file,
-        JSON.stringify({ referralId: 'REF-2026-0042', status: 'declined', at: '2026-11-04T09:30:00-08:00' }),
-      );
+      const file = changeFile({ status: 'declined', at: '2026-11-04T09:30:00-08:00' });
       const r = run('referral-status', file, '--referral', referral);
       expect(r.code).toBe(1);
-      expect(JSON.stringify(r.json)).toContain('reason');
+      expect((r.json as OperationOutcome).issue).toEqual([
+        expect.objectContaining({ code: 'required', expression: ['reason'] }),
+      ]);
     });
 
     test('a change dated before the referral was received is refused (exit 1), as ingest refuses it', () => {
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'kap-map-')), 'early.json');
-      writeFileSync(
-        file,
-        JSON.stringify({ referralId: 'REF-2026-0042', status: 'accepted', at: '2026-11-01T09:30:00-08:00' }),
-      );
+      const file = changeFile({ status: 'accepted', at: '2026-11-01T09:30:00-08:00' });
       const r = run('referral-status', file, '--referral', referral);
       expect(r.code).toBe(1);
       expect((r.json as OperationOutcome).issue?.[0]?.expression).toEqual(['at']);
