@@ -24,7 +24,11 @@ const COUNTED_STATUS = new Set(['active', 'inactive']);
  * The patient's consents that may govern: of this patient, latest version of each id, scope
  * `patient-privacy`, status `active` or `inactive`. Reasons for leaving one out go to `explain`.
  */
-export function selectCandidates(consents: Consent[], ctx: RequestContext, trace: Trace): Candidate[] {
+export function selectCandidates(
+  consents: Consent[],
+  ctx: RequestContext,
+  trace: Trace | undefined,
+): Candidate[] {
   const latest = new Map<string, { consent: Consent; index: number; versions: number }>();
   let otherPatients = 0;
   consents.forEach((consent, index) => {
@@ -40,8 +44,9 @@ export function selectCandidates(consents: Consent[], ctx: RequestContext, trace
       latest.set(key, { consent, index, versions });
     else seen.versions = versions;
   });
-  if (otherPatients === 1) trace.lines.push('1 consent of another patient was not considered.');
-  if (otherPatients > 1) trace.lines.push(`${otherPatients} consents of other patients were not considered.`);
+  if (otherPatients === 1) trace?.lines.push('1 consent of another patient was not considered.');
+  if (otherPatients > 1)
+    trace?.lines.push(`${otherPatients} consents of other patients were not considered.`);
   const out: Candidate[] = [];
   for (const [key, { consent, index, versions }] of latest) {
     const version = consent.meta?.versionId;
@@ -55,9 +60,9 @@ export function selectCandidates(consents: Consent[], ctx: RequestContext, trace
     // Only the latest version of a consent counts (DESIGN.md §5): say so when it hides older ones.
     const latestOnly = versions > 1 ? ' (only the latest version of a consent counts)' : '';
     if (!conceptsInclude(consent.scope ? [consent.scope] : [], PRIVACY_SCOPE)) {
-      trace.lines.push(ignoredLine(c.cite, `its scope is not patient-privacy${latestOnly}`));
+      trace?.lines.push(ignoredLine(c.cite, `its scope is not patient-privacy${latestOnly}`));
     } else if (!COUNTED_STATUS.has(consent.status)) {
-      trace.lines.push(ignoredLine(c.cite, `its status is ${consent.status}${latestOnly}`));
+      trace?.lines.push(ignoredLine(c.cite, `its status is ${consent.status}${latestOnly}`));
     } else {
       out.push(c);
     }
@@ -87,13 +92,17 @@ function instantOf(value: string | undefined, zone: string): number {
  * match the request, newest first: by `dateTime`, then `meta.lastUpdated`, then input order. The
  * first one governs.
  */
-export function findApplicable(candidates: Candidate[], ctx: RequestContext, trace: Trace): Candidate[] {
+export function findApplicable(
+  candidates: Candidate[],
+  ctx: RequestContext,
+  trace: Trace | undefined,
+): Candidate[] {
   const applicable: Candidate[] = [];
   for (const c of candidates) {
     const root = c.consent.provision;
     const failed = root ? failsApplicability(root, ctx) : undefined;
     if (root && failed) {
-      trace.lines.push(notApplyingLine(trace, c.cite, root, failed, ctx));
+      if (trace) trace.lines.push(notApplyingLine(trace, c.cite, root, failed, ctx));
       continue;
     }
     applicable.push(c);

@@ -20,31 +20,43 @@ export function decideDisclosure(
   options: DecideOptions = {},
 ): Decision {
   const ctx = buildContext(request, now, options.timeZone ?? DEFAULT_TIME_ZONE);
-  const trace: Trace = { lines: [], dateOnly: false };
-  const decision = decideWithTrace(consents, request.codes ?? [], ctx, trace);
-  if (trace.dateOnly) trace.lines.push(zoneLine(ctx));
-  return { ...decision, explanation: trace.lines };
+  const codes = request.codes ?? [];
+  // The decision is taken without its sentences; they are written when `explanation` is first
+  // read, by taking the same pure decision again with a trace. Ingest and the relay decide for
+  // every item and never read them (issue 12: writing them was most of a decision's time).
+  const decision: Omit<Decision, 'explanation'> = decideWithTrace(consents, codes, ctx, undefined);
+  let lines: string[] | undefined;
+  const explain = (): string[] => {
+    const trace: Trace = { lines: [], dateOnly: false };
+    decideWithTrace(consents, codes, ctx, trace);
+    if (trace.dateOnly) trace.lines.push(zoneLine(ctx));
+    return trace.lines;
+  };
+  return Object.defineProperty({ ...decision } as Decision, 'explanation', {
+    enumerable: true,
+    get: () => (lines ??= explain()),
+  });
 }
 
 function decideWithTrace(
   consents: Consent[],
   codes: Coding[],
   ctx: RequestContext,
-  trace: Trace,
+  trace: Trace | undefined,
 ): Omit<Decision, 'explanation'> {
   const [governing, ...older] = findApplicable(selectCandidates(consents, ctx, trace), ctx, trace);
   if (!governing) {
-    trace.lines.push(noConsentLine(ctx));
+    trace?.lines.push(noConsentLine(ctx));
     return { decision: 'no-consent', consent: null, permitted: [], denied: [...codes] };
   }
-  trace.lines.push(governsLine(trace, governing.cite, governing.consent.provision, ctx));
+  if (trace) trace.lines.push(governsLine(trace, governing.cite, governing.consent.provision, ctx));
   for (const c of older)
-    trace.lines.push(`${c.cite} also applies but is not the newest, so it does not count.`);
+    trace?.lines.push(`${c.cite} also applies but is not the newest, so it does not count.`);
   if (governing.consent.status === 'inactive') {
-    trace.lines.push(`${governing.cite} is inactive (revoked or superseded), so nothing may be disclosed.`);
+    trace?.lines.push(`${governing.cite} is inactive (revoked or superseded), so nothing may be disclosed.`);
     return { decision: 'deny', consent: governing.reference, permitted: [], denied: [...codes] };
   }
-  trace.lines.push(baseLine(governing.cite, baseOf(governing.consent), !!governing.consent.provision));
+  trace?.lines.push(baseLine(governing.cite, baseOf(governing.consent), !!governing.consent.provision));
   return splitCodes(governing, codes, ctx, trace);
 }
 
@@ -52,12 +64,13 @@ function splitCodes(
   governing: Candidate,
   codes: Coding[],
   ctx: RequestContext,
-  trace: Trace,
+  trace: Trace | undefined,
 ): Omit<Decision, 'explanation'> {
   const root = governing.consent.provision;
   if (codes.length === 0) {
     const v = decideCode(governing.consent, undefined, ctx);
-    trace.lines.push(verdictLine(trace, 'The whole request (no sections named)', v, root, undefined, ctx));
+    if (trace)
+      trace.lines.push(verdictLine(trace, 'The whole request (no sections named)', v, root, undefined, ctx));
     return { decision: v.type, consent: governing.reference, permitted: [], denied: [] };
   }
   const permitted: Coding[] = [];
@@ -67,6 +80,7 @@ function splitCodes(
   for (const code of codes) {
     const v = decideCode(governing.consent, code, ctx);
     (v.type === 'permit' ? permitted : denied).push(code);
+    if (!trace) continue;
     const key = verdictKey(v);
     const group = groups.get(key);
     if (group) group.codes.push(code);
@@ -74,7 +88,7 @@ function splitCodes(
   }
   for (const { codes: same, verdict } of groups.values()) {
     const what = same.map(describeCoding).join(', ');
-    trace.lines.push(verdictLine(trace, what, verdict, root, same[0], ctx));
+    trace?.lines.push(verdictLine(trace, what, verdict, root, same[0], ctx));
   }
   const decision = permitted.length > 0 ? 'permit' : 'deny';
   return { decision, consent: governing.reference, permitted, denied };
