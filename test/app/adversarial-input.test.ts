@@ -47,6 +47,24 @@ async function timed<T>(once: () => Promise<T>, msOf?: () => number): Promise<{ 
   return last!;
 }
 
+/**
+ * As {@link timed}, in CPU time of this process: for a call that stores what it accepts and so also
+ * waits for the disk (the fsync before an answer, DESIGN.md §6). A super-linear pattern burns CPU;
+ * a disk shared with other work is slow only now and then (CI saw 194 ms), and that is not what
+ * this suite measures.
+ */
+async function cpuTimed<T>(once: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  let start = process.cpuUsage();
+  const cpuMs = (): number => {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  };
+  return timed(() => {
+    start = process.cpuUsage();
+    return once();
+  }, cpuMs);
+}
+
 type Kind = 'referral' | 'consent' | 'revocation' | 'update' | 'referralStatus';
 const FIXTURE: Record<Kind, string> = {
   referral: 'referral-clinician-full.json',
@@ -251,7 +269,7 @@ describe('an inbound FHIR Patient carrying a megabyte of adversarial text', () =
     'a telecom e-mail of %s is answered within 100 ms, and never kept on the client',
     async (_shape, text) => {
       const input = withPatient((p) => (p.telecom = [{ system: 'email', value: text }]));
-      const { result, ms } = await timed(() => h.ingest.fhirBundle(structuredClone(input)));
+      const { result, ms } = await cpuTimed(() => h.ingest.fhirBundle(structuredClone(input)));
       expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
       const referrals = await h.store.listRecords({ kind: 'referral' });
       const emails = referrals.map((r) => (r.json as { client: { email?: string } }).client.email);
